@@ -1,0 +1,43 @@
+{
+  # One addon, earshot_native: the hot DSP kernels. The FFT/mel kernels are compiled twice,
+  # once for the baseline ISA and once with AVX2+FMA, and picked at load time (dsp_dispatch.cc).
+  "variables": { "earshot_x64%": "<!(node -p \"process.arch === 'x64' ? 1 : 0\")" },
+  "targets": [
+    {
+      "target_name": "earshot_native",
+      "sources": [
+        "native/addon.cc",
+        "native/mel_binding.cc",
+        "native/resampler_binding.cc",
+        "native/resampler.cc",
+        "native/mel_filterbank.cc",
+        "native/mfcc.cc",
+        "native/mel_stream.cc",
+        "native/dsp_dispatch.cc",
+        "native/dsp_kernels_generic.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17", "OTHER_CPLUSPLUSFLAGS": ["-O3"] },
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } },
+      "conditions": [
+        ["earshot_x64==1", {
+          "dependencies": ["earshot_kernels_avx2"],
+          "defines": ["EARSHOT_HAVE_AVX2_KERNELS=1"]
+        }]
+      ]
+    },
+    {
+      "target_name": "earshot_kernels_avx2",
+      "type": "static_library",
+      "sources": ["native/dsp_kernels_avx2.cc"],
+      "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fPIC"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mavx2", "-mfma"] },
+      "msvs_settings": { "VCCLCompilerTool": { "EnableEnhancedInstructionSet": 5 } }
+    }
+  ]
+}
