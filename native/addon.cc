@@ -1,0 +1,30 @@
+// earshot_native: the hot DSP kernels behind a small typed API (src/dsp/native.ts declares it).
+#include <napi.h>
+
+#include "dsp_kernels.h"
+#include "mel_binding.h"
+#include "napi_util.h"
+#include "resampler_binding.h"
+
+namespace earshot {
+
+// kernels() -> active ISA name; kernels("generic" | "avx2" | "auto") selects, false if unavailable.
+static Napi::Value Kernels(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsString()) {
+    if (!selectKernels(info[0].As<Napi::String>().Utf8Value().c_str())) return Napi::Boolean::New(info.Env(), false);
+  }
+  return Napi::String::New(info.Env(), activeKernels().isa);
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("kernels", Napi::Function::New(env, Kernels));
+  InitMel(env, exports);
+  InitResampler(env, exports);
+  return exports;
+}
+
+}  // namespace earshot
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return earshot::Init(env, exports); }
+
+NODE_API_MODULE(earshot_native, InitAddon)

@@ -1,0 +1,209 @@
+// N-API surface of the mel front end. Shapes are declared for TypeScript in src/dsp/native.ts.
+#include "mel_binding.h"
+
+#include <memory>
+#include <vector>
+
+#include "mel_batch.h"
+#include "mel_stream.h"
+#include "mfcc.h"
+#include "napi_util.h"
+
+namespace earshot {
+
+static MelConfig readConfig(const Napi::Value& v) {
+  MelConfig c;
+  if (!v.IsObject()) throw Napi::TypeError::New(v.Env(), "mel options must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  auto num = [&](const char* k, double& dst) {
+    Napi::Value x = o.Get(k);
+    if (x.IsNumber()) dst = x.As<Napi::Number>().DoubleValue();
+    else if (!x.IsUndefined() && !x.IsNull()) throw Napi::TypeError::New(v.Env(), std::string(k) + " must be a number");
+  };
+  auto integer = [&](const char* k, int& dst) { double d = dst; num(k, d); dst = static_cast<int>(d); if (d != dst) throw Napi::RangeError::New(v.Env(), std::string(k) + " must be an integer"); };
+  auto flag = [&](const char* k, bool& dst) { Napi::Value x = o.Get(k); if (x.IsBoolean()) dst = x.As<Napi::Boolean>().Value(); };
+  num("sampleRateHz", c.sampleRateHz);
+  integer("nFft", c.nFft);
+  integer("hopSamples", c.hopSamples);
+  integer("nMels", c.nMels);
+  num("fminHz", c.fminHz);
+  num("fmaxHz", c.fmaxHz);
+  flag("htk", c.htk);
+  flag("slaneyNorm", c.slaneyNorm);
+  flag("center", c.center);
+  num("aminPower", c.aminPower);
+  num("refPower", c.refPower);
+  num("topDb", c.topDb);
+  num("log1pScale", c.log1pScale);
+  Napi::Value log = o.Get("log");
+  if (log.IsString()) {
+    const std::string s = log.As<Napi::String>().Utf8Value();
+    if (s == "db") c.log = LogMode::Db;
+    else if (s == "log1p") c.log = LogMode::Log1p;
+    else if (s == "power") c.log = LogMode::Power;
+    else throw Napi::RangeError::New(v.Env(), "log must be 'db', 'log1p' or 'power', got '" + s + "'");
+  }
+  c.validate();
+  return c;
+}
+
+static Napi::Value ToFloat32(Napi::Env env, const std::vector<float>& v) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));
+  return a;
+}
+
+static Napi::Value MelBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EARSHOT_NAPI_TRY(env, {
+    Napi::Float32Array x = requireFloat32(info, 0, "samples");
+    const MelConfig c = readConfig(info[1]);
+    requireFinite(env, x.Data(), x.ElementLength());
+    std::vector<float> out;
+    computeMelBatch(c, x.Data(), x.ElementLength(), out);
+    return ToFloat32(env, out);
+  })
+}
+
+// The same computation on libuv's thread pool, so a long file never blocks the event loop.
+class MelBatchWorker : public Napi::AsyncWorker {
+ public:
+  MelBatchWorker(Napi::Env env, Napi::Float32Array x, const MelConfig& c)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), cfg_(c),
+        samples_(x.Data(), x.Data() + x.ElementLength()) {}
+  void Execute() override {
+    try { computeMelBatch(cfg_, samples_.data(), samples_.size(), out_); }
+    catch (const std::exception& e) { SetError(e.what()); }
+  }
+  void OnOK() override { deferred_.Resolve(ToFloat32(Env(), out_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+ private:
+  Napi::Promise::Deferred deferred_;
+  MelConfig cfg_;
+  std::vector<float> samples_, out_;  // a private copy: the caller may reuse its buffer meanwhile
+};
+
+static Napi::Value MelBatchAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EARSHOT_NAPI_TRY(env, {
+    Napi::Float32Array x = requireFloat32(info, 0, "samples");
+    const MelConfig c = readConfig(info[1]);
+    requireFinite(env, x.Data(), x.ElementLength());
+    auto* w = new MelBatchWorker(env, x, c);
+    Napi::Promise p = w->Promise();
+    w->Queue();
+    return p;
+  })
+}
+
+static Napi::Value MelFilterbankDense(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EARSHOT_NAPI_TRY(env, {
+    const MelConfig c = readConfig(info[0]);
+    FftPlan plan(c.nFft);  // validates nFft
+    MelFilterbank bank(bankOptions(c));
+    Napi::Float64Array a = Napi::Float64Array::New(env, bank.dense.size());
+    std::memcpy(a.Data(), bank.dense.data(), bank.dense.size() * sizeof(double));
+    return a;
+  })
+}
+
+static Napi::Value Mfcc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EARSHOT_NAPI_TRY(env, {
+    Napi::Float32Array x = requireFloat32(info, 0, "melDb");
+    const int nMels = requireInt(info, 1, "nMels", 1, 4096);
+    const int nMfcc = requireInt(info, 2, "nMfcc", 1, 4096);
+    if (x.ElementLength() % nMels) throw Napi::RangeError::New(env, "melDb length is not a multiple of nMels");
+    const size_t frames = x.ElementLength() / nMels;
+    std::vector<float> out(frames * nMfcc);
+    mfccFromMelDb(x.Data(), frames, nMels, nMfcc, out.data());
+    return ToFloat32(env, out);
+  })
+}
+
+static Napi::Value Delta(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  EARSHOT_NAPI_TRY(env, {
+    Napi::Float32Array x = requireFloat32(info, 0, "values");
+    const int nCoeffs = requireInt(info, 1, "nCoeffs", 1, 1 << 20);
+    const int width = requireInt(info, 2, "width", 3, 1001);
+    const int order = requireInt(info, 3, "order", 1, 1000);
+    if (x.ElementLength() % nCoeffs) throw Napi::RangeError::New(env, "values length is not a multiple of nCoeffs");
+    std::vector<float> out(x.ElementLength());
+    savgolDelta(x.Data(), x.ElementLength() / nCoeffs, nCoeffs, width, order, out.data());
+    return ToFloat32(env, out);
+  })
+}
+
+class MelStreamWrap : public Napi::ObjectWrap<MelStreamWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "MelStream", {
+      InstanceMethod("push", &MelStreamWrap::Push),
+      InstanceMethod("flush", &MelStreamWrap::Flush),
+      InstanceMethod("reset", &MelStreamWrap::Reset),
+      InstanceMethod("lastFrames", &MelStreamWrap::LastFrames),
+      InstanceAccessor("framesEmitted", &MelStreamWrap::FramesEmitted, nullptr),
+      InstanceAccessor("samplesPushed", &MelStreamWrap::SamplesPushed, nullptr),
+    });
+  }
+  MelStreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MelStreamWrap>(info) {
+    Napi::Env env = info.Env();
+    EARSHOT_NAPI_TRY(env, {
+      const MelConfig c = readConfig(info[0]);
+      const int ring = requireInt(info, 1, "ringFrames", 1, 1000000);
+      stream_ = std::make_unique<MelStream>(c, ring);
+      // The ring is shared with JS as an external ArrayBuffer; the finalizer's shared_ptr keeps it
+      // alive as long as any view exists, even after this stream is collected.
+      auto* keep = new std::shared_ptr<float>(stream_->ringStorage());
+      ring_ = Napi::Persistent(Napi::ArrayBuffer::New(env, keep->get(), stream_->ringFloats() * sizeof(float),
+          [](Napi::Env, void*, std::shared_ptr<float>* k) { delete k; }, keep));
+    })
+  }
+
+ private:
+  Napi::Value Push(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    EARSHOT_NAPI_TRY(env, {
+      Napi::Float32Array x = requireFloat32(info, 0, "samples");
+      requireFinite(env, x.Data(), x.ElementLength());
+      if (stream_->flushed()) throw Napi::Error::New(env, "MelStream was flushed; call reset() before pushing more audio");
+      Napi::Float32Array out = Napi::Float32Array::New(env, stream_->framesForPush(x.ElementLength()) * stream_->nMels());
+      stream_->push(x.Data(), x.ElementLength(), out.Data());
+      return out;
+    })
+  }
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), stream_->framesForFlush() * stream_->nMels());
+    stream_->flush(out.Data());
+    return out;
+  }
+  Napi::Value Reset(const Napi::CallbackInfo& info) { stream_->reset(); return info.Env().Undefined(); }
+  Napi::Value LastFrames(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    EARSHOT_NAPI_TRY(env, {
+      const int n = requireInt(info, 0, "count", 1, stream_->ringFrames());
+      const float* p = stream_->lastFrames(n);
+      const size_t offset = static_cast<size_t>(p - stream_->ringStorage().get());
+      return Napi::Float32Array::New(env, static_cast<size_t>(n) * stream_->nMels(), ring_.Value(), offset * sizeof(float));
+    })
+  }
+  Napi::Value FramesEmitted(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(stream_->framesEmitted())); }
+  Napi::Value SamplesPushed(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(stream_->samplesPushed())); }
+
+  std::unique_ptr<MelStream> stream_;
+  Napi::Reference<Napi::ArrayBuffer> ring_;
+};
+
+void InitMel(Napi::Env env, Napi::Object exports) {
+  exports.Set("melBatch", Napi::Function::New(env, MelBatch));
+  exports.Set("melBatchAsync", Napi::Function::New(env, MelBatchAsync));
+  exports.Set("melFilterbank", Napi::Function::New(env, MelFilterbankDense));
+  exports.Set("mfcc", Napi::Function::New(env, Mfcc));
+  exports.Set("delta", Napi::Function::New(env, Delta));
+  exports.Set("MelStream", MelStreamWrap::Define(env));
+}
+
+}  // namespace earshot

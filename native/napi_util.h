@@ -1,0 +1,67 @@
+// Small helpers shared by the N-API bindings: argument unpacking and C++ -> JS error mapping
+// (std::range_error -> RangeError, std::invalid_argument -> TypeError, anything else -> Error).
+#pragma once
+#include <napi.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace earshot {
+
+#define EARSHOT_NAPI_TRY(env, body)                                                   \
+  try {                                                                               \
+    body                                                                              \
+  } catch (const Napi::Error&) {                                                      \
+    throw;                                                                            \
+  } catch (const std::range_error& e) {                                               \
+    throw Napi::RangeError::New(env, e.what());                                       \
+  } catch (const std::invalid_argument& e) {                                          \
+    throw Napi::TypeError::New(env, e.what());                                        \
+  } catch (const std::exception& e) {                                                 \
+    throw Napi::Error::New(env, e.what());                                            \
+  }
+
+inline Napi::Float32Array requireFloat32(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsTypedArray() ||
+      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a Float32Array");
+  }
+  return info[i].As<Napi::Float32Array>();
+}
+
+inline double requireNumber(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+inline int requireInt(const Napi::CallbackInfo& info, size_t i, const char* name, int lo, int hi) {
+  const double v = requireNumber(info, i, name);
+  if (!(v >= lo && v <= hi) || v != std::floor(v)) {
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be an integer in " + std::to_string(lo) + ".." +
+                                                 std::to_string(hi) + ", got " + std::to_string(v));
+  }
+  return static_cast<int>(v);
+}
+
+// Audio must be finite: one NaN would silently poison every later frame's mel energies.
+// A fast pass first (x - x is 0 for finite x, NaN otherwise; eight independent sums), the slow
+// search for the offending index only when it fails.
+inline void requireFinite(Napi::Env env, const float* x, size_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += x[i + j] - x[i + j];
+  float all = 0;
+  for (int j = 0; j < 8; ++j) all += acc[j];
+  for (; i < n; ++i) all += x[i] - x[i];
+  if (all == 0.0f) return;
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(x[i])) {
+      throw Napi::RangeError::New(env, "ERR_NOT_FINITE: audio sample " + std::to_string(i) + " is " +
+                                           (std::isnan(x[i]) ? "NaN" : "infinite") + "; audio must be finite everywhere");
+    }
+  }
+}
+
+}  // namespace earshot

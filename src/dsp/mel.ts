@@ -1,0 +1,133 @@
+/**
+ * Log-mel spectrograms, batch and streaming, computed by the native kernels.
+ * Layout everywhere: frames x bands, row-major (the transpose of librosa's bands x frames).
+ */
+import { EarshotError } from '../errors';
+import { resolveMelOptions, type MelOptions } from './mel-options';
+import { mapNativeError, nativeAddon, type NativeMelConfig, type NativeMelStream } from './native';
+
+export interface Spectrogram {
+  /** frames x bands, row-major. */
+  data: Float32Array;
+  frames: number;
+  bands: number;
+  /** Seconds between frame centres (hop / sample rate). */
+  frameStepS: number;
+}
+
+function checkSamples(samples: Float32Array): void {
+  if (!(samples instanceof Float32Array)) throw new EarshotError('ERR_INVALID_ARGUMENT', 'samples must be a Float32Array of mono PCM');
+  if (samples.length === 0) throw new EarshotError('ERR_AUDIO_EMPTY', 'no audio samples: the input is empty');
+}
+
+function wrap(cfg: NativeMelConfig, data: Float32Array): Spectrogram {
+  return { data, frames: data.length / cfg.nMels, bands: cfg.nMels, frameStepS: cfg.hopSamples / cfg.sampleRateHz };
+}
+
+/** Whole signal -> spectrogram, on the calling thread (≈1.4 µs per frame: fine for clips). */
+export function computeMel(samples: Float32Array, options?: MelOptions): Spectrogram {
+  checkSamples(samples);
+  const cfg = resolveMelOptions(options);
+  try {
+    return wrap(cfg, nativeAddon().melBatch(samples, cfg));
+  } catch (err) {
+    mapNativeError(err);
+  }
+}
+
+/** Same as computeMel on libuv's thread pool: long recordings never block the event loop. */
+export async function computeMelAsync(samples: Float32Array, options?: MelOptions): Promise<Spectrogram> {
+  checkSamples(samples);
+  const cfg = resolveMelOptions(options);
+  try {
+    return wrap(cfg, await nativeAddon().melBatchAsync(samples, cfg));
+  } catch (err) {
+    mapNativeError(err);
+  }
+}
+
+/** The dense filterbank (nMels x (nFft/2 + 1), row-major, float64), as librosa.filters.mel returns it. */
+export function melFilterbank(options?: MelOptions): { weights: Float64Array; bands: number; bins: number } {
+  const cfg = resolveMelOptions(options);
+  try {
+    return { weights: nativeAddon().melFilterbank(cfg), bands: cfg.nMels, bins: cfg.nFft / 2 + 1 };
+  } catch (err) {
+    mapNativeError(err);
+  }
+}
+
+export interface MelStreamOptions extends MelOptions {
+  /** Frames kept for lastFrames() (default 130 ≈ 3.0 s at hop 512 / 22,050 Hz: the CNN's window). */
+  historyFrames?: number;
+}
+
+/**
+ * Streaming log-mel. push() PCM chunks of any length and get the frames they complete.
+ *
+ * Relation to computeMel on the concatenated audio (tested bit for bit): with center=true the stream
+ * starts with the same nFft/2 zeros as the batch padding, so stream frame t equals batch frame t as
+ * soon as its window has arrived (t·hop + nFft/2 samples pushed); the batch's last frames reach into
+ * the right-hand padding and only come out of flush(). push…push + flush == computeMel exactly.
+ * topDb needs the whole signal and is refused.
+ */
+export class MelStream {
+  readonly bands: number;
+  readonly historyFrames: number;
+  readonly frameStepS: number;
+  private readonly native: NativeMelStream;
+
+  constructor(options: MelStreamOptions = {}) {
+    const { historyFrames = 130, ...mel } = options;
+    if (!Number.isInteger(historyFrames) || historyFrames < 1 || historyFrames > 1_000_000) {
+      throw new EarshotError('ERR_INVALID_ARGUMENT', `historyFrames must be an integer in 1..1000000, got ${String(historyFrames)}`);
+    }
+    const cfg = resolveMelOptions(mel);
+    if (cfg.log === 'db' && cfg.topDb >= 0) {
+      throw new EarshotError('ERR_INVALID_ARGUMENT', 'log.topDb clips relative to the loudest frame of the whole signal, so a stream cannot apply it; use topDb: null');
+    }
+    const { MelStream: NativeStream } = nativeAddon();
+    this.native = new NativeStream(cfg, historyFrames);
+    this.bands = cfg.nMels;
+    this.historyFrames = historyFrames;
+    this.frameStepS = cfg.hopSamples / cfg.sampleRateHz;
+  }
+
+  /** Appends mono samples; returns the frames they completed (frames x bands, a fresh array). */
+  push(samples: Float32Array): Float32Array {
+    if (!(samples instanceof Float32Array)) throw new EarshotError('ERR_INVALID_ARGUMENT', 'samples must be a Float32Array of mono PCM');
+    try {
+      return this.native.push(samples);
+    } catch (err) {
+      mapNativeError(err);
+    }
+  }
+
+  /** End of the audio: emits the trailing edge frames. push() then fails until reset(). */
+  flush(): Float32Array {
+    return this.native.flush();
+  }
+
+  /** A new track starts: forgets all audio, frames and counters. */
+  reset(): void {
+    this.native.reset();
+  }
+
+  /**
+   * The newest `count` frames, oldest first, as a view into the stream's ring (no copy): valid until
+   * the next push/flush/reset. count ≤ min(historyFrames, framesEmitted).
+   */
+  lastFrames(count: number = this.historyFrames): Float32Array {
+    if (!Number.isInteger(count) || count < 1 || count > this.historyFrames || count > this.framesEmitted) {
+      throw new EarshotError('ERR_INVALID_ARGUMENT', `lastFrames(count): count must be an integer in 1..min(historyFrames=${this.historyFrames}, framesEmitted=${this.framesEmitted}), got ${String(count)}`);
+    }
+    return this.native.lastFrames(count);
+  }
+
+  get framesEmitted(): number {
+    return this.native.framesEmitted;
+  }
+
+  get samplesPushed(): number {
+    return this.native.samplesPushed;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The native addon's shape, declared once for TypeScript, and its loader. The addon holds only the
+ * hot kernels (native/); every argument has been validated by the TypeScript layer before it gets here,
+ * and the addon re-checks what could crash it (types, sizes, finiteness).
+ */
+import * as path from 'node:path';
+import { EarshotError } from '../errors';
+
+/** Options object understood by the native mel functions (see native/mel_config.h). */
+export interface NativeMelConfig {
+  sampleRateHz: number;
+  nFft: number;
+  hopSamples: number;
+  nMels: number;
+  fminHz: number;
+  fmaxHz: number; // < 0: sampleRateHz / 2
+  htk: boolean;
+  slaneyNorm: boolean;
+  center: boolean;
+  log: 'db' | 'log1p' | 'power';
+  aminPower: number;
+  refPower: number;
+  topDb: number; // < 0: none
+  log1pScale: number;
+}
+
+export interface NativeMelStream {
+  push(samples: Float32Array): Float32Array;
+  flush(): Float32Array;
+  reset(): void;
+  lastFrames(count: number): Float32Array;
+  readonly framesEmitted: number;
+  readonly samplesPushed: number;
+}
+
+export interface NativeResampler {
+  process(samples: Float32Array): Float32Array;
+  flush(): Float32Array;
+}
+
+export interface NativeAddon {
+  kernels(select?: 'generic' | 'avx2' | 'auto'): string | false;
+  melBatch(samples: Float32Array, cfg: NativeMelConfig): Float32Array;
+  melBatchAsync(samples: Float32Array, cfg: NativeMelConfig): Promise<Float32Array>;
+  melFilterbank(cfg: NativeMelConfig): Float64Array;
+  mfcc(melDb: Float32Array, nMels: number, nMfcc: number): Float32Array;
+  delta(values: Float32Array, nCoeffs: number, width: number, order: number): Float32Array;
+  MelStream: new (cfg: NativeMelConfig, ringFrames: number) => NativeMelStream;
+  Resampler: new (inRateHz: number, outRateHz: number) => NativeResampler;
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads build/Release/earshot_native.node (built by `npm install` through node-gyp). */
+export function nativeAddon(): NativeAddon {
+  if (cached) return cached;
+  // dist/src/dsp/native.js -> repository root is three levels up.
+  const file = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'earshot_native.node');
+  try {
+    cached = require(file) as NativeAddon;
+  } catch (err) {
+    throw new EarshotError(
+      'ERR_NATIVE_UNAVAILABLE',
+      `earshot's native addon could not be loaded from ${file} (${(err as Error).message}); run \`npm install\` (or \`npx node-gyp rebuild\`) to build it`,
+      { cause: err },
+    );
+  }
+  return cached;
+}
+
+/**
+ * Converts errors thrown by the addon into EarshotError with a stable code. The addon prefixes
+ * non-finite-audio messages with ERR_NOT_FINITE; other RangeErrors/TypeErrors are argument errors.
+ */
+export function mapNativeError(err: unknown): never {
+  if (err instanceof EarshotError) throw err;
+  const e = err as Error;
+  const msg = e?.message ?? String(err);
+  if (msg.startsWith('ERR_NOT_FINITE: ')) throw new EarshotError('ERR_NOT_FINITE', msg.slice(16), { cause: err });
+  if (e instanceof RangeError || e instanceof TypeError) throw new EarshotError('ERR_INVALID_ARGUMENT', msg, { cause: err });
+  throw err;
+}
