@@ -8,6 +8,8 @@ export type EarshotErrorCode =
   | 'ERR_AUDIO_EMPTY' // the input holds no samples
   | 'ERR_AUDIO_FORMAT' // the bytes are not a supported/valid audio container
   | 'ERR_AUDIO_TRUNCATED' // the container promises more data than the file holds
+  | 'ERR_AUDIO_TOO_LONG' // decoding whole would exceed the caller's duration limit (memory bound)
+  | 'ERR_NPY_FORMAT' // a .npy file is malformed or holds an unsupported dtype/order
   | 'ERR_TOOL_MISSING' // an external program (ffmpeg) is needed and not installed
   | 'ERR_DECODER_FAILED' // an external decoder exited with an error
   | 'ERR_IO' // file system errors

@@ -1,0 +1,47 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- <name> [args...]` (or `node dist/bench/run.js <name> ...`).
+ * The first positional argument picks a benchmark from BENCHMARKS; everything after it is passed on.
+ * Benchmarks live here in bench/, outside the test glob: `npm test` never runs them.
+ */
+import { main as melMain } from './mel';
+
+interface Benchmark {
+  summary: string;
+  /** Receives the arguments after the benchmark's name; resolves to the process exit code. */
+  main: (args: string[]) => Promise<number>;
+}
+
+/** One line per benchmark. */
+const BENCHMARKS: Record<string, Benchmark> = {
+  mel: { summary: 'log-mel throughput: earshot batch/stream vs essentia.js and meyda on one clip [--clip PATH] [--json]', main: melMain },
+};
+
+function usage(to: NodeJS.WriteStream): void {
+  to.write('usage: npm run bench -- <name> [args...]\navailable benchmarks:\n');
+  for (const [name, b] of Object.entries(BENCHMARKS)) to.write(`  ${name.padEnd(8)} ${b.summary}\n`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h') {
+    usage(process.stdout);
+    return 0;
+  }
+  const bench = name === undefined ? undefined : BENCHMARKS[name];
+  if (!bench) {
+    process.stderr.write(name === undefined ? 'no benchmark named\n' : `unknown benchmark "${name}"\n`);
+    usage(process.stderr);
+    return 2;
+  }
+  return bench.main(rest);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
