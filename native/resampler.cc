@@ -128,7 +128,8 @@ Resampler::Resampler(uint32_t inRateHz, uint32_t outRateHz, const ResamplerOptio
   if (!(halfWidth * 2.0 <= double(opt.maxTableFloats)))
     throw std::range_error("Resampler: " + std::to_string(inRateHz) + " Hz -> " + std::to_string(outRateHz) +
                             " Hz needs a " + std::to_string(uint64_t(2 * halfWidth)) +
-                            "-tap filter, over the table limit");
+                            "-tap filter, over the limit of " + std::to_string(opt.maxTableFloats) +
+                            " coefficients (ratio too extreme)");
   K_ = size_t(halfWidth);
   T_ = 2 * K_;
   info_.halfWidth = K_;
@@ -152,7 +153,8 @@ Resampler::Resampler(uint32_t inRateHz, uint32_t outRateHz, const ResamplerOptio
     info_.interpolated = true;
     if (double(S_ + 1) * double(T_) > double(opt.maxTableFloats))
       throw std::range_error("Resampler: interpolation table for " + std::to_string(inRateHz) + " Hz -> " +
-                              std::to_string(outRateHz) + " Hz exceeds the table limit");
+                              std::to_string(outRateHz) + " Hz exceeds the limit of " +
+                              std::to_string(opt.maxTableFloats) + " coefficients");
   }
 
   // Row r holds the taps for fractional time f = r / L (or r / S): tap k multiplies input
