@@ -4,6 +4,7 @@
  * Benchmarks live here in bench/, outside the test glob: `npm test` never runs them.
  */
 import { main as melMain } from './mel';
+import { main as resamplerMain } from './resampler-quality';
 
 interface Benchmark {
   summary: string;
@@ -14,6 +15,7 @@ interface Benchmark {
 /** One line per benchmark. */
 const BENCHMARKS: Record<string, Benchmark> = {
   mel: { summary: 'log-mel throughput: earshot batch/stream vs essentia.js and meyda on one clip [--clip PATH] [--json]', main: melMain },
+  resampler: { summary: 'resampler quality (stop-band, passband ripple) and speed for common rates -> 22,050 Hz', main: resamplerMain },
 };
 
 function usage(to: NodeJS.WriteStream): void {

@@ -7,41 +7,15 @@
  * source's timeline.
  */
 import { EarshotError } from '../errors';
-import { mapNativeError, nativeAddon, type NativeResampler } from '../dsp/native';
+import { mapNativeError, nativeAddon, type NativeResampler, type NativeResamplerInfo } from '../dsp/native';
+
+export type { NativeResamplerInfo };
 
 /** The rate the mel front end expects (librosa's default `sr`), in Hz. */
 export const DEFAULT_TARGET_RATE_HZ = 22050;
 /** Highest accepted rate, in Hz (768 kHz interfaces); the lowest is 1 Hz. */
 export const MAX_RATE_HZ = 768000;
 
-/** The filter the native resampler designed (read-only `info` of native `Resampler`). */
-export interface NativeResamplerInfo {
-  readonly inRateHz: number;
-  readonly outRateHz: number;
-  /** L and M with outRateHz / inRateHz = L / M in lowest terms. */
-  readonly upFactor: number;
-  readonly downFactor: number;
-  /** Multiply-adds per output sample (0 when the rates are equal: a plain copy). */
-  readonly taps: number;
-  /** The kernel spans (-halfWidth, +halfWidth) input samples around each output instant. */
-  readonly halfWidth: number;
-  /** Precomputed phase rows: L when exact, S + 1 when `interpolated`. */
-  readonly phases: number;
-  /** True when L > 4096 (or the exact table would be too large): rows are linearly interpolated. */
-  readonly interpolated: boolean;
-  /** Kaiser window shape parameter. */
-  readonly beta: number;
-  readonly cutoffHz: number;
-  readonly passbandEdgeHz: number;
-  readonly stopbandEdgeHz: number;
-}
-
-/** Full shape of the native class (src/dsp/native.ts declares the process/flush core). */
-export interface NativeStreamResampler extends NativeResampler {
-  reset(): void;
-  readonly info: NativeResamplerInfo;
-}
-type NativeResamplerClass = new (inRateHz: number, outRateHz: number) => NativeStreamResampler;
 
 function checkRate(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_RATE_HZ) {
@@ -59,7 +33,7 @@ function checkRate(name: string, v: unknown): number {
 export class StreamResampler {
   readonly inRateHz: number;
   readonly outRateHz: number;
-  private readonly native: NativeStreamResampler;
+  private readonly native: NativeResampler;
 
   /**
    * @param inRateHz  source rate, integer Hz in 1..768000
@@ -68,7 +42,7 @@ export class StreamResampler {
   constructor(inRateHz: number, outRateHz: number = DEFAULT_TARGET_RATE_HZ) {
     this.inRateHz = checkRate('inRateHz', inRateHz);
     this.outRateHz = checkRate('outRateHz', outRateHz);
-    const Native = nativeAddon().Resampler as unknown as NativeResamplerClass;
+    const Native = nativeAddon().Resampler;
     try {
       this.native = new Native(inRateHz, outRateHz);
     } catch (err) {

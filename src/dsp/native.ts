@@ -33,9 +33,33 @@ export interface NativeMelStream {
   readonly samplesPushed: number;
 }
 
+/** The filter the native resampler designed (read-only `info` of native `Resampler`). */
+export interface NativeResamplerInfo {
+  readonly inRateHz: number;
+  readonly outRateHz: number;
+  /** L and M with outRateHz / inRateHz = L / M in lowest terms. */
+  readonly upFactor: number;
+  readonly downFactor: number;
+  /** Multiply-adds per output sample (0 when the rates are equal: a plain copy). */
+  readonly taps: number;
+  /** The kernel spans (-halfWidth, +halfWidth) input samples around each output instant. */
+  readonly halfWidth: number;
+  /** Precomputed phase rows: L when exact, S + 1 when `interpolated`. */
+  readonly phases: number;
+  /** True when L > 4096 (or the exact table would be too large): rows are linearly interpolated. */
+  readonly interpolated: boolean;
+  /** Kaiser window shape parameter. */
+  readonly beta: number;
+  readonly cutoffHz: number;
+  readonly passbandEdgeHz: number;
+  readonly stopbandEdgeHz: number;
+}
+
 export interface NativeResampler {
   process(samples: Float32Array): Float32Array;
   flush(): Float32Array;
+  reset(): void;
+  readonly info: NativeResamplerInfo;
 }
 
 export interface NativeAddon {
