@@ -153,7 +153,7 @@ class MelStreamWrap : public Napi::ObjectWrap<MelStreamWrap> {
     Napi::Env env = info.Env();
     EARSHOT_NAPI_TRY(env, {
       const MelConfig c = readConfig(info[0]);
-      const int ring = requireInt(info, 1, "ringFrames", 1, 1000000);
+      const int ring = requireInt(info, 1, "ringFrames", 1, 65536);
       stream_ = std::make_unique<MelStream>(c, ring);
       // The ring is shared with JS as an external ArrayBuffer; the finalizer's shared_ptr keeps it
       // alive as long as any view exists, even after this stream is collected.

@@ -16,7 +16,7 @@ static const MelConfig& streamable(const MelConfig& c) {
 
 MelStream::MelStream(const MelConfig& c, int ringFrames)
     : proc_(streamable(c)), nFft_(c.nFft), hop_(c.hopSamples), ringFrames_(ringFrames) {
-  if (ringFrames < 1 || ringFrames > 1000000) throw std::range_error("ringFrames must be in 1..1000000, got " + std::to_string(ringFrames));
+  if (ringFrames < 1 || ringFrames > 65536) throw std::range_error("ringFrames must be in 1..65536, got " + std::to_string(ringFrames));
   buf_.assign(static_cast<size_t>(nFft_) * 2, 0.0f);
   ring_ = std::shared_ptr<float>(new float[ringFloats()](), std::default_delete<float[]>());
   frameOut_.resize(nMels());

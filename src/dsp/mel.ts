@@ -57,7 +57,7 @@ export function melFilterbank(options?: MelOptions): { weights: Float64Array; ba
 }
 
 export interface MelStreamOptions extends MelOptions {
-  /** Frames kept for lastFrames() (default 130 ≈ 3.0 s at hop 512 / 22,050 Hz: the CNN's window). */
+  /** Frames kept for lastFrames(), 1..65,536 (default 130 ≈ 3.0 s at hop 512 / 22,050 Hz: the CNN's window). */
   historyFrames?: number;
 }
 
@@ -78,8 +78,8 @@ export class MelStream {
 
   constructor(options: MelStreamOptions = {}) {
     const { historyFrames = 130, ...mel } = options;
-    if (!Number.isInteger(historyFrames) || historyFrames < 1 || historyFrames > 1_000_000) {
-      throw new EarshotError('ERR_INVALID_ARGUMENT', `historyFrames must be an integer in 1..1000000, got ${String(historyFrames)}`);
+    if (!Number.isInteger(historyFrames) || historyFrames < 1 || historyFrames > 65_536) {
+      throw new EarshotError('ERR_INVALID_ARGUMENT', `historyFrames must be an integer in 1..65536, got ${String(historyFrames)}`);
     }
     const cfg = resolveMelOptions(mel);
     if (cfg.log === 'db' && cfg.topDb >= 0) {
