@@ -3,8 +3,8 @@
  * or ffmpeg), downmix, then earshot's band-limited resampler (src/audio/resample.ts) so that every input
  * path goes through the same measured filter.
  */
-import { decodeAudioFile, type DecodeFileOptions } from './decode';
-import { resample } from './resample';
+import { decodeAudioFile, openAudio, type DecodeFileOptions, type OpenAudioOptions } from './decode';
+import { resample, StreamResampler } from './resample';
 
 export const ANALYSIS_RATE_HZ = 22050;
 
@@ -21,4 +21,31 @@ export async function loadAudio(path: string, opts: DecodeFileOptions & { sample
   const d = await decodeAudioFile(path, decodeOpts);
   const samples = d.sampleRateHz === sampleRateHz ? d.mono : resample(d.mono, d.sampleRateHz, sampleRateHz);
   return { samples, sampleRateHz, sourceRateHz: d.sampleRateHz, sourceChannels: d.channels, durationS: d.durationS };
+}
+
+/**
+ * The streaming form of loadAudio for inputs that must never be held whole (live streams, long
+ * files): mono float32 chunks at the analysis rate, in order. Decoder and resampler both stream, and the
+ * resampler's output does not depend on chunking, so the concatenated chunks equal loadAudio's samples
+ * exactly. Breaking out of the loop closes the decoder (and its ffmpeg process).
+ */
+export async function* streamAudio(
+  input: string | NodeJS.ReadableStream,
+  opts: OpenAudioOptions & { sampleRateHz?: number } = {},
+): AsyncGenerator<Float32Array, void, undefined> {
+  const { sampleRateHz = ANALYSIS_RATE_HZ, ...decodeOpts } = opts;
+  const source = await openAudio(input, decodeOpts);
+  const resampler = source.format.sampleRateHz === sampleRateHz ? null : new StreamResampler(source.format.sampleRateHz, sampleRateHz);
+  try {
+    for await (const mono of source) {
+      const out = resampler ? resampler.process(mono) : mono;
+      if (out.length > 0) yield out;
+    }
+    if (resampler) {
+      const tail = resampler.flush();
+      if (tail.length > 0) yield tail;
+    }
+  } finally {
+    await source.close();
+  }
 }
