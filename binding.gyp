@@ -10,6 +10,8 @@
         "native/mel_binding.cc",
         "native/resampler_binding.cc",
         "native/resampler.cc",
+        "native/als_solver.cc",
+        "native/als_binding.cc",
         "native/fft_plan.cc",
         "native/plan_cache.cc",
         "native/mel_filterbank.cc",

@@ -1,6 +1,7 @@
 // earshot_native: the hot DSP kernels behind a small typed API (src/dsp/native.ts declares it).
 #include <napi.h>
 
+#include "als_binding.h"
 #include "dsp_kernels.h"
 #include "mel_binding.h"
 #include "napi_util.h"
@@ -20,6 +21,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kernels", Napi::Function::New(env, Kernels));
   InitMel(env, exports);
   InitResampler(env, exports);
+  InitAls(env, exports);
   return exports;
 }
 

@@ -1,0 +1,124 @@
+/**
+ * Weighted matrix factorisation for implicit feedback (Hu, Koren & Volinsky 2008), as used by
+ * van den Oord et al. 2013 to get the song factors the CNN learns to predict:
+ *   minimise  sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + lambda (sum_u |x_u|^2 + sum_i |y_i|^2)
+ * over ALL user-item pairs, by alternating least squares. Each half-iteration re-solves every user
+ * (items fixed) then every item (users fixed) in native code (native/als_solver.h).
+ */
+import * as os from 'node:os';
+import { nativeAddon } from '../../src/dsp/native';
+import { EarshotError } from '../../src/errors';
+import { checkCsr, transpose, type Csr } from '../data/csr';
+import { confidence, type ConfidenceOptions } from './confidence';
+
+export type AlsSolver = 'cg' | 'exact';
+
+export interface WmfOptions extends ConfidenceOptions {
+  /** Latent dimensions F. Default 50 (the paper's). */
+  factors?: number;
+  /** ALS iterations (user sweep + item sweep). Default 15. */
+  iterations?: number;
+  /** L2 regularisation lambda. Default 1e-5 (the paper's). */
+  lambda?: number;
+  /** 'cg' (default, conjugate gradient warm-started, `cgSteps` per row) or 'exact' (Cholesky). */
+  solver?: AlsSolver;
+  cgSteps?: number;
+  /** Worker threads. Default: all cores. */
+  threads?: number;
+  /** Seed of the initial factors (N(0, 0.01^2)). */
+  seed?: number;
+  /** Evaluate the full objective after every iteration (costs about one extra sweep). */
+  computeLoss?: boolean;
+  onIteration?: (it: IterationReport) => void;
+}
+
+export interface IterationReport {
+  iteration: number; // 1-based
+  seconds: number;
+  loss: number | null;
+}
+
+export interface WmfModel {
+  userFactors: Float32Array; // users x factors, row-major
+  itemFactors: Float32Array; // items x factors
+  factors: number;
+  iterations: IterationReport[];
+  options: Required<Omit<WmfOptions, 'onIteration'>>;
+}
+
+export const WMF_DEFAULTS = { factors: 50, iterations: 15, lambda: 1e-5, solver: 'cg' as AlsSolver, cgSteps: 3, seed: 1, computeLoss: false };
+
+function intOption(name: string, v: number, lo: number, hi: number): number {
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new EarshotError('ERR_INVALID_ARGUMENT', `${name} must be an integer in ${lo}..${hi}, got ${String(v)}`);
+  return v;
+}
+
+/** Deterministic N(0, sd^2) initial factors: xorshift32 + Box-Muller (only the seed matters). */
+export function gaussianFactors(n: number, sd: number, seed: number): Float32Array {
+  let s = (seed >>> 0) || 0x9e3779b9;
+  const uniform = () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return (s + 1) / 4294967297; // (0, 1)
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(uniform())) * sd;
+    const a = 2 * Math.PI * uniform();
+    out[i] = r * Math.cos(a);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(a);
+  }
+  return out;
+}
+
+export function resolveWmfOptions(o: WmfOptions): Required<Omit<WmfOptions, 'onIteration'>> {
+  const solver = o.solver ?? WMF_DEFAULTS.solver;
+  if (solver !== 'cg' && solver !== 'exact') throw new EarshotError('ERR_INVALID_ARGUMENT', `solver must be 'cg' or 'exact', got ${String(solver)}`);
+  const lambda = o.lambda ?? WMF_DEFAULTS.lambda;
+  if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new EarshotError('ERR_INVALID_ARGUMENT', `lambda must be a finite number >= 0, got ${lambda}`);
+  return {
+    factors: intOption('factors', o.factors ?? WMF_DEFAULTS.factors, 1, 1024),
+    iterations: intOption('iterations', o.iterations ?? WMF_DEFAULTS.iterations, 0, 100000),
+    lambda,
+    solver,
+    cgSteps: intOption('cgSteps', o.cgSteps ?? WMF_DEFAULTS.cgSteps, 1, 1024),
+    threads: intOption('threads', o.threads ?? os.availableParallelism(), 1, 1024),
+    seed: intOption('seed', o.seed ?? WMF_DEFAULTS.seed, 0, 2 ** 32 - 1),
+    computeLoss: o.computeLoss ?? WMF_DEFAULTS.computeLoss,
+    mode: o.mode ?? 'log',
+    alpha: o.alpha ?? 2,
+    eps: o.eps ?? 1e-6,
+  };
+}
+
+/** Trains user and item factors from a users x items play-count matrix. */
+export async function trainWmf(plays: Csr, o: WmfOptions = {}): Promise<WmfModel> {
+  const opt = resolveWmfOptions(o);
+  checkCsr(plays, 'play counts');
+  const byUser = plays;
+  const byItem = transpose(plays);
+  const cu = confidence(byUser.data, opt);
+  const ci = confidence(byItem.data, opt);
+  const f = opt.factors;
+  // The paper-style small random start; item factors from seed, user factors from seed + 1.
+  const Y = gaussianFactors(byUser.cols * f, 0.01, opt.seed);
+  const X = gaussianFactors(byUser.rows * f, 0.01, (opt.seed + 1) >>> 0);
+  const addon = nativeAddon();
+  const iterations: IterationReport[] = [];
+  for (let it = 1; it <= opt.iterations; it++) {
+    const t0 = process.hrtime.bigint();
+    await addon.alsSweepAsync(byUser.indptr, byUser.indices, cu, X, Y, f, opt.lambda, opt.solver, opt.cgSteps, opt.threads);
+    await addon.alsSweepAsync(byItem.indptr, byItem.indices, ci, Y, X, f, opt.lambda, opt.solver, opt.cgSteps, opt.threads);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const loss = opt.computeLoss ? addon.alsLoss(byUser.indptr, byUser.indices, cu, X, Y, f, opt.lambda, opt.threads) : null;
+    const report = { iteration: it, seconds, loss };
+    iterations.push(report);
+    o.onIteration?.(report);
+  }
+  return { userFactors: X, itemFactors: Y, factors: f, iterations, options: opt };
+}
+
+/** The objective for given factors (the same quantity IterationReport.loss reports). */
+export function wmfLoss(plays: Csr, userFactors: Float32Array, itemFactors: Float32Array, o: WmfOptions = {}): number {
+  const opt = resolveWmfOptions(o);
+  return nativeAddon().alsLoss(plays.indptr, plays.indices, confidence(plays.data, opt), userFactors, itemFactors, opt.factors, opt.lambda, opt.threads);
+}
