@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "als_binding.h"
+#include "cuda_als_binding.h"
 #include "dsp_kernels.h"
 #include "mel_binding.h"
 #include "napi_util.h"
@@ -22,6 +23,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMel(env, exports);
   InitResampler(env, exports);
   InitAls(env, exports);
+  InitCudaAls(env, exports);
   return exports;
 }
 

@@ -9,9 +9,10 @@
 
 namespace earshot {
 
-#define EARSHOT_NAPI_TRY(env, body)                                                   \
+// Variadic so that the body may contain commas outside parentheses.
+#define EARSHOT_NAPI_TRY(env, ...)                                                    \
   try {                                                                               \
-    body                                                                              \
+    __VA_ARGS__                                                                       \
   } catch (const Napi::Error&) {                                                      \
     throw;                                                                            \
   } catch (const std::range_error& e) {                                               \

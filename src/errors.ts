@@ -12,7 +12,11 @@ export type EarshotErrorCode =
   | 'ERR_NPY_FORMAT' // a .npy file is malformed or holds an unsupported dtype/order
   | 'ERR_TOOL_MISSING' // an external program (ffmpeg) is needed and not installed
   | 'ERR_DECODER_FAILED' // an external decoder exited with an error
+  | 'ERR_TRIPLETS_FORMAT' // a play-count line is malformed (field count, empty id, bad or negative count)
+  | 'ERR_TRIPLETS_EMPTY' // a play-count input holds no data rows
+  | 'ERR_TRIPLETS_TOO_LARGE' // more rows or id bytes than the Int32 index arrays can address
   | 'ERR_IO' // file system errors
+  | 'ERR_CUDA_UNAVAILABLE' // --device cuda, but the CUDA library, driver or GPU is missing (message says which)
   | 'ERR_NATIVE_UNAVAILABLE'; // the native addon could not be loaded
 
 export class EarshotError extends Error {

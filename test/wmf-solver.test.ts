@@ -7,6 +7,8 @@ import type { Csr } from '../trainer/data/csr';
 import { confidence } from '../trainer/wmf/confidence';
 import { foldIn } from '../trainer/wmf/fold-in';
 import { gaussianFactors, trainWmf, wmfLoss } from '../trainer/wmf/train';
+import { cudaStatus } from '../trainer/wmf/cuda';
+import type { EarshotError } from '../src/errors';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -167,4 +169,20 @@ test('bad solver input is refused with a clear error, never a crash', async () =
   await assert.rejects(trainWmf(plays, { factors: 0 }), /factors must be an integer/);
   await assert.rejects(trainWmf({ ...plays, rows: 2 }), /indptr has 4 entries/);
   assert.throws(() => confidence(Float32Array.of(1, -2)), /counts must be finite and >= 0/);
+});
+
+test('device cuda: trains on the GPU when one is usable, else says exactly why (ERR_CUDA_UNAVAILABLE)', async () => {
+  const plays = randomPlays(40, 30, 0.2, 29);
+  const status = cudaStatus();
+  if (!status.available) {
+    await assert.rejects(trainWmf(plays, { factors: F, device: 'cuda' }), (e: EarshotError) => e.code === 'ERR_CUDA_UNAVAILABLE' && e.message.includes(status.reason));
+    await assert.rejects(trainWmf(plays, { device: 'cuda', solver: 'exact' }), /conjugate-gradient solver only/);
+    return;
+  }
+  // GPU present: same start as the CPU CG, objective within 1e-5 relative after 5 iterations.
+  const opts = { factors: F, lambda: LAMBDA, alpha: 2, eps: 1, iterations: 5, computeLoss: true };
+  const cpu = await trainWmf(plays, { ...opts, device: 'cpu' });
+  const gpu = await trainWmf(plays, { ...opts, device: 'cuda' });
+  const lc = cpu.iterations.at(-1)!.loss!, lg = gpu.iterations.at(-1)!.loss!;
+  assert.ok(Math.abs(lc - lg) <= 1e-5 * lc, `cpu ${lc} vs gpu ${lg} (${status.device})`);
 });

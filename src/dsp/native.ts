@@ -77,6 +77,13 @@ export interface NativeAddon {
     factors: number, lambda: number, solver: 'cg' | 'exact', cgSteps: number, threads: number,
   ): Promise<void>;
   /** The full WMF objective over all (row, col) pairs of X against Y. */
+  /** Loads the CUDA ALS library (build-cuda/libearshot_cuda.so) and describes GPU 0; throws the reason if unusable. */
+  cudaDeviceInfo(libPath: string): { name: string; memoryBytes: number };
+  CudaAls: new (
+    libPath: string, userIndptr: Int32Array, userIndices: Int32Array, userConfidence: Float32Array,
+    itemIndptr: Int32Array, itemIndices: Int32Array, itemConfidence: Float32Array,
+    factors: number, lambda: number, cgSteps: number, X0: Float32Array, Y0: Float32Array,
+  ) => { iterate(): void; download(): { userFactors: Float32Array; itemFactors: Float32Array }; dispose(): void };
   alsLoss(indptr: Int32Array, indices: Int32Array, confidence: Float32Array, X: Float32Array, Y: Float32Array, factors: number, lambda: number, threads: number): number;
 }
 

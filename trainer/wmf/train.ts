@@ -10,8 +10,10 @@ import { nativeAddon } from '../../src/dsp/native';
 import { EarshotError } from '../../src/errors';
 import { checkCsr, transpose, type Csr } from '../data/csr';
 import { confidence, type ConfidenceOptions } from './confidence';
+import { cudaStatus } from './cuda';
 
 export type AlsSolver = 'cg' | 'exact';
+export type AlsDevice = 'cpu' | 'cuda';
 
 export interface WmfOptions extends ConfidenceOptions {
   /** Latent dimensions F. Default 50 (the paper's). */
@@ -23,6 +25,8 @@ export interface WmfOptions extends ConfidenceOptions {
   /** 'cg' (default, conjugate gradient warm-started, `cgSteps` per row) or 'exact' (Cholesky). */
   solver?: AlsSolver;
   cgSteps?: number;
+  /** 'cpu' (default) or 'cuda' (GPU, conjugate gradient only; needs `npm run build:cuda`). */
+  device?: AlsDevice;
   /** Worker threads. Default: all cores. */
   threads?: number;
   /** Seed of the initial factors (N(0, 0.01^2)). */
@@ -72,6 +76,8 @@ export function gaussianFactors(n: number, sd: number, seed: number): Float32Arr
 
 export function resolveWmfOptions(o: WmfOptions): Required<Omit<WmfOptions, 'onIteration'>> {
   const solver = o.solver ?? WMF_DEFAULTS.solver;
+  if (o.device !== undefined && o.device !== 'cpu' && o.device !== 'cuda') throw new EarshotError('ERR_INVALID_ARGUMENT', `device must be 'cpu' or 'cuda', got ${String(o.device)}`);
+  if (o.device === 'cuda' && solver === 'exact') throw new EarshotError('ERR_INVALID_ARGUMENT', "the CUDA backend implements the conjugate-gradient solver only; use solver 'cg' or device 'cpu'");
   if (solver !== 'cg' && solver !== 'exact') throw new EarshotError('ERR_INVALID_ARGUMENT', `solver must be 'cg' or 'exact', got ${String(solver)}`);
   const lambda = o.lambda ?? WMF_DEFAULTS.lambda;
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new EarshotError('ERR_INVALID_ARGUMENT', `lambda must be a finite number >= 0, got ${lambda}`);
@@ -84,6 +90,7 @@ export function resolveWmfOptions(o: WmfOptions): Required<Omit<WmfOptions, 'onI
     threads: intOption('threads', o.threads ?? os.availableParallelism(), 1, 1024),
     seed: intOption('seed', o.seed ?? WMF_DEFAULTS.seed, 0, 2 ** 32 - 1),
     computeLoss: o.computeLoss ?? WMF_DEFAULTS.computeLoss,
+    device: o.device ?? 'cpu',
     mode: o.mode ?? 'log',
     alpha: o.alpha ?? 2,
     eps: o.eps ?? 1e-6,
@@ -104,6 +111,30 @@ export async function trainWmf(plays: Csr, o: WmfOptions = {}): Promise<WmfModel
   const X = gaussianFactors(byUser.rows * f, 0.01, (opt.seed + 1) >>> 0);
   const addon = nativeAddon();
   const iterations: IterationReport[] = [];
+  if (opt.device === 'cuda') {
+    const status = cudaStatus();
+    if (!status.available) throw new EarshotError('ERR_CUDA_UNAVAILABLE', `CUDA is not usable (${status.library}): ${status.reason}`);
+    const gpu = new addon.CudaAls(status.library, byUser.indptr, byUser.indices, cu, byItem.indptr, byItem.indices, ci, f, opt.lambda, opt.cgSteps, X, Y);
+    try {
+      for (let it = 1; it <= opt.iterations; it++) {
+        const t0 = process.hrtime.bigint();
+        gpu.iterate();
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        let loss: number | null = null;
+        if (opt.computeLoss) {
+          const d = gpu.download();
+          loss = addon.alsLoss(byUser.indptr, byUser.indices, cu, d.userFactors, d.itemFactors, f, opt.lambda, opt.threads);
+        }
+        const report = { iteration: it, seconds, loss };
+        iterations.push(report);
+        o.onIteration?.(report);
+      }
+      const d = gpu.download();
+      return { userFactors: d.userFactors, itemFactors: d.itemFactors, factors: f, iterations, options: opt };
+    } finally {
+      gpu.dispose();
+    }
+  }
   for (let it = 1; it <= opt.iterations; it++) {
     const t0 = process.hrtime.bigint();
     await addon.alsSweepAsync(byUser.indptr, byUser.indices, cu, X, Y, f, opt.lambda, opt.solver, opt.cgSteps, opt.threads);
