@@ -1,0 +1,74 @@
+/**
+ * `earshot-train eval --model <dir> --test <plays> [--train <plays>] [--json]`: mAP@500 and AUC of a
+ * WMF model on held-out plays (trainer/eval/evaluate.ts), next to a random-scores row. Items the user
+ * had in training are excluded from the ranking: from <dir>/train.tsv (written by `wmf --holdout`) or
+ * --train. Test rows whose user or item the model does not know are counted and left out.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EarshotError } from '../../src/errors';
+import type { Csr } from '../data/csr';
+import { loadInteractions, type Interactions } from '../data/interactions';
+import { evaluate, randomBaseline } from '../eval/evaluate';
+import { loadWmfModel } from '../wmf/model-io';
+import { intArg } from './cli-util';
+
+export const EVAL_USAGE = `usage: earshot-train eval --model <dir> --test <plays.tsv> [--train <plays.tsv>] [--k 500] [--json]`;
+
+/** Re-indexes a loaded play matrix into the model's user/item index space. */
+function toModelSpace(d: Interactions, userIndex: Map<string, number>, itemIndex: Map<string, number>, users: number, items: number): { m: Csr; dropped: number } {
+  const rows: number[][] = Array.from({ length: users }, () => []);
+  const vals: number[][] = Array.from({ length: users }, () => []);
+  let dropped = 0;
+  for (let u = 0; u < d.byUser.rows; u++) {
+    const mu = userIndex.get(d.users[u]);
+    for (let j = d.byUser.indptr[u]; j < d.byUser.indptr[u + 1]; j++) {
+      const mi = itemIndex.get(d.items[d.byUser.indices[j]]);
+      if (mu === undefined || mi === undefined) { dropped++; continue; }
+      rows[mu].push(mi);
+      vals[mu].push(d.byUser.data[j]);
+    }
+  }
+  const indptr = new Int32Array(users + 1);
+  const indices: number[] = [];
+  const data: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const order = rows[u].map((_, k) => k).sort((a, b) => rows[u][a] - rows[u][b]);
+    for (const k of order) { indices.push(rows[u][k]); data.push(vals[u][k]); }
+    indptr[u + 1] = indices.length;
+  }
+  return { m: { indptr, indices: Int32Array.from(indices), data: Float32Array.from(data), rows: users, cols: items }, dropped };
+}
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({ args: argv, options: { model: { type: 'string' }, test: { type: 'string' }, train: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' } } });
+  if (!v.model || !v.test) throw new EarshotError('ERR_INVALID_ARGUMENT', `--model and --test are required\n${EVAL_USAGE}`);
+  const model = loadWmfModel(v.model);
+  const trainPath = v.train ?? path.join(v.model, 'train.tsv');
+  if (!fs.existsSync(trainPath)) throw new EarshotError('ERR_INVALID_ARGUMENT', `no training plays to exclude: ${trainPath} is missing; pass --train <plays used for training>`);
+  const userIndex = new Map(model.users.map((id, i) => [id, i]));
+  const itemIndex = new Map(model.items.map((id, i) => [id, i]));
+  const nU = model.users.length, nI = model.items.length;
+  const train = toModelSpace(await loadInteractions(trainPath), userIndex, itemIndex, nU, nI);
+  const test = toModelSpace(await loadInteractions(v.test), userIndex, itemIndex, nU, nI);
+  const k = intArg('k', v.k) ?? 500;
+  const t0 = process.hrtime.bigint();
+  const wmf = evaluate({ train: train.m, test: test.m, userFactors: model.userFactors, itemFactors: model.itemFactors, factors: model.manifest.factors, k });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const random = randomBaseline({ train: train.m, test: test.m, k, seed: 1 });
+  const result = {
+    model: v.model, test: v.test, k, users: wmf.users, candidates: wmf.candidates, testRowsUnknown: test.dropped,
+    wmf: { map: wmf.map, auc: wmf.auc }, random: { map: random.map, auc: random.auc }, seconds,
+  };
+  if (v.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  process.stdout.write(
+    `${wmf.users} users, ${wmf.candidates} candidate items, k = ${k}` + (test.dropped ? ` (${test.dropped} test rows with unknown user/item left out)` : '') + '\n' +
+      `model    mAP@${k}    AUC\n` +
+      `wmf      ${wmf.map.toFixed(5)}  ${wmf.auc.toFixed(5)}\n` +
+      `random   ${random.map.toFixed(5)}  ${random.auc.toFixed(5)}\n`,
+  );
+}
