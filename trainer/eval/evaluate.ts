@@ -88,11 +88,34 @@ export function evaluate(o: EvaluateOptions): EvaluationResult {
   const cand = setup.candidates;
   const nCand = cand.length;
   const scorer: Scorer = (users, from, count, out) => {
-    // Item-major: one V row stays in L1 while the block's users (count x f floats) use it. Each dot
-    // product sums in factor order in double; float32 x float32 products are exact in double.
+    // Item-major: one V row stays in L1 while the block's users (count x f floats) use it, and four
+    // users share each load of V[i][x]. Every dot product still sums in factor order, in double
+    // (float32 x float32 products are exact in double), so a score does not depend on the blocking.
     for (let c = 0; c < nCand; c++) {
       const vi = cand[c] * f;
-      for (let b = 0; b < count; b++) {
+      let b = 0;
+      for (; b + 4 <= count; b += 4) {
+        const u0 = users[from + b] * f;
+        const u1 = users[from + b + 1] * f;
+        const u2 = users[from + b + 2] * f;
+        const u3 = users[from + b + 3] * f;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let x = 0; x < f; x++) {
+          const v = V[vi + x];
+          s0 += U[u0 + x] * v;
+          s1 += U[u1 + x] * v;
+          s2 += U[u2 + x] * v;
+          s3 += U[u3 + x] * v;
+        }
+        out[b * nCand + c] = s0;
+        out[(b + 1) * nCand + c] = s1;
+        out[(b + 2) * nCand + c] = s2;
+        out[(b + 3) * nCand + c] = s3;
+      }
+      for (; b < count; b++) {
         const ub = users[from + b] * f;
         let s = 0;
         for (let x = 0; x < f; x++) s += U[ub + x] * V[vi + x];
