@@ -11,6 +11,7 @@ import { EarshotError } from '../../src/errors';
 import { checkCsr, transpose, type Csr } from '../data/csr';
 import { confidence, type ConfidenceOptions } from './confidence';
 import { cudaStatus } from './cuda';
+import { mulberry32 } from '../eval/prng';
 
 export type AlsSolver = 'cg' | 'exact';
 export type AlsDevice = 'cpu' | 'cuda';
@@ -57,16 +58,12 @@ function intOption(name: string, v: number, lo: number, hi: number): number {
   return v;
 }
 
-/** Deterministic N(0, sd^2) initial factors: xorshift32 + Box-Muller (only the seed matters). */
+/** Deterministic N(0, sd^2) initial factors: the project's seeded PRNG + Box-Muller. */
 export function gaussianFactors(n: number, sd: number, seed: number): Float32Array {
-  let s = (seed >>> 0) || 0x9e3779b9;
-  const uniform = () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return (s + 1) / 4294967297; // (0, 1)
-  };
+  const uniform = mulberry32(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(uniform())) * sd;
+    const r = Math.sqrt(-2 * Math.log(1 - uniform())) * sd; // 1 - u in (0, 1]: log stays finite
     const a = 2 * Math.PI * uniform();
     out[i] = r * Math.cos(a);
     if (i + 1 < n) out[i + 1] = r * Math.sin(a);
@@ -108,7 +105,7 @@ export async function trainWmf(plays: Csr, o: WmfOptions = {}): Promise<WmfModel
   const f = opt.factors;
   // The paper-style small random start; item factors from seed, user factors from seed + 1.
   const Y = gaussianFactors(byUser.cols * f, 0.01, opt.seed);
-  const X = gaussianFactors(byUser.rows * f, 0.01, (opt.seed + 1) >>> 0);
+  const X = gaussianFactors(byUser.rows * f, 0.01, (opt.seed + 1) % 2 ** 32);
   const addon = nativeAddon();
   const iterations: IterationReport[] = [];
   if (opt.device === 'cuda') {
