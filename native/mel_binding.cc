@@ -1,7 +1,11 @@
 // N-API surface of the mel front end. Shapes are declared for TypeScript in src/dsp/native.ts.
 #include "mel_binding.h"
 
+#include <cmath>
+#include <cstring>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "mel_batch.h"
@@ -20,7 +24,13 @@ static MelConfig readConfig(const Napi::Value& v) {
     if (x.IsNumber()) dst = x.As<Napi::Number>().DoubleValue();
     else if (!x.IsUndefined() && !x.IsNull()) throw Napi::TypeError::New(v.Env(), std::string(k) + " must be a number");
   };
-  auto integer = [&](const char* k, int& dst) { double d = dst; num(k, d); dst = static_cast<int>(d); if (d != dst) throw Napi::RangeError::New(v.Env(), std::string(k) + " must be an integer"); };
+  // Range-check before the cast: converting NaN or a double beyond int's range to int is undefined.
+  auto integer = [&](const char* k, int& dst) {
+    double d = dst;
+    num(k, d);
+    if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != std::floor(d)) throw Napi::RangeError::New(v.Env(), std::string(k) + " must be an integer");
+    dst = static_cast<int>(d);
+  };
   auto flag = [&](const char* k, bool& dst) { Napi::Value x = o.Get(k); if (x.IsBoolean()) dst = x.As<Napi::Boolean>().Value(); };
   num("sampleRateHz", c.sampleRateHz);
   integer("nFft", c.nFft);
@@ -47,6 +57,18 @@ static MelConfig readConfig(const Napi::Value& v) {
   return c;
 }
 
+// A Float32Array holds at most 2^32 - 1 values (V8's limit, 16 GiB): refuse before computing for
+// minutes and allocating the result twice (vector + JS copy), rather than failing at the end.
+static void requireOutputFits(const MelConfig& c, size_t nSamples) {
+  constexpr double kMaxFloats = 4294967295.0;
+  const double floats = static_cast<double>(batchFrameCount(c, nSamples)) * c.nMels;
+  if (floats > kMaxFloats) {
+    throw std::range_error("the spectrogram would hold " + std::to_string(batchFrameCount(c, nSamples)) + " frames x " +
+                           std::to_string(c.nMels) + " bands, more than a Float32Array can (2^32 - 1 values); "
+                           "raise hopSamples, lower nMels or split the audio");
+  }
+}
+
 static Napi::Value ToFloat32(Napi::Env env, const std::vector<float>& v) {
   Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
   if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));
@@ -56,9 +78,12 @@ static Napi::Value ToFloat32(Napi::Env env, const std::vector<float>& v) {
 static Napi::Value MelBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EARSHOT_NAPI_TRY(env, {
-    Napi::Float32Array x = requireFloat32(info, 0, "samples");
+    // Options first: reading them runs JS (getters, proxies) that could detach the samples' buffer,
+    // and a Float32Array handle caches its data pointer (use-after-free if taken before).
     const MelConfig c = readConfig(info[1]);
+    Napi::Float32Array x = requireFloat32(info, 0, "samples");
     requireFinite(env, x.Data(), x.ElementLength());
+    requireOutputFits(c, x.ElementLength());
     std::vector<float> out;
     computeMelBatch(c, x.Data(), x.ElementLength(), out);
     return ToFloat32(env, out);
@@ -73,23 +98,33 @@ class MelBatchWorker : public Napi::AsyncWorker {
         samples_(x.Data(), x.Data() + x.ElementLength()) {}
   void Execute() override {
     try { computeMelBatch(cfg_, samples_.data(), samples_.size(), out_); }
+    catch (const std::range_error& e) { rangeError_ = true; SetError(e.what()); }  // a bad option: keep RangeError
     catch (const std::exception& e) { SetError(e.what()); }
   }
-  void OnOK() override { deferred_.Resolve(ToFloat32(Env(), out_)); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  // An exception escaping OnOK would be an uncaught exception (process exit) with the promise
+  // never settled; a failed result allocation rejects the promise instead.
+  void OnOK() override {
+    try { deferred_.Resolve(ToFloat32(Env(), out_)); }
+    catch (const Napi::Error& e) { deferred_.Reject(e.Value()); }
+  }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(rangeError_ ? Napi::RangeError::New(Env(), e.Message()).Value() : e.Value());
+  }
   Napi::Promise Promise() { return deferred_.Promise(); }
  private:
   Napi::Promise::Deferred deferred_;
   MelConfig cfg_;
   std::vector<float> samples_, out_;  // a private copy: the caller may reuse its buffer meanwhile
+  bool rangeError_ = false;
 };
 
 static Napi::Value MelBatchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EARSHOT_NAPI_TRY(env, {
+    const MelConfig c = readConfig(info[1]);  // before taking the samples: see MelBatch
     Napi::Float32Array x = requireFloat32(info, 0, "samples");
-    const MelConfig c = readConfig(info[1]);
     requireFinite(env, x.Data(), x.ElementLength());
+    requireOutputFits(c, x.ElementLength());
     auto* w = new MelBatchWorker(env, x, c);
     Napi::Promise p = w->Promise();
     w->Queue();

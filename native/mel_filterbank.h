@@ -21,7 +21,7 @@ double melToHz(double mel, bool htk);
 struct MelFilterbank {
   int nMels = 0;
   int nBins = 0;                  // nFft / 2 + 1
-  std::vector<double> dense;      // nMels x nBins, row-major (for tests and export)
+  std::vector<double> dense;      // nMels x nBins, row-major (for tests and export); emptied in plan_cache's shared banks
 
   // Sparse layout: bands in groups of 8; group g spans FFT bins [groupLo[g], groupHi[g]) and stores
   // one 8-lane weight vector per bin (lane = band - 8g). Triangles of neighbouring mel bands overlap

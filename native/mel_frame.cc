@@ -3,6 +3,7 @@
 #include "plan_cache.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -12,8 +13,15 @@ namespace earshot {
 void MelConfig::validate() const {
   auto bad = [](const std::string& what) { throw std::range_error(what); };
   if (!(sampleRateHz >= 1.0 && sampleRateHz <= 768000.0)) bad("sampleRateHz must be in 1..768000 Hz, got " + std::to_string(sampleRateHz));
+  // nFft before hopSamples, whose bound it is: nFft=3 must not be reported as a bad hop.
+  if (nFft < FftPlan::kMinFft || nFft > FftPlan::kMaxFft || (nFft & (nFft - 1)) != 0) {
+    bad("nFft must be a power of two between " + std::to_string(FftPlan::kMinFft) + " and " + std::to_string(FftPlan::kMaxFft) +
+        " samples, got " + std::to_string(nFft));
+  }
   if (hopSamples < 1 || hopSamples > nFft) bad("hopSamples must be in 1..nFft (" + std::to_string(nFft) + "), got " + std::to_string(hopSamples));
-  if (!(aminPower > 0.0) || !std::isfinite(aminPower)) bad("aminPower must be > 0");
+  // The dB kernel floors in float32 and takes a log of normal floats: an amin outside float's normal
+  // range became 0 or inf there and silently gave wrong dB (1e-40 -> -382 dB instead of -400 dB).
+  if (!(aminPower >= FLT_MIN && aminPower <= FLT_MAX)) bad("aminPower must be in 1.2e-38..3.4e38 (a normal float32), got " + std::to_string(aminPower));
   if (!(refPower > 0.0) || !std::isfinite(refPower)) bad("refPower must be > 0");
   if (!(log1pScale > 0.0) || !std::isfinite(log1pScale)) bad("log1pScale must be > 0");
   // nFft, nMels, fmin/fmax are checked by FftPlan and MelFilterbank with their own messages.

@@ -17,6 +17,12 @@ static const MelConfig& streamable(const MelConfig& c) {
 MelStream::MelStream(const MelConfig& c, int ringFrames)
     : proc_(streamable(c)), nFft_(c.nFft), hop_(c.hopSamples), ringFrames_(ringFrames) {
   if (ringFrames < 1 || ringFrames > 65536) throw std::range_error("ringFrames must be in 1..65536, got " + std::to_string(ringFrames));
+  // The ring is written twice (2 x ringFrames x nMels floats): cap its size, not just its frame count,
+  // or 65,536 frames x 4,096 bands would allocate 2 GiB. 65,536 x 128 (64 MiB) is the largest allowed.
+  if (static_cast<size_t>(ringFrames) * c.nMels > kMaxRingValues) {
+    throw std::range_error("ringFrames x nMels must be at most " + std::to_string(kMaxRingValues) + " (65,536 frames of 128 bands), got " +
+                           std::to_string(ringFrames) + " x " + std::to_string(c.nMels));
+  }
   buf_.assign(static_cast<size_t>(nFft_) * 2, 0.0f);
   ring_ = std::shared_ptr<float>(new float[ringFloats()](), std::default_delete<float[]>());
   frameOut_.resize(nMels());

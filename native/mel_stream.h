@@ -20,6 +20,7 @@ namespace earshot {
 
 class MelStream {
  public:
+  static constexpr size_t kMaxRingValues = size_t{65536} * 128;  // ringFrames x nMels (ring: 64 MiB)
   MelStream(const MelConfig& c, int ringFrames);
   // How many frames push(n samples) will complete (so the caller can size its output).
   size_t framesForPush(size_t nSamples) const;

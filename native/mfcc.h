@@ -11,7 +11,7 @@ namespace earshot {
 // melDb: frames x nMels -> out: frames x nMfcc.
 void mfccFromMelDb(const float* melDb, size_t frames, int nMels, int nMfcc, float* out);
 
-// x: frames x nCoeffs -> out: frames x nCoeffs. width odd >= 3, 1 <= order < width,
+// x: frames x nCoeffs -> out: frames x nCoeffs. width odd >= 3, 1 <= order <= min(width - 1, 8),
 // frames >= width (librosa's mode='interp' requirement). Throws std::range_error otherwise.
 void savgolDelta(const float* x, size_t frames, int nCoeffs, int width, int order, float* out);
 

@@ -30,7 +30,11 @@ std::shared_ptr<const MelFilterbank> sharedMelFilterbank(const MelBankOptions& o
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
-  auto bank = std::make_shared<const MelFilterbank>(o);
+  auto built = std::make_shared<MelFilterbank>(o);
+  // The per-frame kernel reads only the sparse weights; the dense matrix (nMels x nBins doubles,
+  // 1 GiB at nFft 65536 / nMels 4096) would otherwise stay cached: 64 entries could pin 64 GiB.
+  std::vector<double>().swap(built->dense);
+  std::shared_ptr<const MelFilterbank> bank = std::move(built);
   if (cache.size() >= kMaxEntries) cache.clear();
   cache.emplace(key, bank);
   return bank;

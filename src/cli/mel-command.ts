@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadAudio } from '../audio/load';
 import { computeMel } from '../dsp/mel';
-import type { LogCompression, MelOptions } from '../dsp/mel-options';
+import { resolveMelOptions, type LogCompression, type MelOptions } from '../dsp/mel-options';
 import { mfccWithDeltas } from '../dsp/mfcc';
 import { EarshotError } from '../errors';
 import { writeNpy } from '../io/npy';
@@ -63,6 +63,7 @@ export async function melCommand(argv: string[]): Promise<void> {
     melNorm: values['no-norm'] ? 'none' : 'slaney', center: !values['no-center'], log,
   };
 
+  resolveMelOptions(mel); // a bad option is a usage error now, not after decoding and resampling the whole file
   const t0 = process.hrtime.bigint();
   const audio = await loadAudio(positionals[0], { sampleRateHz });
   const spec = computeMel(audio.samples, mel);

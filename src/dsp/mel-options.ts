@@ -43,6 +43,10 @@ export const MEL_DEFAULTS = {
   fminHz: 0,
 } as const;
 
+/** float32's smallest normal and largest finite values. */
+const FLT_MIN = 1.1754943508222875e-38;
+const FLT_MAX = 3.4028234663852886e38;
+
 function bad(message: string): never {
   throw new EarshotError('ERR_INVALID_ARGUMENT', message);
 }
@@ -83,7 +87,8 @@ export function resolveMelOptions(o: MelOptions = {}): NativeMelConfig {
   };
   switch (log.kind) {
     case 'db':
-      cfg.aminPower = checkNumber('log.aminPower', log.aminPower ?? 1e-10, (x) => x > 0, 'must be > 0');
+      // The dB kernel floors in float32: an amin outside float32's normal range would silently give wrong dB.
+      cfg.aminPower = checkNumber('log.aminPower', log.aminPower ?? 1e-10, (x) => x >= FLT_MIN && x <= FLT_MAX, 'must be in 1.2e-38..3.4e38 (a normal float32)');
       cfg.refPower = checkNumber('log.refPower', log.refPower ?? 1, (x) => x > 0, 'must be > 0');
       cfg.topDb = log.topDb == null ? -1 : checkNumber('log.topDb', log.topDb, (x) => x >= 0, 'must be >= 0 dB or null');
       break;

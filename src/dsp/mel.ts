@@ -57,7 +57,10 @@ export function melFilterbank(options?: MelOptions): { weights: Float64Array; ba
 }
 
 export interface MelStreamOptions extends MelOptions {
-  /** Frames kept for lastFrames(), 1..65,536 (default 130 ≈ 3.0 s at hop 512 / 22,050 Hz: the CNN's window). */
+  /**
+   * Frames kept for lastFrames(), 1..65,536 (default 130 ≈ 3.0 s at hop 512 / 22,050 Hz: the CNN's window),
+   * with historyFrames × nMels ≤ 8,388,608 (65,536 frames of 128 bands: the ring is 64 MiB at most).
+   */
   historyFrames?: number;
 }
 
@@ -75,6 +78,8 @@ export class MelStream {
   readonly historyFrames: number;
   readonly frameStepS: number;
   private readonly native: NativeMelStream;
+  /** Set by flush(), cleared by reset(): push() in between is refused with a coded error. */
+  private flushed = false;
 
   constructor(options: MelStreamOptions = {}) {
     const { historyFrames = 130, ...mel } = options;
@@ -86,7 +91,11 @@ export class MelStream {
       throw new EarshotError('ERR_INVALID_ARGUMENT', 'log.topDb clips relative to the loudest frame of the whole signal, so a stream cannot apply it; use topDb: null');
     }
     const { MelStream: NativeStream } = nativeAddon();
-    this.native = new NativeStream(cfg, historyFrames);
+    try {
+      this.native = new NativeStream(cfg, historyFrames);
+    } catch (err) {
+      mapNativeError(err); // e.g. historyFrames x nMels over the ring cap: ERR_INVALID_ARGUMENT, not a bare RangeError
+    }
     this.bands = cfg.nMels;
     this.historyFrames = historyFrames;
     this.frameStepS = cfg.hopSamples / cfg.sampleRateHz;
@@ -95,6 +104,8 @@ export class MelStream {
   /** Appends mono samples; returns the frames they completed (frames x bands, a fresh array). */
   push(samples: Float32Array): Float32Array {
     if (!(samples instanceof Float32Array)) throw new EarshotError('ERR_INVALID_ARGUMENT', 'samples must be a Float32Array of mono PCM');
+    // The addon refuses too, but with a plain Error that has no code (docs/errors.md: every error has one).
+    if (this.flushed) throw new EarshotError('ERR_INVALID_ARGUMENT', 'MelStream was flushed; call reset() before pushing more audio');
     try {
       return this.native.push(samples);
     } catch (err) {
@@ -104,12 +115,15 @@ export class MelStream {
 
   /** End of the audio: emits the trailing edge frames. push() then fails until reset(). */
   flush(): Float32Array {
-    return this.native.flush();
+    const out = this.native.flush();
+    this.flushed = true;
+    return out;
   }
 
   /** A new track starts: forgets all audio, frames and counters. */
   reset(): void {
     this.native.reset();
+    this.flushed = false;
   }
 
   /**

@@ -82,13 +82,45 @@ export function encodeNpy(data: Float32Array | Float64Array, shape: readonly num
   return out;
 }
 
-/** Write `data` with `shape` (C order) to `path` as .npy. */
+/**
+ * Write `data` with `shape` (C order) to `path` as .npy. A regular file is written to a temporary
+ * name beside it and renamed into place, so a failed write (disk full, quota, file size limit) leaves
+ * neither a truncated .npy nor a destroyed previous file; the temporary is removed on failure.
+ * Devices and pipes (/dev/stdout, a FIFO) are written directly.
+ */
 export function writeNpy(path: string, data: Float32Array | Float64Array, shape: readonly number[]): void {
   const bytes = encodeNpy(data, shape);
+  let target = path;
+  let direct = false;
   try {
-    fs.writeFileSync(path, bytes);
-  } catch (err) {
+    const st = fs.statSync(path);
+    direct = !st.isFile();
+    target = fs.realpathSync(path); // replace a symlink's target, not the link
+  } catch {
+    // does not exist yet (or unreadable): write a new file at `path`; errors surface below
+  }
+  const fail = (err: unknown): never => {
     throw new EarshotError('ERR_IO', `cannot write "${path}": ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
+  };
+  if (direct) {
+    try {
+      fs.writeFileSync(path, bytes);
+    } catch (err) {
+      fail(err);
+    }
+    return;
+  }
+  const tmp = `${target}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  try {
+    fs.writeFileSync(tmp, bytes, { flag: 'wx' });
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    fail(err);
   }
 }
 

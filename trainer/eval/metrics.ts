@@ -67,13 +67,16 @@ export function rankMetrics(scores: ArrayLike<number>, itemIds: ArrayLike<number
   // ahead[p]++ records an irrelevant candidate that ranks ahead of relevant items p..m-1 (and behind
   // 0..p-1); a prefix sum turns it into "irrelevant candidates ahead of relevant item j".
   const ahead = new Int32Array(m + 1);
+  const lowest = relScore[m - 1];
   let irrelevant = 0;
+  let belowAll = 0; // irrelevant candidates under every relevant one: no search (most, for a good model)
   let correctPairs = 0; // (relevant, irrelevant) pairs ordered correctly, ties counting 1/2, times 2
   for (let c = 0; c < n; c++) {
     if (roles[c] !== ROLE_IRRELEVANT) continue;
     const s = scores[c];
-    if (s !== s) nanScore(c);
     irrelevant++;
+    if (s < lowest) { belowAll++; continue; }
+    if (s !== s) nanScore(c);
     const gt = firstNotAbove(relScore, m, s); // relevant items with score > s: they beat c outright
     let p = gt;
     if (gt < m && relScore[gt] === s) {
@@ -85,6 +88,8 @@ export function rankMetrics(scores: ArrayLike<number>, itemIds: ArrayLike<number
     }
     ahead[p]++;
   }
+  ahead[m] += belowAll;
+  correctPairs += 2 * m * belowAll;
 
   let sumPrecision = 0;
   let irrelevantAhead = 0;
