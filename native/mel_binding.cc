@@ -101,8 +101,8 @@ class MelBatchWorker : public Napi::AsyncWorker {
     catch (const std::range_error& e) { rangeError_ = true; SetError(e.what()); }  // a bad option: keep RangeError
     catch (const std::exception& e) { SetError(e.what()); }
   }
-  // An exception escaping OnOK would be an uncaught exception (process exit) with the promise
-  // never settled; a failed result allocation rejects the promise instead.
+  // An exception escaping OnOK would become an uncaught exception (process exit) with the promise
+  // never settled; reject instead. (Real memory exhaustion is fatal inside V8 either way.)
   void OnOK() override {
     try { deferred_.Resolve(ToFloat32(Env(), out_)); }
     catch (const Napi::Error& e) { deferred_.Reject(e.Value()); }

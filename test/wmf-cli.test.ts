@@ -43,6 +43,19 @@ test('HetRec Last.fm: interaction-holdout AUC far above random, model files as d
   assert.ok(ev.random.map < 0.01, `random mAP ${ev.random.map}`);
 });
 
+test('HetRec item cold start: held-out songs ranked, upper-bound row far above random', async (t) => {
+  const input = sharedOrSkip(t, 'data/lastfm-2k/user_artists.dat');
+  if (!input) return;
+  const out = path.join(tmp, 'hetrec-cold');
+  await run(process.execPath, [CLI, 'wmf', '--input', input, '--format', 'hetrec', '--holdout', 'cold-start', '--factors', '32', '--iterations', '10', '--out', out]);
+  const ev = JSON.parse((await run(process.execPath, [CLI, 'eval', '--model', out, '--test', path.join(out, 'test.tsv'), '--json'])).stdout.trim());
+  assert.equal(ev.setting, 'item-cold-start');
+  // 20% of the 17,632 artists with plays are held out; only they are ranked.
+  assert.ok(Math.abs(ev.candidates - 0.2 * 17632) < 10, `${ev.candidates} candidates`);
+  assert.ok(ev.upperBound.auc > 0.95, `upper-bound AUC ${ev.upperBound.auc}`);
+  assert.ok(Math.abs(ev.random.auc - 0.5) < 0.03, `random AUC ${ev.random.auc}`);
+});
+
 test('Taste Profile sample trains and evaluates; bad invocations fail with one clear line', async (t) => {
   const input = sharedOrSkip(t, 'data/taste-profile-sample/triplets.txt');
   if (!input) return;
