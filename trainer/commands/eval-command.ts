@@ -4,7 +4,7 @@
  * had in training are excluded from the ranking: from <dir>/train.tsv (written by `wmf --holdout`) or
  * --train. Test rows whose user or item the model does not know are counted and left out.
  *
- * Item cold start (songs with test plays but none in training, as `wmf --holdout cold-start` makes):
+ * Item cold start (a model made by `wmf --holdout cold-start`: songs with test plays and none in training):
  * only those songs are ranked, and the WMF row is the paper's upper bound: each cold song's factors
  * are folded in from its test plays against the trained user factors (trainer/wmf/fold-in.ts).
  */
@@ -90,7 +90,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const test = toModelSpace(await loadInteractions(v.test), userIndex, itemIndex, nU, nI);
   const k = intArg('k', v.k) ?? 500;
   const t0 = process.hrtime.bigint();
-  const cold = coldItems(train.m, test.m);
+  // The setting is the model's: an interaction holdout also leaves a few rarely played songs without
+  // training plays, but it ranks every song.
+  const cold = model.manifest.holdout.kind === 'cold-start' ? coldItems(train.m, test.m) : null;
   let itemFactors = model.itemFactors;
   if (cold) itemFactors = await upperBoundFactors(model, test.m, cold);
   const opts = { train: train.m, test: test.m, factors: model.manifest.factors, k, candidates: cold ?? undefined };
