@@ -5,6 +5,7 @@
  */
 import { main as melMain } from './mel';
 import { main as resamplerMain } from './resampler-quality';
+import { main as tripletsScaleMain } from './triplets-scale';
 
 interface Benchmark {
   summary: string;
@@ -16,6 +17,7 @@ interface Benchmark {
 const BENCHMARKS: Record<string, Benchmark> = {
   mel: { summary: 'log-mel throughput: earshot batch/stream vs essentia.js and meyda on one clip [--clip PATH] [--json]', main: melMain },
   resampler: { summary: 'resampler quality (stop-band, passband ripple) and speed for common rates -> 22,050 Hz', main: resamplerMain },
+  'triplets-scale': { summary: 'loadInteractions on a generated Taste-Profile-size file (48.4M lines): seconds, peak RSS [--lines N --users N --items N --seed N --dir PATH --keep --json]', main: tripletsScaleMain },
 };
 
 function usage(to: NodeJS.WriteStream): void {

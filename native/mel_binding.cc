@@ -78,8 +78,9 @@ static Napi::Value ToFloat32(Napi::Env env, const std::vector<float>& v) {
 static Napi::Value MelBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EARSHOT_NAPI_TRY(env, {
-    // Options first: reading them runs JS (getters, proxies) that could detach the samples' buffer,
-    // and a Float32Array handle caches its data pointer (use-after-free if taken before).
+    // Reading the options runs JS (getters, proxies) that could detach the samples' buffer, and a
+    // Float32Array handle caches its data pointer: take the handle only after them (else use-after-free).
+    requireFloat32(info, 0, "samples");  // type check only, so a missing first argument is named first
     const MelConfig c = readConfig(info[1]);
     Napi::Float32Array x = requireFloat32(info, 0, "samples");
     requireFinite(env, x.Data(), x.ElementLength());
@@ -121,7 +122,8 @@ class MelBatchWorker : public Napi::AsyncWorker {
 static Napi::Value MelBatchAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   EARSHOT_NAPI_TRY(env, {
-    const MelConfig c = readConfig(info[1]);  // before taking the samples: see MelBatch
+    requireFloat32(info, 0, "samples");
+    const MelConfig c = readConfig(info[1]);  // before taking the samples' handle: see MelBatch
     Napi::Float32Array x = requireFloat32(info, 0, "samples");
     requireFinite(env, x.Data(), x.ElementLength());
     requireOutputFits(c, x.ElementLength());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -18,13 +19,18 @@ void MelConfig::validate() const {
     bad("nFft must be a power of two between " + std::to_string(FftPlan::kMinFft) + " and " + std::to_string(FftPlan::kMaxFft) +
         " samples, got " + std::to_string(nFft));
   }
+  if (nMels < 1 || nMels > 4096) bad("nMels must be in 1..4096, got " + std::to_string(nMels));  // before any size is derived from it
   if (hopSamples < 1 || hopSamples > nFft) bad("hopSamples must be in 1..nFft (" + std::to_string(nFft) + "), got " + std::to_string(hopSamples));
   // The dB kernel floors in float32 and takes a log of normal floats: an amin outside float's normal
   // range became 0 or inf there and silently gave wrong dB (1e-40 -> -382 dB instead of -400 dB).
-  if (!(aminPower >= FLT_MIN && aminPower <= FLT_MAX)) bad("aminPower must be in 1.2e-38..3.4e38 (a normal float32), got " + std::to_string(aminPower));
+  if (!(aminPower >= FLT_MIN && aminPower <= FLT_MAX)) {
+    char got[32];
+    std::snprintf(got, sizeof got, "%g", aminPower);
+    bad(std::string("aminPower must be in 1.2e-38..3.4e38 (a normal float32), got ") + got);
+  }
   if (!(refPower > 0.0) || !std::isfinite(refPower)) bad("refPower must be > 0");
   if (!(log1pScale > 0.0) || !std::isfinite(log1pScale)) bad("log1pScale must be > 0");
-  // nFft, nMels, fmin/fmax are checked by FftPlan and MelFilterbank with their own messages.
+  // fmin/fmax are checked by MelFilterbank (FftPlan and MelFilterbank re-check nFft and nMels).
 }
 
 MelBankOptions bankOptions(const MelConfig& c) {

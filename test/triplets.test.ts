@@ -110,9 +110,9 @@ describe('TripletParser', () => {
       assert.deepEqual(rowsOf(p), want, `chunk ${chunk}`);
       assert.deepEqual(p.users.ids(), ref.users);
       assert.deepEqual(p.items.ids(), ref.items);
-      assert.equal(p.rows, 11);
+      assert.equal(p.rows, 10);
       assert.equal(p.zeroCounts, 1);
-      assert.equal(p.lines, 13);
+      assert.equal(p.lines, 12);
     }
     assert.deepEqual(rowsOf(parseBytes(bytes, 1)).slice(0, 2), [['u1', 'sA', 3], ['u1', 'sB', 1.5]]);
   });
@@ -212,6 +212,13 @@ describe('readTriplets', () => {
     assert.equal(zipped.bytes, gz.length);
     assert.equal(plain.sha256, crypto.createHash('sha256').update(text).digest('hex'));
     assert.equal(zipped.sha256, crypto.createHash('sha256').update(gz).digest('hex'));
+  });
+
+  test('size hints only change allocation; bad options are refused before reading', async () => {
+    const p = write('hint.tsv', text);
+    for (const expectedRows of [1, 10, 1e5]) assert.deepEqual(rowsOf(await readTriplets(p, { expectedRows })), want);
+    await assert.rejects(readTriplets(p, { chunkBytes: 0 }), { code: 'ERR_INVALID_ARGUMENT' });
+    await assert.rejects(readTriplets(p, { format: 'tsv' as TripletFormat }), { code: 'ERR_INVALID_ARGUMENT' });
   });
 
   test('a Readable fed 1 byte at a time (plain and gzip) parses like the whole file', async () => {

@@ -55,9 +55,9 @@ export async function loadInteractions(source: TripletSource, o: LoadInteraction
   const t0 = process.hrtime.bigint();
   const parsed = await readTriplets(source, o);
   const { lines, rows, zeroCounts, bytes, gzip, sha256 } = parsed;
-  const m = buildMatrices(parsed.coo, parsed.users, parsed.items);
+  const { duplicatesMerged, ...m } = buildMatrices(parsed.coo, parsed.users, parsed.items);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { ...m, checksum: sha256, stats: { lines, rows, zeroCounts, duplicatesMerged: m.duplicatesMerged, bytes, gzip, seconds } };
+  return { ...m, checksum: sha256, stats: { lines, rows, zeroCounts, duplicatesMerged, bytes, gzip, seconds } };
 }
 
 /**
@@ -93,13 +93,9 @@ export function fromTriples(userIds: readonly string[], itemIds: readonly string
     coo.items[k] = i;
     coo.counts[k] = v;
   }
-  const m = buildMatrices(coo, users, items);
+  const { duplicatesMerged, ...m } = buildMatrices(coo, users, items);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return {
-    ...m,
-    checksum: hash.digest('hex'),
-    stats: { lines: n, rows: n, zeroCounts, duplicatesMerged: m.duplicatesMerged, bytes: 0, gzip: false, seconds },
-  };
+  return { ...m, checksum: hash.digest('hex'), stats: { lines: n, rows: n, zeroCounts, duplicatesMerged, bytes: 0, gzip: false, seconds } };
 }
 
 function buildMatrices(coo: Coo, users: IdTable, items: IdTable) {

@@ -93,6 +93,17 @@ export class TripletParser {
     this.coo = { users: new Int32Array(cap), items: new Int32Array(cap), counts: new Float32Array(cap), length: 0 };
   }
 
+  /** Sizes the COO arrays for about `rows` data rows (a hint: they still grow past it). */
+  reserve(rows: number): void {
+    const cap = Math.min(MAX_ROWS, Math.ceil(rows));
+    if (!(cap > this.coo.users.length)) return;
+    const old = this.coo;
+    this.coo = { users: new Int32Array(cap), items: new Int32Array(cap), counts: new Float32Array(cap), length: old.length };
+    this.coo.users.set(old.users.subarray(0, old.length));
+    this.coo.items.set(old.items.subarray(0, old.length));
+    this.coo.counts.set(old.counts.subarray(0, old.length));
+  }
+
   /** Parses every complete line in `chunk`; keeps the unfinished tail for the next call. */
   push(chunk: Uint8Array): void {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -42,21 +42,22 @@ export type TripletSource = string | Readable | AsyncIterable<Uint8Array>;
 export async function readTriplets(source: TripletSource, o: ReadTripletsOptions = {}): Promise<ReadTriplets> {
   const isPath = typeof source === 'string';
   const name = o.name ?? (isPath ? source : '<stream>');
+  const parser = new TripletParser({ ...o, name }); // checks the options before anything is opened
+  const chunkBytes = o.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
+    throw new EarshotError('ERR_INVALID_ARGUMENT', `chunkBytes must be a positive integer, got ${o.chunkBytes}`);
+  }
   let chunks: AsyncIterable<Uint8Array>;
-  let expectedRows = o.expectedRows;
+  let sizeGuessRows = 0;
   if (isPath) {
-    const chunkBytes = o.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
-      throw new EarshotError('ERR_INVALID_ARGUMENT', `chunkBytes must be a positive integer, got ${o.chunkBytes}`);
-    }
     let st: fs.Stats;
     try {
       st = await fs.promises.stat(source);
     } catch (err) {
       throw ioError(source, err);
     }
-    if (!st.isFile()) throw new EarshotError('ERR_IO', `${source}: not a regular file`);
-    expectedRows ??= st.size / PRESIZE_BYTES_PER_LINE; // an over-estimate for gzip is corrected below
+    if (!st.isFile()) throw new EarshotError('ERR_IO', `cannot read ${source}: not a regular file`);
+    sizeGuessRows = st.size / PRESIZE_BYTES_PER_LINE;
     chunks = fs.createReadStream(source, { highWaterMark: chunkBytes });
   } else {
     chunks = source;
@@ -97,8 +98,9 @@ export async function readTriplets(source: TripletSource, o: ReadTripletsOptions
     }
   }
 
-  // gzip of text is 3-10x smaller: the size-based guess would over-allocate, so let the arrays grow.
-  const parser = new TripletParser({ ...o, name, expectedRows: gzip && isPath ? undefined : expectedRows });
+  // Gzip of text is 3-10x smaller than the text, so a guess from its size would be far off: let the
+  // arrays grow instead. A caller's expectedRows was applied by the constructor.
+  if (!gzip && o.expectedRows === undefined) parser.reserve(sizeGuessRows);
   try {
     if (gzip) {
       const gunzip = zlib.createGunzip({ chunkSize: DEFAULT_CHUNK_BYTES });
@@ -121,5 +123,5 @@ export async function readTriplets(source: TripletSource, o: ReadTripletsOptions
 
 function ioError(path: string, err: unknown): EarshotError {
   const e = err as NodeJS.ErrnoException;
-  return new EarshotError('ERR_IO', `${path}: ${e.code ?? ''} ${e.message ?? String(err)}`.replace(/ +/g, ' '), { cause: err });
+  return new EarshotError('ERR_IO', `cannot read ${path}: ${e.message ?? String(err)}`, { cause: err });
 }
