@@ -1,3 +1,4 @@
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -22,11 +23,17 @@ static const DspKernels* chooseAuto() {
   return &kernels_generic::table;
 }
 
-static const DspKernels* g_active = nullptr;
+// Atomic: async mel workers read it on libuv threads while kernels() may switch it on the JS thread
+// (a plain pointer was a data race). A lock-free load per frame; racing first calls store the same value.
+static std::atomic<const DspKernels*> g_active{nullptr};
 
 const DspKernels& activeKernels() {
-  if (!g_active) g_active = chooseAuto();
-  return *g_active;
+  const DspKernels* k = g_active.load(std::memory_order_acquire);
+  if (!k) {
+    k = chooseAuto();
+    g_active.store(k, std::memory_order_release);
+  }
+  return *k;
 }
 
 bool selectKernels(const char* name) {

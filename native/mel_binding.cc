@@ -31,7 +31,11 @@ static MelConfig readConfig(const Napi::Value& v) {
     if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != std::floor(d)) throw Napi::RangeError::New(v.Env(), std::string(k) + " must be an integer");
     dst = static_cast<int>(d);
   };
-  auto flag = [&](const char* k, bool& dst) { Napi::Value x = o.Get(k); if (x.IsBoolean()) dst = x.As<Napi::Boolean>().Value(); };
+  auto flag = [&](const char* k, bool& dst) {
+    Napi::Value x = o.Get(k);
+    if (x.IsBoolean()) dst = x.As<Napi::Boolean>().Value();
+    else if (!x.IsUndefined() && !x.IsNull()) throw Napi::TypeError::New(v.Env(), std::string(k) + " must be a boolean");  // not silently the default
+  };
   num("sampleRateHz", c.sampleRateHz);
   integer("nFft", c.nFft);
   integer("hopSamples", c.hopSamples);

@@ -74,6 +74,7 @@ test('raw addon: wrong types and missing arguments throw TypeError/RangeError na
     ['melBatch(Float64Array)', () => a.melBatch(new Float64Array(8) as never, CFG), /samples must be a Float32Array/],
     ['melBatch(x, null)', () => a.melBatch(x, null as never), /mel options must be an object/],
     ['nFft string', () => a.melBatch(x, { ...CFG, nFft: '1024' as never }), /nFft must be a number/],
+    ['center string', () => a.melBatch(x, { ...CFG, center: 'false' as never }), /center must be a boolean/], // was silently true
     ['mfcc()', () => (a.mfcc as (...v: unknown[]) => unknown)(), /melDb must be a Float32Array/],
     ['mfcc nMels 0', () => a.mfcc(new Float32Array(40), 0, 1), /nMels must be an integer in 1\.\.4096/],
     ['mfcc length % nMels', () => a.mfcc(new Float32Array(41), 4, 2), /not a multiple of nMels/],

@@ -24,7 +24,10 @@ function wrap(cfg: NativeMelConfig, data: Float32Array): Spectrogram {
   return { data, frames: data.length / cfg.nMels, bands: cfg.nMels, frameStepS: cfg.hopSamples / cfg.sampleRateHz };
 }
 
-/** Whole signal -> spectrogram, on the calling thread (≈1.4 µs per frame: fine for clips). */
+/**
+ * Whole signal -> spectrogram, on the calling thread (≈1.4 µs per frame: fine for clips). The result
+ * must fit one Float32Array (frames × bands ≤ 2^32 − 1), else ERR_INVALID_ARGUMENT before any work.
+ */
 export function computeMel(samples: Float32Array, options?: MelOptions): Spectrogram {
   checkSamples(samples);
   const cfg = resolveMelOptions(options);

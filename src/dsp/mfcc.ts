@@ -20,7 +20,10 @@ export function mfcc(melDb: Spectrogram, nMfcc: number = MFCC_DEFAULTS.nMfcc): F
   }
 }
 
-/** librosa.feature.delta(values, width, order, mode='interp') along time; values frames x nCoeffs. */
+/**
+ * librosa.feature.delta(values, width, order, mode='interp') along time; values frames x nCoeffs.
+ * width: odd, 3..1001 frames (needs frames >= width); order: 1..min(width - 1, 8).
+ */
 export function delta(values: Float32Array, nCoeffs: number, order: 1 | 2 = 1, width: number = MFCC_DEFAULTS.deltaWidth): Float32Array {
   const frames = values.length / nCoeffs;
   if (!Number.isInteger(width) || width < 3 || width % 2 === 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `delta width must be an odd integer >= 3, got ${String(width)}`);
