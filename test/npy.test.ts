@@ -1,6 +1,6 @@
 /**
  * .npy round trips, byte layout as numpy writes it (magic, 64-byte aligned header), reading of
- * '<f8' and Fortran-order files, rejection of what we don't read, and a real numpy-written file
+ * '<f8', '<i4' and Fortran-order files, rejection of what we don't read, and a real numpy-written file
  * from ../shared/reference (skipped visibly when absent).
  */
 import * as assert from 'node:assert/strict';
@@ -65,6 +65,26 @@ describe('round trip', () => {
       const f64 = Float64Array.from({ length: 7 }, (_, i) => 1 / (i + 1));
       writeNpy(path.join(dir, 'b.npy'), f64, [7]);
       assert.deepEqual(readNpy(path.join(dir, 'b.npy')), { data: f64, shape: [7], fortranOrder: false });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("int32 ('<i4', scipy CSR index arrays): numpy.save bytes and a round trip through a file", () => {
+    const ints = Int32Array.from([0, 1, -2, 2147483647, -2147483648]);
+    const bytes = encodeNpy(ints, [5]);
+    // python3 -c "import numpy as np, io; b = io.BytesIO(); np.save(b, np.array([0, 1, -2, 2**31 - 1, -2**31], '<i4')); print(b.getvalue())"
+    // (numpy 2.4.6): 148 bytes, this header, then the five values little-endian.
+    assert.equal(bytes.length, 148);
+    assert.equal(bytes.subarray(10, 128).toString('latin1'), "{'descr': '<i4', 'fortran_order': False, 'shape': (5,), }" + ' '.repeat(60) + '\n');
+    assert.equal(bytes.subarray(128).toString('hex'), '0000000001000000feffffffffffff7f00000080');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-npy-'));
+    try {
+      const indptr = Int32Array.from({ length: 1001 }, (_, i) => i * 17);
+      writeNpy(path.join(dir, 'indptr.npy'), indptr, [1001]);
+      const back = readNpy(path.join(dir, 'indptr.npy'));
+      assert.ok(back.data instanceof Int32Array);
+      assert.deepEqual(back, { data: indptr, shape: [1001], fortranOrder: false });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,8 @@
  *   "\x93NUMPY" u8 major u8 minor, header length (u16 LE in v1, u32 LE in v2/v3),
  *   an ASCII Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
  *   padded with spaces and a final '\n' so the data starts on a 64-byte boundary, then raw data.
- * We write exactly what numpy.save writes (same padding), and read little-endian float32/float64.
+ * We write exactly what numpy.save writes (same padding), and read little-endian float32/float64/int32
+ * (int32 for sparse-matrix index arrays: scipy's indptr/indices).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,8 +18,11 @@ const ARRAY_ALIGN = 64;
 const GROWTH_AXIS_MAX_DIGITS = 21;
 const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
 
+/** The element types read and written: '<f4', '<f8', '<i4'. */
+export type NpyData = Float32Array | Float64Array | Int32Array;
+
 export interface NpyArray {
-  data: Float32Array | Float64Array;
+  data: NpyData;
   shape: number[];
   /** True when data is column-major (Fortran order); data is returned as stored, not reordered. */
   fortranOrder: boolean;
@@ -46,10 +50,14 @@ function shapeRepr(shape: readonly number[]): string {
   return `(${shape.join(', ')})`;
 }
 
+function descrOf(data: NpyData): '<f4' | '<f8' | '<i4' {
+  return data instanceof Float64Array ? '<f8' : data instanceof Int32Array ? '<i4' : '<f4';
+}
+
 /** Encode a C-order little-endian array as .npy bytes, byte-identical to numpy.save. */
-export function encodeNpy(data: Float32Array | Float64Array, shape: readonly number[]): Buffer {
+export function encodeNpy(data: NpyData, shape: readonly number[]): Buffer {
   checkShape(shape, data.length);
-  const descr = data instanceof Float64Array ? '<f8' : '<f4';
+  const descr = descrOf(data);
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeRepr(shape)}, }`;
   if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
   const withNewline = dict.length + 1;
@@ -76,6 +84,7 @@ export function encodeNpy(data: Float32Array | Float64Array, shape: readonly num
   } else {
     for (let i = 0; i < data.length; i++) {
       if (descr === '<f8') out.writeDoubleLE(data[i], dataStart + 8 * i);
+      else if (descr === '<i4') out.writeInt32LE(data[i], dataStart + 4 * i);
       else out.writeFloatLE(data[i], dataStart + 4 * i);
     }
   }
@@ -88,7 +97,7 @@ export function encodeNpy(data: Float32Array | Float64Array, shape: readonly num
  * neither a truncated .npy nor a destroyed previous file; the temporary is removed on failure.
  * Devices and pipes (/dev/stdout, a FIFO) are written directly.
  */
-export function writeNpy(path: string, data: Float32Array | Float64Array, shape: readonly number[]): void {
+export function writeNpy(path: string, data: NpyData, shape: readonly number[]): void {
   const bytes = encodeNpy(data, shape);
   let target = path;
   let direct = false;
@@ -142,7 +151,7 @@ function parseHeader(text: string, label: string): { descr: string; fortranOrder
   return { descr, fortranOrder: fortran === 'True', shape };
 }
 
-/** Read a .npy file (path) or its bytes. Supports '<f4' and '<f8', C or Fortran order, v1-v3. */
+/** Read a .npy file (path) or its bytes. Supports '<f4', '<f8' and '<i4', C or Fortran order, v1-v3. */
 export function readNpy(source: string | Uint8Array): NpyArray {
   const label = typeof source === 'string' ? `"${source}"` : 'npy buffer';
   let buf: Uint8Array;
@@ -171,8 +180,8 @@ export function readNpy(source: string | Uint8Array): NpyArray {
   const header = Buffer.from(buf.buffer, buf.byteOffset + headerStart, headerLen).toString(major === 3 ? 'utf8' : 'latin1');
   const { descr, fortranOrder, shape } = parseHeader(header, label);
 
-  const itemBytes = descr === '<f4' ? 4 : descr === '<f8' ? 8 : 0;
-  if (itemBytes === 0) fail(`${label}: npy dtype '${descr}' is not supported (only '<f4' and '<f8')`);
+  const itemBytes = descr === '<f4' || descr === '<i4' ? 4 : descr === '<f8' ? 8 : 0;
+  if (itemBytes === 0) fail(`${label}: npy dtype '${descr}' is not supported (only '<f4', '<f8' and '<i4')`);
   const count = shape.reduce((a, b) => a * b, 1);
   const needBytes = count * itemBytes;
   if (buf.length - dataStart < needBytes) {
@@ -180,15 +189,17 @@ export function readNpy(source: string | Uint8Array): NpyArray {
   }
   // Copy into a fresh, aligned buffer: the source may sit at any offset inside a larger Buffer.
   const raw = buf.subarray(dataStart, dataStart + needBytes);
-  let data: Float32Array | Float64Array;
+  let data: NpyData;
   if (LITTLE_ENDIAN_HOST) {
     const aligned = new Uint8Array(needBytes);
     aligned.set(raw);
-    data = itemBytes === 4 ? new Float32Array(aligned.buffer) : new Float64Array(aligned.buffer);
+    data = descr === '<i4' ? new Int32Array(aligned.buffer) : itemBytes === 4 ? new Float32Array(aligned.buffer) : new Float64Array(aligned.buffer);
   } else {
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    data = itemBytes === 4 ? new Float32Array(count) : new Float64Array(count);
-    for (let i = 0; i < count; i++) data[i] = itemBytes === 4 ? dv.getFloat32(4 * i, true) : dv.getFloat64(8 * i, true);
+    data = descr === '<i4' ? new Int32Array(count) : itemBytes === 4 ? new Float32Array(count) : new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      data[i] = descr === '<i4' ? dv.getInt32(4 * i, true) : itemBytes === 4 ? dv.getFloat32(4 * i, true) : dv.getFloat64(8 * i, true);
+    }
   }
   return { data, shape, fortranOrder };
 }
