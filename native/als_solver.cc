@@ -4,6 +4,15 @@
 #include <stdexcept>
 #include <string>
 
+// The hot loops are compiled twice (x86-64: AVX2+FMA and baseline) and chosen by the loader (GCC
+// function multiversioning); `omp simd` lets dot products vectorise without -ffast-math (fixed
+// summation order per build, so results stay deterministic on a machine).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define EARSHOT_MULTIVERSION __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define EARSHOT_MULTIVERSION
+#endif
+
 namespace earshot {
 
 void gramMatrix(const float* Y, int n, int f, std::vector<double>& G) {
@@ -22,7 +31,7 @@ void gramMatrix(const float* Y, int n, int f, std::vector<double>& G) {
 }
 
 // b = sum c_i y_i, and (exact) A = G + lambda I + sum (c_i - 1) y_i y_i^T.
-static void buildSystem(const AlsProblem& pr, const double* G, int row, AlsScratch& s, bool withMatrix) {
+EARSHOT_MULTIVERSION static void buildSystem(const AlsProblem& pr, const double* G, int row, AlsScratch& s, bool withMatrix) {
   const int f = pr.factors;
   if (withMatrix) {
     for (int k = 0; k < f * f; ++k) s.A[k] = G[k];
@@ -78,24 +87,26 @@ void solveRowExact(const AlsProblem& pr, const double* G, int row, float* X, Als
 }
 
 // Ap = (G + lambda I) p + sum (c_i - 1) (y_i . p) y_i, without forming A.
-static void applyA(const AlsProblem& pr, const double* G, int row, const double* p, double* Ap) {
+EARSHOT_MULTIVERSION static void applyA(const AlsProblem& pr, const double* G, int row, const double* p, double* Ap) {
   const int f = pr.factors;
   for (int a = 0; a < f; ++a) {
-    double v = pr.lambda * p[a];
+    double v = 0.0;
     const double* g = G + static_cast<size_t>(a) * f;
+#pragma omp simd reduction(+ : v)
     for (int b = 0; b < f; ++b) v += g[b] * p[b];
-    Ap[a] = v;
+    Ap[a] = v + pr.lambda * p[a];
   }
   for (int j = pr.indptr[row]; j < pr.indptr[row + 1]; ++j) {
     const float* y = pr.Y + static_cast<size_t>(pr.indices[j]) * f;
     double dot = 0.0;
+#pragma omp simd reduction(+ : dot)
     for (int a = 0; a < f; ++a) dot += y[a] * p[a];
     const double w = (pr.confidence[j] - 1.0) * dot;
     for (int a = 0; a < f; ++a) Ap[a] += w * y[a];
   }
 }
 
-void solveRowCg(const AlsProblem& pr, const double* G, int row, float* X, int steps, AlsScratch& s) {
+EARSHOT_MULTIVERSION void solveRowCg(const AlsProblem& pr, const double* G, int row, float* X, int steps, AlsScratch& s) {
   const int f = pr.factors;
   float* xr = X + static_cast<size_t>(row) * f;
   double* x = s.x.data();
