@@ -61,15 +61,17 @@ static MelConfig readConfig(const Napi::Value& v) {
   return c;
 }
 
-// A Float32Array holds at most 2^32 - 1 values (V8's limit, 16 GiB): refuse before computing for
-// minutes and allocating the result twice (vector + JS copy), rather than failing at the end.
+// One batch result is capped at 2^28 values (1 GiB; transiently 2 GiB while it is copied into JS).
+// Far below the Float32Array limit (2^32 - 1) on purpose: running out of memory inside V8 kills the
+// process, which no caller can catch. An hour of audio at the defaults is 2e7 values; anything near the
+// cap is a configuration mistake or a job for MelStream. Checked before computing anything.
 static void requireOutputFits(const MelConfig& c, size_t nSamples) {
-  constexpr double kMaxFloats = 4294967295.0;
+  constexpr double kMaxFloats = 268435456.0;
   const double floats = static_cast<double>(batchFrameCount(c, nSamples)) * c.nMels;
   if (floats > kMaxFloats) {
     throw std::range_error("the spectrogram would hold " + std::to_string(batchFrameCount(c, nSamples)) + " frames x " +
-                           std::to_string(c.nMels) + " bands, more than a Float32Array can (2^32 - 1 values); "
-                           "raise hopSamples, lower nMels or split the audio");
+                           std::to_string(c.nMels) + " bands, more than one batch result may hold (2^28 values, 1 GiB; a Float32Array could hold 2^32 - 1 "
+                           "but not in memory); raise hopSamples, lower nMels, or use MelStream / split the audio");
   }
 }
 

@@ -156,6 +156,13 @@ test('an output too large for a Float32Array is refused up front, not after minu
   assert.match(r.stdout, /^RangeError$/m);
 });
 
+test('a batch result above 2^28 values (1 GiB) is refused before any work, below the V8 limit', () => {
+  // 1 + 2^19 frames x 1024 bands = 5.4e8 values: fits a Float32Array, but not safely in memory twice.
+  throwsCode(() => computeMel(new Float32Array(1 << 20), { nFft: 1024, hopSamples: 2, nMels: 1024 }), 'ERR_INVALID_ARGUMENT', /2\^28 values, 1 GiB.*MelStream/);
+  // The same audio at the defaults is far below the cap and computes.
+  assert.equal(computeMel(new Float32Array(1 << 20)).frames, 1 + (1 << 20) / 512);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Parameters that are each legal but extreme together.
 
