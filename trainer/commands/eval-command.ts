@@ -16,35 +16,46 @@ import type { Csr } from '../data/csr';
 import { loadInteractions, type Interactions } from '../data/interactions';
 import { evaluate, randomBaseline } from '../eval/evaluate';
 import { transpose } from '../data/csr';
+import { RowSorter } from '../data/row-sort';
 import { foldInRows } from '../wmf/fold-in';
 import { loadWmfModel } from '../wmf/model-io';
 import { intArg } from './cli-util';
 
 export const EVAL_USAGE = `usage: earshot-train eval --model <dir> --test <plays.tsv> [--train <plays.tsv>] [--k 500] [--json]`;
 
-/** Re-indexes a loaded play matrix into the model's user/item index space. */
+/**
+ * Re-indexes a loaded play matrix into the model's user/item index space in typed arrays: map ids once
+ * per user and per item (not per play), count per model row, scatter, sort each row (RowSorter).
+ */
 function toModelSpace(d: Interactions, userIndex: Map<string, number>, itemIndex: Map<string, number>, users: number, items: number): { m: Csr; dropped: number } {
-  const rows: number[][] = Array.from({ length: users }, () => []);
-  const vals: number[][] = Array.from({ length: users }, () => []);
+  const userMap = Int32Array.from(d.users, (id) => userIndex.get(id) ?? -1);
+  const itemMap = Int32Array.from(d.items, (id) => itemIndex.get(id) ?? -1);
+  const src = d.byUser;
+  const indptr = new Int32Array(users + 1);
   let dropped = 0;
-  for (let u = 0; u < d.byUser.rows; u++) {
-    const mu = userIndex.get(d.users[u]);
-    for (let j = d.byUser.indptr[u]; j < d.byUser.indptr[u + 1]; j++) {
-      const mi = itemIndex.get(d.items[d.byUser.indices[j]]);
-      if (mu === undefined || mi === undefined) { dropped++; continue; }
-      rows[mu].push(mi);
-      vals[mu].push(d.byUser.data[j]);
+  for (let u = 0; u < src.rows; u++) {
+    for (let j = src.indptr[u]; j < src.indptr[u + 1]; j++) {
+      if (userMap[u] < 0 || itemMap[src.indices[j]] < 0) dropped++;
+      else indptr[userMap[u] + 1]++;
     }
   }
-  const indptr = new Int32Array(users + 1);
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let u = 0; u < users; u++) {
-    const order = rows[u].map((_, k) => k).sort((a, b) => rows[u][a] - rows[u][b]);
-    for (const k of order) { indices.push(rows[u][k]); data.push(vals[u][k]); }
-    indptr[u + 1] = indices.length;
+  for (let u = 0; u < users; u++) indptr[u + 1] += indptr[u];
+  const fill = indptr.slice(0, users);
+  const indices = new Int32Array(indptr[users]);
+  const data = new Float32Array(indptr[users]);
+  for (let u = 0; u < src.rows; u++) {
+    const mu = userMap[u];
+    if (mu < 0) continue;
+    for (let j = src.indptr[u]; j < src.indptr[u + 1]; j++) {
+      const mi = itemMap[src.indices[j]];
+      if (mi < 0) continue;
+      indices[fill[mu]] = mi;
+      data[fill[mu]++] = src.data[j];
+    }
   }
-  return { m: { indptr, indices: Int32Array.from(indices), data: Float32Array.from(data), rows: users, cols: items }, dropped };
+  const sorter = new RowSorter();
+  for (let u = 0; u < users; u++) sorter.sort(indices, data, indptr[u], indptr[u + 1]);
+  return { m: { indptr, indices, data, rows: users, cols: items }, dropped };
 }
 
 /** Songs with test plays and no training plays (sorted), or null when there are none. */
