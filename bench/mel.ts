@@ -12,6 +12,7 @@
  * with earshot's (essentia_max_db_diff); meyda's melBands is a different definition (HTK-like filters,
  * log(1 + x)), so only its speed is compared.
  */
+import { concatFloat32 as concat } from '../src/audio/concat';
 import { computeMel, MelStream } from '../src/dsp/mel';
 import { nativeAddon } from '../src/dsp/native';
 import { BENCH_RATE_HZ, DEFAULT_CLIP, loadBenchAudio } from './clip';
@@ -133,16 +134,6 @@ function earshotStream(samples: Float32Array): Float32Array[] {
   for (let i = 0; i < samples.length; i += STREAM_CHUNK) parts.push(stream.push(samples.subarray(i, i + STREAM_CHUNK)));
   parts.push(stream.flush());
   return parts;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 /** Absolute dB differences over the bins where both spectrograms are above COMPARE_FLOOR_DB. */

@@ -17,6 +17,7 @@
  * Reported: generation and load seconds, load throughput, peak RSS of the process
  * (process.resourceUsage().maxRSS; generation itself peaks at ~0.1 GB, so the figure is the loader's).
  */
+import { mulberry32 } from '../trainer/eval/prng';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,17 +40,8 @@ interface Shape {
   seed: number;
 }
 
-/** mulberry32: a small, fast, seedable 32-bit generator; uniform in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1): the project's PRNG. */
+const rng = (seed: number) => mulberry32(seed >>> 0);
 
 const HEX = Buffer.from('0123456789abcdef');
 const HEX_UPPER = Buffer.from('0123456789ABCDEF');

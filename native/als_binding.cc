@@ -59,36 +59,28 @@ static AlsArgs readArgs(const Napi::CallbackInfo& info) {
 
 // One half-iteration on the thread pool: X[r] <- argmin for every row r, Y fixed. The typed arrays
 // are pinned by references until the promise settles; JS must not write to X or Y meanwhile.
-class SweepWorker : public Napi::AsyncWorker {
+class SweepWorker : public PromiseWorker {
  public:
   SweepWorker(Napi::Env env, AlsArgs a, bool exact, int steps, int threads)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), pr_(a.pr), X_(a.X.Data()),
+      : PromiseWorker(env), pr_(a.pr), X_(a.X.Data()),
         exact_(exact), steps_(steps), threads_(threads) {
     for (Napi::Value v : {Napi::Value(a.indptr), Napi::Value(a.indices), Napi::Value(a.conf), Napi::Value(a.X), Napi::Value(a.Y)})
       pins_.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
-  void Execute() override {
-    try {
-      std::vector<double> G;
-      gramMatrix(pr_.Y, pr_.cols, pr_.factors, G);
-      std::vector<std::unique_ptr<AlsScratch>> scratch;
-      for (int t = 0; t < threads_; ++t) scratch.push_back(std::make_unique<AlsScratch>(pr_.factors));
-      parallelFor(threads_, pr_.rows, 256, [&](int b, int e, int t) {
-        for (int r = b; r < e; ++r) {
-          if (exact_) solveRowExact(pr_, G.data(), r, X_, *scratch[t]);
-          else solveRowCg(pr_, G.data(), r, X_, steps_, *scratch[t]);
-        }
-      });
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-  Napi::Promise Promise() { return deferred_.Promise(); }
 
  private:
-  Napi::Promise::Deferred deferred_;
+  void Compute() override {
+    std::vector<double> G;
+    gramMatrix(pr_.Y, pr_.cols, pr_.factors, G);
+    std::vector<std::unique_ptr<AlsScratch>> scratch;
+    for (int t = 0; t < threads_; ++t) scratch.push_back(std::make_unique<AlsScratch>(pr_.factors));
+    parallelFor(threads_, pr_.rows, 256, [&](int b, int e, int t) {
+      for (int r = b; r < e; ++r) {
+        if (exact_) solveRowExact(pr_, G.data(), r, X_, *scratch[t]);
+        else solveRowCg(pr_, G.data(), r, X_, steps_, *scratch[t]);
+      }
+    });
+  }
   AlsProblem pr_;
   float* X_;
   bool exact_;
@@ -106,10 +98,7 @@ static Napi::Value AlsSweepAsync(const Napi::CallbackInfo& info) {
     if (solver != "cg" && solver != "exact") throw Napi::RangeError::New(env, "solver must be 'cg' or 'exact', got '" + solver + "'");
     const int steps = requireInt(info, 8, "cgSteps", 1, 1024);
     const int threads = requireInt(info, 9, "threads", 1, 1024);
-    auto* w = new SweepWorker(env, a, solver == "exact", steps, threads);
-    Napi::Promise p = w->Promise();
-    w->Queue();
-    return p;
+    return PromiseWorker::Start(new SweepWorker(env, a, solver == "exact", steps, threads));
   })
 }
 

@@ -98,31 +98,16 @@ static Napi::Value MelBatch(const Napi::CallbackInfo& info) {
 }
 
 // The same computation on libuv's thread pool, so a long file never blocks the event loop.
-class MelBatchWorker : public Napi::AsyncWorker {
+class MelBatchWorker : public PromiseWorker {
  public:
   MelBatchWorker(Napi::Env env, Napi::Float32Array x, const MelConfig& c)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), cfg_(c),
-        samples_(x.Data(), x.Data() + x.ElementLength()) {}
-  void Execute() override {
-    try { computeMelBatch(cfg_, samples_.data(), samples_.size(), out_); }
-    catch (const std::range_error& e) { rangeError_ = true; SetError(e.what()); }  // a bad option: keep RangeError
-    catch (const std::exception& e) { SetError(e.what()); }
-  }
-  // An exception escaping OnOK would become an uncaught exception (process exit) with the promise
-  // never settled; reject instead. (Real memory exhaustion is fatal inside V8 either way.)
-  void OnOK() override {
-    try { deferred_.Resolve(ToFloat32(Env(), out_)); }
-    catch (const Napi::Error& e) { deferred_.Reject(e.Value()); }
-  }
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(rangeError_ ? Napi::RangeError::New(Env(), e.Message()).Value() : e.Value());
-  }
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env), cfg_(c), samples_(x.Data(), x.Data() + x.ElementLength()) {}
+
  private:
-  Napi::Promise::Deferred deferred_;
+  void Compute() override { computeMelBatch(cfg_, samples_.data(), samples_.size(), out_); }
+  Napi::Value Result(Napi::Env env) override { return ToFloat32(env, out_); }
   MelConfig cfg_;
   std::vector<float> samples_, out_;  // a private copy: the caller may reuse its buffer meanwhile
-  bool rangeError_ = false;
 };
 
 static Napi::Value MelBatchAsync(const Napi::CallbackInfo& info) {
@@ -133,10 +118,7 @@ static Napi::Value MelBatchAsync(const Napi::CallbackInfo& info) {
     Napi::Float32Array x = requireFloat32(info, 0, "samples");
     requireFinite(env, x.Data(), x.ElementLength());
     requireOutputFits(c, x.ElementLength());
-    auto* w = new MelBatchWorker(env, x, c);
-    Napi::Promise p = w->Promise();
-    w->Queue();
-    return p;
+    return PromiseWorker::Start(new MelBatchWorker(env, x, c));
   })
 }
 

@@ -65,4 +65,39 @@ inline void requireFinite(Napi::Env env, const float* x, size_t n) {
   }
 }
 
+// An AsyncWorker that settles a promise, shared by the bindings' long native jobs. Compute() runs on
+// libuv's pool and may throw: std::range_error rejects with RangeError (a bad option keeps its type),
+// anything else with Error. Result() builds the value on the main thread; an exception there rejects
+// the promise instead of escaping as an uncaught exception.
+class PromiseWorker : public Napi::AsyncWorker {
+ public:
+  explicit PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+  // Queues the worker (which then owns itself) and returns its promise.
+  static Napi::Promise Start(PromiseWorker* w) {
+    Napi::Promise p = w->deferred_.Promise();
+    w->Queue();
+    return p;
+  }
+
+ protected:
+  virtual void Compute() = 0;
+  virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+
+ private:
+  void Execute() final {
+    try { Compute(); }
+    catch (const std::range_error& e) { rangeError_ = true; SetError(e.what()); }
+    catch (const std::exception& e) { SetError(e.what()); }
+  }
+  void OnOK() final {
+    try { deferred_.Resolve(Result(Env())); }
+    catch (const Napi::Error& e) { deferred_.Reject(e.Value()); }
+  }
+  void OnError(const Napi::Error& e) final {
+    deferred_.Reject(rangeError_ ? Napi::RangeError::New(Env(), e.Message()).Value() : e.Value());
+  }
+  Napi::Promise::Deferred deferred_;
+  bool rangeError_ = false;
+};
+
 }  // namespace earshot

@@ -9,19 +9,14 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { readNpy } from '../src/io/npy';
 import { loadInput, loadTransposed, maxAbsDiff } from './helpers/librosa-fixtures';
+import { makeWav } from './helpers/wav-writer';
 
 const run = promisify(execFile);
 const CLI = path.resolve(__dirname, '..', 'src', 'cli', 'earshot.js');
 
-/** Minimal IEEE-float mono WAV (format 3), written here so the test does not trust earshot's writer. */
-function floatWav(samples: Float32Array, rate: number): Buffer {
-  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8);
-  h.write('fmt ', 12); h.writeUInt32LE(16, 16); h.writeUInt16LE(3, 20); h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24); h.writeUInt32LE(rate * 4, 28); h.writeUInt16LE(4, 32); h.writeUInt16LE(32, 34);
-  h.write('data', 36); h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+/** IEEE-float mono WAV of the exact fixture samples (the tests' WAV writer). */
+function floatWav(samples: Float32Array, rate: number): Uint8Array {
+  return makeWav({ encoding: 'f32', channels: 1, sampleRateHz: rate, values: samples });
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-cli-'));

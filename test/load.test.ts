@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { concatFloat32 } from '../src/audio/concat';
 import { loadAudio, streamAudio } from '../src/audio/load';
 import { computeMel, MelStream } from '../src/dsp/mel';
 import { sharedOrSkip } from './helpers/shared';
@@ -10,10 +11,7 @@ import { sharedOrSkip } from './helpers/shared';
 async function collect(gen: AsyncGenerator<Float32Array>): Promise<{ all: Float32Array; chunks: number }> {
   const parts: Float32Array[] = [];
   for await (const c of gen) parts.push(c);
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { all.set(p, o); o += p.length; }
-  return { all, chunks: parts.length };
+  return { all: concatFloat32(parts), chunks: parts.length };
 }
 
 for (const file of ['data/audio/wesnoth-elvish-theme.wav', 'data/audio/singularity-awakening.ogg']) {
@@ -32,11 +30,7 @@ for (const file of ['data/audio/wesnoth-elvish-theme.wav', 'data/audio/singulari
     for await (const chunk of streamAudio(fs.createReadStream(p))) frames.push(mel.push(chunk));
     frames.push(mel.flush());
     const batch = computeMel(whole.samples);
-    const joined = new Float32Array(batch.data.length);
-    let o = 0;
-    for (const f of frames) { joined.set(f, o); o += f.length; }
-    assert.equal(o, batch.data.length);
-    assert.deepEqual(joined, batch.data);
+    assert.deepEqual(concatFloat32(frames), batch.data);
   });
 }
 

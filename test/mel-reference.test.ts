@@ -1,15 +1,17 @@
 // The fast kernels against a deliberately naive float64 implementation written here from the
 // definitions (DFT by the sum, Hann window, dense filterbank product), for configurations the
 // librosa fixtures do not cover: other FFT sizes, hops, non-centred framing, HTK scale, log modes.
+import { mulberry32 } from '../trainer/eval/prng';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeMel, melFilterbank } from '../src/dsp/mel';
 import type { MelOptions } from '../src/dsp/mel-options';
 import { nativeAddon } from '../src/dsp/native';
 
+/** Seeded uniform in [-1, 1). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 
 /** Naive mel power: frames cut as librosa does, |DFT|^2 by the O(n^2) sum, dense filterbank. */

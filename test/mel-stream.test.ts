@@ -1,6 +1,7 @@
 // MelStream against the batch result, as documented in src/dsp/mel.ts: identical frames, any chunking.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { concatFloat32 as concat } from '../src/audio/concat';
 import { computeMel, MelStream } from '../src/dsp/mel';
 import { EarshotError } from '../src/errors';
 import { loadInput } from './helpers/librosa-fixtures';
@@ -15,12 +16,6 @@ function chunked(stream: MelStream, x: Float32Array, sizes: () => number): Float
   return out;
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
 
 test('push...push + flush equals computeMel bit for bit, for any chunk sizes', () => {
   const x = loadInput('elvish');

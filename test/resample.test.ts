@@ -1,6 +1,7 @@
 // StreamResampler / native Resampler against analytic oracles (sines at exact output times, band
 // edges), the float64 reference in src/audio/resample-reference.ts, and its streaming contract.
 // Tolerances are stated per test with the measured value (bench/resampler-quality.ts, x86-64 SSE2).
+import { mulberry32 } from '../trainer/eval/prng';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resample, StreamResampler } from '../src/audio/resample';
@@ -18,15 +19,8 @@ function edge(r: StreamResampler): number {
   return Math.ceil((r.info.halfWidth * r.outRateHz) / r.inRateHz) + 2;
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so failures reproduce. */
+const rng = mulberry32;
 
 function noise(n: number, seed: number): Float32Array {
   const next = rng(seed);

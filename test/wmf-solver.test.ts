@@ -1,5 +1,6 @@
 // The native ALS solvers against the dense closed form written out here, over ALL user-item pairs
 // (no Y^T Y trick): x_u = (Y^T C_u Y + lambda I)^-1 Y^T C_u p_u.
+import { mulberry32 } from '../trainer/eval/prng';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeAddon } from '../src/dsp/native';
@@ -10,10 +11,7 @@ import { gaussianFactors, trainWmf, wmfLoss } from '../trainer/wmf/train';
 import { cudaStatus } from '../trainer/wmf/cuda';
 import type { EarshotError } from '../src/errors';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
+const rng = mulberry32;
 
 function randomPlays(users: number, items: number, density: number, seed: number): Csr {
   const r = rng(seed);

@@ -4,6 +4,7 @@
  * stream; everything else goes through ffmpeg. Memory stays bounded by the read chunk size
  * (64 KiB) on the streaming path; only decodeAudioFile holds a whole signal, capped by duration.
  */
+import { concatFloat32 } from './concat';
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { EarshotError } from '../errors';
@@ -220,11 +221,5 @@ export async function decodeAudioFile(path: string, opts: DecodeFileOptions = {}
   } finally {
     await source.close();
   }
-  const mono = new Float32Array(frames);
-  let off = 0;
-  for (const p of parts) {
-    mono.set(p, off);
-    off += p.length;
-  }
-  return { sampleRateHz, channels, durationS: frames / sampleRateHz, mono };
+  return { sampleRateHz, channels, durationS: frames / sampleRateHz, mono: concatFloat32(parts) };
 }

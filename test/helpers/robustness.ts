@@ -21,12 +21,7 @@ export function signal(n: number): Float32Array {
   return x;
 }
 
-export function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
+export { concatFloat32 as concat } from '../../src/audio/concat';
 
 export function throwsCode(fn: () => unknown, code: EarshotErrorCode, message?: RegExp): void {
   assert.throws(fn, (err: unknown) => {

@@ -141,13 +141,5 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Concatenate decoded pieces. */
-export function concatF32(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+/** Concatenate decoded pieces (the library's own join). */
+export { concatFloat32 as concatF32 } from '../../src/audio/concat';
