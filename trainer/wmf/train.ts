@@ -108,41 +108,41 @@ export async function trainWmf(plays: Csr, o: WmfOptions = {}): Promise<WmfModel
   const X = gaussianFactors(byUser.rows * f, 0.01, (opt.seed + 1) % 2 ** 32);
   const addon = nativeAddon();
   const iterations: IterationReport[] = [];
+  // One loop for both backends: `step` runs one ALS iteration, `factors` gives the current X and Y.
+  const run = async (step: () => Promise<void> | void, factors: () => { X: Float32Array; Y: Float32Array }) => {
+    for (let it = 1; it <= opt.iterations; it++) {
+      const t0 = process.hrtime.bigint();
+      await step();
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      let loss: number | null = null;
+      if (opt.computeLoss) {
+        const cur = factors();
+        loss = addon.alsLoss(byUser.indptr, byUser.indices, cu, cur.X, cur.Y, f, opt.lambda, opt.threads);
+      }
+      const report = { iteration: it, seconds, loss };
+      iterations.push(report);
+      o.onIteration?.(report);
+    }
+    const fin = factors();
+    return { userFactors: fin.X, itemFactors: fin.Y, factors: f, iterations, options: opt };
+  };
   if (opt.device === 'cuda') {
     const status = cudaStatus();
     if (!status.available) throw new EarshotError('ERR_CUDA_UNAVAILABLE', `CUDA is not usable (${status.library}): ${status.reason}`);
     const gpu = new addon.CudaAls(status.library, byUser.indptr, byUser.indices, cu, byItem.indptr, byItem.indices, ci, f, opt.lambda, opt.cgSteps, X, Y);
     try {
-      for (let it = 1; it <= opt.iterations; it++) {
-        const t0 = process.hrtime.bigint();
-        gpu.iterate();
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        let loss: number | null = null;
-        if (opt.computeLoss) {
-          const d = gpu.download();
-          loss = addon.alsLoss(byUser.indptr, byUser.indices, cu, d.userFactors, d.itemFactors, f, opt.lambda, opt.threads);
-        }
-        const report = { iteration: it, seconds, loss };
-        iterations.push(report);
-        o.onIteration?.(report);
-      }
-      const d = gpu.download();
-      return { userFactors: d.userFactors, itemFactors: d.itemFactors, factors: f, iterations, options: opt };
+      return await run(() => gpu.iterate(), () => {
+        const d = gpu.download(); // the factors live on the GPU between iterations
+        return { X: d.userFactors, Y: d.itemFactors };
+      });
     } finally {
       gpu.dispose();
     }
   }
-  for (let it = 1; it <= opt.iterations; it++) {
-    const t0 = process.hrtime.bigint();
+  return run(async () => {
     await addon.alsSweepAsync(byUser.indptr, byUser.indices, cu, X, Y, f, opt.lambda, opt.solver, opt.cgSteps, opt.threads);
     await addon.alsSweepAsync(byItem.indptr, byItem.indices, ci, Y, X, f, opt.lambda, opt.solver, opt.cgSteps, opt.threads);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const loss = opt.computeLoss ? addon.alsLoss(byUser.indptr, byUser.indices, cu, X, Y, f, opt.lambda, opt.threads) : null;
-    const report = { iteration: it, seconds, loss };
-    iterations.push(report);
-    o.onIteration?.(report);
-  }
-  return { userFactors: X, itemFactors: Y, factors: f, iterations, options: opt };
+  }, () => ({ X, Y }));
 }
 
 /** The objective for given factors (the same quantity IterationReport.loss reports). */
