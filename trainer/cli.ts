@@ -2,13 +2,17 @@
 /** `earshot-train`: the trainer's command line (WMF now; world, features, cnn and export follow). */
 import { runCli } from '../src/cli/dispatch';
 import { evalCommand, EVAL_USAGE } from './commands/eval-command';
+import { montageCommand, MONTAGE_USAGE } from './commands/montage-command';
 import { wmfCommand, WMF_USAGE } from './commands/wmf-command';
+import { worldCommand, WORLD_USAGE } from './commands/world-command';
 
 runCli(
   'earshot-train',
   {
     wmf: { run: wmfCommand, usage: WMF_USAGE, summary: 'weighted matrix factorisation of play counts (implicit ALS)' },
+    world: { run: worldCommand, usage: WORLD_USAGE, summary: 'generate a benchmark world: synthesized songs, simulated listeners, known truth' },
     eval: { run: evalCommand, usage: EVAL_USAGE, summary: 'mAP@500 and AUC of a model on held-out plays' },
+    montage: { run: montageCommand, usage: MONTAGE_USAGE, summary: 'one labelled spectrogram per style of a benchmark world, as a PNG' },
   },
   process.argv.slice(2),
 ).then((code) => {

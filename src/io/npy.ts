@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { EarshotError } from '../errors';
+import { writeFileAtomic } from './atomic-write';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 /** numpy aligns the data start to 64 bytes so it can be memory-mapped with any dtype. */
@@ -91,46 +92,9 @@ export function encodeNpy(data: NpyData, shape: readonly number[]): Buffer {
   return out;
 }
 
-/**
- * Write `data` with `shape` (C order) to `path` as .npy. A regular file is written to a temporary
- * name beside it and renamed into place, so a failed write (disk full, quota, file size limit) leaves
- * neither a truncated .npy nor a destroyed previous file; the temporary is removed on failure.
- * Devices and pipes (/dev/stdout, a FIFO) are written directly.
- */
+/** Write `data` with `shape` (C order) to `path` as .npy, atomically (src/io/atomic-write.ts). */
 export function writeNpy(path: string, data: NpyData, shape: readonly number[]): void {
-  const bytes = encodeNpy(data, shape);
-  let target = path;
-  let direct = false;
-  try {
-    const st = fs.statSync(path);
-    direct = !st.isFile();
-    target = fs.realpathSync(path); // replace a symlink's target, not the link
-  } catch {
-    // does not exist yet (or unreadable): write a new file at `path`; errors surface below
-  }
-  const fail = (err: unknown): never => {
-    throw new EarshotError('ERR_IO', `cannot write "${path}": ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
-  };
-  if (direct) {
-    try {
-      fs.writeFileSync(path, bytes);
-    } catch (err) {
-      fail(err);
-    }
-    return;
-  }
-  const tmp = `${target}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  try {
-    fs.writeFileSync(tmp, bytes, { flag: 'wx' });
-    fs.renameSync(tmp, target);
-  } catch (err) {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    fail(err);
-  }
+  writeFileAtomic(path, encodeNpy(data, shape));
 }
 
 function parseHeader(text: string, label: string): { descr: string; fortranOrder: boolean; shape: number[] } {
