@@ -21,10 +21,10 @@ const SONGS_COLUMNS = SONGS_TSV_HEADER;
 /** Audio file extensions tried for a song id, in this order. */
 const AUDIO_EXTENSIONS = ['.wav', '.flac'];
 
-/** Pixels: around the grid and between cells; between a label's baseline cell and its tile. */
+/** Pixels: around the grid and between cells; between a label's font cell and its tile. */
 export const MONTAGE_MARGIN_PX = 8;
 export const MONTAGE_LABEL_GAP_PX = 3;
-/** Label line height (one 8 px font cell at scale 1). */
+/** Label line height (one 9 px font cell at scale 1). */
 export const MONTAGE_LABEL_HEIGHT_PX = CELL_HEIGHT;
 const BACKGROUND: Rgb = [255, 255, 255];
 const INK: Rgb = [32, 32, 32];
