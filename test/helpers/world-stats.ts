@@ -8,8 +8,8 @@ const WINDOW_FRAMES = 130;
 
 export interface ClipWindows {
   id: string;
-  /** Per non-overlapping 3-s window: mean dB of each of the 128 mel bands. */
-  bands: Float64Array[];
+  /** Per window: the band means less their average (spectral shape), then each band's std over time. */
+  texture: Float64Array[];
   /** Per window: mean dB over all bands and frames (overall loudness). */
   loudness: number[];
 }
@@ -19,12 +19,26 @@ export async function melWindowStats(worldDir: string, ids: readonly string[]): 
   for (const id of ids) {
     const audio = await decodeAudioFile(path.join(worldDir, 'audio', `${id}.wav`));
     const mel = computeMel(audio.mono);
-    const clip: ClipWindows = { id, bands: [], loudness: [] };
+    const clip: ClipWindows = { id, texture: [], loudness: [] };
+    const nb = mel.bands;
     for (let f0 = 0; f0 + WINDOW_FRAMES <= mel.frames; f0 += WINDOW_FRAMES) {
-      const m = new Float64Array(mel.bands);
-      for (let f = f0; f < f0 + WINDOW_FRAMES; f++) for (let b = 0; b < mel.bands; b++) m[b] += mel.data[f * mel.bands + b] / WINDOW_FRAMES;
-      clip.bands.push(m);
-      clip.loudness.push(m.reduce((a, b) => a + b, 0) / mel.bands);
+      const m = new Float64Array(nb);
+      const sq = new Float64Array(nb);
+      for (let f = f0; f < f0 + WINDOW_FRAMES; f++) {
+        for (let b = 0; b < nb; b++) {
+          const x = mel.data[f * nb + b];
+          m[b] += x / WINDOW_FRAMES;
+          sq[b] += (x * x) / WINDOW_FRAMES;
+        }
+      }
+      const level = m.reduce((a, b) => a + b, 0) / nb;
+      const t = new Float64Array(2 * nb);
+      for (let b = 0; b < nb; b++) {
+        t[b] = m[b] - level;
+        t[nb + b] = Math.sqrt(Math.max(0, sq[b] - m[b] * m[b]));
+      }
+      clip.texture.push(t);
+      clip.loudness.push(level);
     }
     out.push(clip);
   }
@@ -32,15 +46,15 @@ export async function melWindowStats(worldDir: string, ids: readonly string[]): 
 }
 
 /** Share of test windows whose nearest class centroid (Euclidean) is their own class. */
-export function nearestCentroidAccuracy(clips: readonly ClipWindows[], classOf: Map<string, number>, isTrain: (id: string) => boolean, features: 'bands' | 'loudness'): number {
-  const vec = (c: ClipWindows, w: number) => (features === 'bands' ? c.bands[w] : Float64Array.of(c.loudness[w]));
+export function nearestCentroidAccuracy(clips: readonly ClipWindows[], classOf: Map<string, number>, isTrain: (id: string) => boolean, features: 'texture' | 'loudness'): number {
+  const vec = (c: ClipWindows, w: number) => (features === 'loudness' ? Float64Array.of(c.loudness[w]) : c[features][w]);
   const dim = vec(clips[0], 0).length;
   const sums = new Map<number, { v: Float64Array; n: number }>();
   for (const c of clips) {
     if (!isTrain(c.id)) continue;
     const k = classOf.get(c.id)!;
     const s = sums.get(k) ?? { v: new Float64Array(dim), n: 0 };
-    for (let w = 0; w < c.bands.length; w++) {
+    for (let w = 0; w < c.texture.length; w++) {
       const x = vec(c, w);
       for (let d = 0; d < dim; d++) s.v[d] += x[d];
       s.n++;
@@ -52,7 +66,7 @@ export function nearestCentroidAccuracy(clips: readonly ClipWindows[], classOf: 
   let total = 0;
   for (const c of clips) {
     if (isTrain(c.id)) continue;
-    for (let w = 0; w < c.bands.length; w++) {
+    for (let w = 0; w < c.texture.length; w++) {
       const x = vec(c, w);
       let best = -1;
       let bestD = Infinity;

@@ -62,8 +62,8 @@ export function renderSong(song: Song, artist: Artist, clipSeconds: number): Ren
   if (artist.masterDrive > 0) applyDrive(mix, artist.masterDrive * (0.7 + 0.6 * song.energy));
   if (style.crushBits > 0) applyBitcrush(mix, style.crushBits, style.name === 'chiptune' ? 2 : 1);
   if (artist.noise > 0) addNoise(mix, artist.noise, style.noiseColor, synthRand);
-  // Loudness: energetic songs are mastered louder (RMS -22 to -14 dBFS), then peaks kept below full scale.
-  normalizeRms(mix, Math.pow(10, (-22 + 8 * song.energy) / 20));
+  // Loudness: energetic songs are mastered louder (RMS -21 to -15 dBFS), then peaks kept below full scale.
+  normalizeRms(mix, Math.pow(10, (-21 + 6 * song.energy) / 20));
   let peak = 0;
   for (let i = 0; i < n; i++) peak = Math.max(peak, Math.abs(mix[i]));
   if (peak > 0.98) for (let i = 0; i < n; i++) mix[i] *= 0.98 / peak;
