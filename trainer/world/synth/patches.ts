@@ -46,7 +46,10 @@ export interface TonePatch {
   detuneCents?: number;
   /** lead (and optionally others): pre-gain into tanh soft clipping; 0 = clean, 10 = heavy. */
   drive?: number;
-  /** pluck: loss per period 0..1 (0.5 = long sustain, 0.99 = muted), pick brightness 0..1. */
+  /**
+   * pluck: how soon the string dies, 0..1: the fundamental's T60 is 0.05 × 200^(1 − damping) s at
+   * 196 Hz (0.2 ≈ 3.4 s, 0.5 ≈ 0.7 s, 0.75 ≈ 0.19 s), longer for lower strings; pick brightness 0..1.
+   */
   damping?: number;
   brightness?: number;
   /** bass: level of a sine one octave below, 0..1. */
