@@ -15,6 +15,7 @@ export type EarshotErrorCode =
   | 'ERR_TRIPLETS_FORMAT' // a play-count line is malformed (field count, empty id, bad or negative count)
   | 'ERR_TRIPLETS_EMPTY' // a play-count input holds no data rows
   | 'ERR_TRIPLETS_TOO_LARGE' // more rows or id bytes than the Int32 index arrays can address
+  | 'ERR_WORLD_FORMAT' // a benchmark world's songs.tsv is malformed (header, field count, empty id)
   | 'ERR_IO' // file system errors
   | 'ERR_CUDA_UNAVAILABLE' // --device cuda, but the CUDA library, driver or GPU is missing (message says which)
   | 'ERR_NATIVE_UNAVAILABLE'; // the native addon could not be loaded

@@ -60,7 +60,7 @@ test('parseSongsTsv and pickPerStyle: first songs of each style in file order', 
     [`${HEADER}\n../etc\tA\tT\tx\t100\tC\tmajor\t\t\n`, /must not contain path separators/],
     [`${HEADER}\n`, /no songs/],
   ];
-  for (const [t, re] of bad) assert.throws(() => parseSongsTsv(t, 'w/songs.tsv'), (e: unknown) => e instanceof EarshotError && e.code === 'ERR_INVALID_ARGUMENT' && re.test(e.message) && e.message.startsWith('w/songs.tsv'));
+  for (const [t, re] of bad) assert.throws(() => parseSongsTsv(t, 'w/songs.tsv'), (e: unknown) => e instanceof EarshotError && e.code === 'ERR_WORLD_FORMAT' && re.test(e.message) && e.message.startsWith('w/songs.tsv'));
 });
 
 test('renderMontage: one labelled tile per style, each identical to the clip rendered alone', async () => {
@@ -102,7 +102,7 @@ test('renderMontage fails clearly on a broken world', async () => {
   });
   await assert.rejects(renderMontage(path.join(world, 'nope')), /cannot read ".*nope.songs\.tsv": ENOENT \(is --world a benchmark world directory\?\)/);
   fs.writeFileSync(path.join(world, 'songs.tsv'), 'id,artist,title\n');
-  await assert.rejects(renderMontage(world), (e: unknown) => e instanceof EarshotError && e.code === 'ERR_INVALID_ARGUMENT' && /line 1 must be the header/.test(e.message));
+  await assert.rejects(renderMontage(world), (e: unknown) => e instanceof EarshotError && e.code === 'ERR_WORLD_FORMAT' && /line 1 must be the header/.test(e.message));
   await assert.rejects(renderMontage(world, { columns: 0 }), /columns must be an integer in 1\.\.64/);
 });
 

@@ -62,19 +62,54 @@ export function drawListener(seed: number, index: number, songCount: number): Li
   };
 }
 
-/** The part of a listener's utility that the audio carries (style, energy, valence, sound). */
-export function audibleUtility(l: Listener, s: Song): number {
-  let u = l.styleAffinity[s.style];
-  u -= l.energyWeight * (s.energy - l.energyCenter) ** 2;
-  u -= l.valenceWeight * (s.valence - l.valenceCenter) ** 2;
-  u += l.acousticWeight * (s.acousticness - 0.5);
-  for (const f of s.families) u += l.familyLikes[f];
-  return u;
-}
+/**
+ * The songs' side of the utility in flat arrays, so one listener's utilities over the whole catalogue
+ * are a tight loop (the paper-subset preset needs 187M of them).
+ */
+export class UtilityTable {
+  private readonly style: Int32Array;
+  private readonly energy: Float64Array;
+  private readonly valence: Float64Array;
+  private readonly acoustic: Float64Array;
+  private readonly logPopularity: Float64Array;
+  private readonly reputation: Float64Array;
+  /** Family indices of song i: families[familyStart[i] .. familyStart[i + 1]). */
+  private readonly familyStart: Int32Array;
+  private readonly families: Int32Array;
 
-/** The full utility without the per-pair chance: audible part + popularity + artist reputation. */
-export function utility(l: Listener, s: Song, artists: readonly Artist[]): number {
-  return audibleUtility(l, s) + l.popularityWeight * Math.log(s.popularity) + artists[s.artist].reputation;
+  constructor(songs: readonly Song[], artists: readonly Artist[]) {
+    const n = songs.length;
+    this.style = Int32Array.from(songs, (s) => s.style);
+    this.energy = Float64Array.from(songs, (s) => s.energy);
+    this.valence = Float64Array.from(songs, (s) => s.valence);
+    this.acoustic = Float64Array.from(songs, (s) => s.acousticness - 0.5);
+    this.logPopularity = Float64Array.from(songs, (s) => Math.log(s.popularity));
+    this.reputation = Float64Array.from(songs, (s) => artists[s.artist].reputation);
+    this.familyStart = new Int32Array(n + 1);
+    const fams: number[] = [];
+    songs.forEach((s, i) => {
+      for (const f of s.families) fams.push(FAMILIES.indexOf(f));
+      this.familyStart[i + 1] = fams.length;
+    });
+    this.families = Int32Array.from(fams);
+  }
+
+  /**
+   * out[i] = u(listener, song i) = styleAffinity[style] − energyWeight·(energy − energyCenter)²
+   * − valenceWeight·(valence − valenceCenter)² + acousticWeight·(acousticness − 0.5) + Σ familyLikes
+   * + popularityWeight·ln(popularity) + reputation(artist). The audible part comes first.
+   */
+  fill(l: Listener, out: Float64Array): void {
+    const likes = Float64Array.from(FAMILIES, (f) => l.familyLikes[f]);
+    for (let i = 0; i < this.style.length; i++) {
+      let u = l.styleAffinity[this.style[i]];
+      u -= l.energyWeight * (this.energy[i] - l.energyCenter) ** 2;
+      u -= l.valenceWeight * (this.valence[i] - l.valenceCenter) ** 2;
+      u += l.acousticWeight * this.acoustic[i];
+      for (let k = this.familyStart[i]; k < this.familyStart[i + 1]; k++) u += likes[this.families[k]];
+      out[i] = u + l.popularityWeight * this.logPopularity[i] + this.reputation[i];
+    }
+  }
 }
 
 export interface Plays {
@@ -91,19 +126,17 @@ export function simulatePlays(seed: number, listeners: readonly Listener[], song
   const nSongs = songs.length;
   const base = new Float64Array(nSongs);
   const keys = new Float64Array(nSongs);
-  const sorted = new Float64Array(nSongs);
+  const scratch = new Float64Array(nSongs);
   const out: Plays = { songs: [], counts: [] };
+  const table = new UtilityTable(songs, artists);
   listeners.forEach((l, ui) => {
     const rand = mulberry32(deriveSeed(seed, 11, ui));
-    for (let i = 0; i < nSongs; i++) {
-      base[i] = utility(l, songs[i], artists);
-      keys[i] = base[i] + gumbel(rand);
-    }
-    // The k largest keys: threshold from a native numeric sort of a copy, then one ascending pass.
+    table.fill(l, base);
+    for (let i = 0; i < nSongs; i++) keys[i] = base[i] + gumbel(rand);
+    // The k largest keys: the k-th largest by selection on a copy, then one ascending pass.
     const k = l.activity;
-    sorted.set(keys);
-    sorted.sort();
-    const threshold = sorted[nSongs - k];
+    scratch.set(keys);
+    const threshold = kthSmallest(scratch, nSongs - k);
     const top = new Int32Array(k);
     let filled = 0;
     for (let i = 0; i < nSongs && filled < k; i++) if (keys[i] > threshold) top[filled++] = i;
@@ -122,4 +155,30 @@ export function simulatePlays(seed: number, listeners: readonly Listener[], song
     onProgress?.(ui + 1);
   });
   return out;
+}
+
+/** The value that would sit at index k of `a` sorted ascending (Hoare's quickselect; reorders `a`). */
+export function kthSmallest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }

@@ -44,8 +44,7 @@ export interface SongRow {
 }
 
 function formatError(file: string, message: string): never {
-  // A world that does not parse is a bad --world argument: there is no world-specific error code.
-  throw new EarshotError('ERR_INVALID_ARGUMENT', `${file}: ${message}`);
+  throw new EarshotError('ERR_WORLD_FORMAT', `${file}: ${message}`);
 }
 
 function list(field: string): string[] {
