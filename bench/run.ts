@@ -7,6 +7,7 @@ import { main as melMain } from './mel';
 import { main as resamplerMain } from './resampler-quality';
 import { main as tripletsScaleMain } from './triplets-scale';
 import { main as wmfMain } from './wmf';
+import { main as worldOracleMain } from './world-oracle';
 
 interface Benchmark {
   summary: string;
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   mel: { summary: 'log-mel throughput: earshot batch/stream vs essentia.js and meyda on one clip [--clip PATH] [--json]', main: melMain },
   resampler: { summary: 'resampler quality (stop-band, passband ripple) and speed for common rates -> 22,050 Hz', main: resamplerMain },
   'triplets-scale': { summary: 'loadInteractions on a generated Taste-Profile-size file (48.4M lines): seconds, peak RSS [--lines N --users N --items N --seed N --dir PATH --keep --json]', main: tripletsScaleMain },
+  'world-oracle': { summary: 'cold-start ceiling of a benchmark world: random vs style-only vs audible-trait ridge vs upper bound [--preset P --songs N --users M --seed S --factors F --json]', main: worldOracleMain },
   wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --json]', main: wmfMain },
 };
 
