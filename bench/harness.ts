@@ -21,6 +21,13 @@ export interface Timing {
 
 export const DEFAULT_TIMING: TimingOptions = { minTotalS: 1, minRuns: 5 };
 
+function summarize(samples: number[]): Timing {
+  samples.sort((a, b) => a - b);
+  const mid = samples.length >> 1;
+  const medianS = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  return { medianS, runs: samples.length, minS: samples[0], maxS: samples[samples.length - 1] };
+}
+
 /**
  * Times `fn` (one whole pass over the input) on the calling thread. One untimed warm-up run first, so
  * JIT compilation, WASM instantiation, FFT plans and filterbanks are not charged to the first sample.
@@ -36,10 +43,22 @@ export function timeRuns(fn: () => void, opts: TimingOptions = DEFAULT_TIMING): 
     samples.push(s);
     total += s;
   }
-  samples.sort((a, b) => a - b);
-  const mid = samples.length >> 1;
-  const medianS = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
-  return { medianS, runs: samples.length, minS: samples[0], maxS: samples[samples.length - 1] };
+  return summarize(samples);
+}
+
+/** timeRuns for work that completes asynchronously (e.g. onnxruntime's session.run): each run is awaited alone. */
+export async function timeRunsAsync(fn: () => Promise<unknown>, opts: TimingOptions = DEFAULT_TIMING): Promise<Timing> {
+  await fn();
+  const samples: number[] = [];
+  let total = 0;
+  while (samples.length < opts.minRuns || total < opts.minTotalS) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    samples.push(s);
+    total += s;
+  }
+  return summarize(samples);
 }
 
 /** "CPU model (N logical cores), node vX, platform arch" — printed above every result table. */
