@@ -4,7 +4,7 @@
  */
 export type EarshotErrorCode =
   | 'ERR_INVALID_ARGUMENT' // a parameter is out of range or of the wrong type
-  | 'ERR_NOT_FINITE' // audio contains NaN or Inf samples
+  | 'ERR_NOT_FINITE' // audio contains NaN or Inf samples; or a training loss became NaN/Inf (the step is refused)
   | 'ERR_AUDIO_EMPTY' // the input holds no samples
   | 'ERR_AUDIO_FORMAT' // the bytes are not a supported/valid audio container
   | 'ERR_AUDIO_TRUNCATED' // the container promises more data than the file holds
@@ -16,8 +16,17 @@ export type EarshotErrorCode =
   | 'ERR_TRIPLETS_EMPTY' // a play-count input holds no data rows
   | 'ERR_TRIPLETS_TOO_LARGE' // more rows or id bytes than the Int32 index arrays can address
   | 'ERR_WORLD_FORMAT' // a benchmark world's songs.tsv is malformed (header, field count, empty id)
+  | 'ERR_FEATURE_STORE' // a feature store (earshot-train features) is incomplete, corrupt or of another version
+  | 'ERR_ALL_CLIPS_FAILED' // earshot-train features: not one clip could be decoded (failed.tsv says why)
   | 'ERR_IO' // file system errors
+  | 'ERR_MODEL_PARAMS' // trained parameters do not match the network config (name, shape, non-finite value)
+  | 'ERR_MODEL_FORMAT' // a model file is not valid ONNX, is truncated, or is not an earshot factor network
+  | 'ERR_INFERENCE_FAILED' // onnxruntime could not create a session or run the network (message has its reason)
   | 'ERR_CUDA_UNAVAILABLE' // --device cuda, but the CUDA library, driver or GPU is missing (message says which)
+  | 'ERR_TORCH_UNAVAILABLE' // the libtorch training addon (npm run build:torch) is not built or libtorch cannot be loaded
+  | 'ERR_TORCH' // libtorch raised an error while training or predicting (the message is torch's)
+  | 'ERR_CHECKPOINT' // a training checkpoint is not one, is damaged, or holds another architecture/optimizer
+  | 'ERR_INVALID_STATE' // the object cannot do this now: it was disposed, or a queued native call still owns it
   | 'ERR_NATIVE_UNAVAILABLE'; // the native addon could not be loaded
 
 export class EarshotError extends Error {

@@ -61,10 +61,10 @@ describe('round trip', () => {
     try {
       const f32 = Float32Array.from({ length: 60 }, (_, i) => Math.sin(i) * 1e3);
       writeNpy(path.join(dir, 'a.npy'), f32, [3, 4, 5]);
-      assert.deepEqual(readNpy(path.join(dir, 'a.npy')), { data: f32, shape: [3, 4, 5], fortranOrder: false });
+      assert.deepEqual(readNpy(path.join(dir, 'a.npy')), { data: f32, shape: [3, 4, 5], fortranOrder: false, descr: '<f4' });
       const f64 = Float64Array.from({ length: 7 }, (_, i) => 1 / (i + 1));
       writeNpy(path.join(dir, 'b.npy'), f64, [7]);
-      assert.deepEqual(readNpy(path.join(dir, 'b.npy')), { data: f64, shape: [7], fortranOrder: false });
+      assert.deepEqual(readNpy(path.join(dir, 'b.npy')), { data: f64, shape: [7], fortranOrder: false, descr: '<f8' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -84,7 +84,7 @@ describe('round trip', () => {
       writeNpy(path.join(dir, 'indptr.npy'), indptr, [1001]);
       const back = readNpy(path.join(dir, 'indptr.npy'));
       assert.ok(back.data instanceof Int32Array);
-      assert.deepEqual(back, { data: indptr, shape: [1001], fortranOrder: false });
+      assert.deepEqual(back, { data: indptr, shape: [1001], fortranOrder: false, descr: '<i4' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -119,7 +119,7 @@ describe('readNpy: numpy variants', () => {
   test('version 2.0 header and Python 2 long shapes', () => {
     const data = new Uint8Array(Float32Array.from([7, 8]).buffer);
     const out = readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2L,), }", data, 2));
-    assert.deepEqual(out, { data: Float32Array.from([7, 8]), shape: [2], fortranOrder: false });
+    assert.deepEqual(out, { data: Float32Array.from([7, 8]), shape: [2], fortranOrder: false, descr: '<f4' });
   });
 
   test('rejects other dtypes, bad magic and short data with ERR_NPY_FORMAT', () => {

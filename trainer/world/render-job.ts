@@ -22,14 +22,12 @@ export interface RenderJob {
   ffmpegPath?: string;
 }
 
-export interface RenderReply {
-  index: number;
-  error?: string;
-  peak?: number;
-  rms?: number;
+export interface RenderResult {
+  peak: number;
+  rms: number;
 }
 
-export async function encodeClip(job: RenderJob): Promise<{ peak: number; rms: number }> {
+export async function encodeClip(job: RenderJob): Promise<RenderResult> {
   const { samples } = renderSong(job.song, job.artist, job.clipSeconds);
   let peak = 0;
   let sum = 0;

@@ -4,14 +4,15 @@
  * has its own seeds), so the world's bytes do not depend on which worker renders what.
  */
 import { parentPort } from 'node:worker_threads';
-import { encodeClip, type RenderJob, type RenderReply } from './render-job';
+import type { PoolReply, PoolRequest } from '../pool/worker-pool';
+import { encodeClip, type RenderJob, type RenderResult } from './render-job';
 
 if (!parentPort) throw new Error('render-worker.ts must run as a worker thread');
 const port = parentPort;
 
-port.on('message', (job: RenderJob) => {
+port.on('message', ({ index, job }: PoolRequest<RenderJob>) => {
   encodeClip(job).then(
-    (r) => port.postMessage({ index: job.song.index, ...r } satisfies RenderReply),
-    (err: unknown) => port.postMessage({ index: job.song.index, error: (err as Error)?.message ?? String(err) } satisfies RenderReply),
+    (result) => port.postMessage({ index, result } satisfies PoolReply<RenderResult>),
+    (err: unknown) => port.postMessage({ index, error: (err as Error)?.message ?? String(err) } satisfies PoolReply<RenderResult>),
   );
 });
