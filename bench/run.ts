@@ -3,7 +3,9 @@
  * The first positional argument picks a benchmark from BENCHMARKS; everything after it is passed on.
  * Benchmarks live here in bench/, outside the test glob: `npm test` never runs them.
  */
+import { main as cnnTrainMain } from './cnn-train';
 import { main as melMain } from './mel';
+import { main as onnxInferMain } from './onnx-infer';
 import { main as resamplerMain } from './resampler-quality';
 import { main as tripletsScaleMain } from './triplets-scale';
 import { main as wmfMain } from './wmf';
@@ -21,6 +23,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
   resampler: { summary: 'resampler quality (stop-band, passband ripple) and speed for common rates -> 22,050 Hz', main: resamplerMain },
   'triplets-scale': { summary: 'loadInteractions on a generated Taste-Profile-size file (48.4M lines): seconds, peak RSS [--lines N --users N --items N --seed N --dir PATH --keep --json]', main: tripletsScaleMain },
   'world-oracle': { summary: 'cold-start ceiling of a benchmark world: random vs style-only vs audible-trait ridge vs upper bound [--preset P --songs N --users M --seed S --factors F --json]', main: worldOracleMain },
+  'onnx-infer': { summary: 'onnxruntime-node CPU inference ms per 3-s mel window (130 x 128) of the paper-sized CNN, batch 1/32, threads 1/2 [--seconds S] [--json]', main: onnxInferMain },
+  'cnn-train': { summary: 'libtorch training examples/s and predict ms/window of the paper-sized CNN (130 x 128 windows, Adam) [--threads N --batch 32 --seconds S --json]', main: cnnTrainMain },
   wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --json]', main: wmfMain },
 };
 
