@@ -40,6 +40,20 @@ export interface NetConfig {
 }
 
 /** One trained tensor, row-major float32: conv{i}.weight [filters, inChannels, kernel], conv{i}.bias [filters], dense{j}.weight [out, in], dense{j}.bias [out], out.weight, out.bias. */
+/** The paper's network on 3-s windows of 128-band log-mel frames (130 frames at 22,050 Hz, hop 512). */
+export const PAPER_NET: NetConfig = {
+  input: { kind: 'mel', bands: 128 },
+  conv: [
+    { filters: 256, kernel: 4, pool: 4 },
+    { filters: 256, kernel: 4, pool: 2 },
+    { filters: 512, kernel: 4, pool: 1 },
+  ],
+  globalPool: ['mean', 'max', 'l2'],
+  dense: [2048, 2048],
+  dropout: 0.5,
+  outputs: 50,
+};
+
 export interface NetParameter {
   name: string;
   shape: number[];

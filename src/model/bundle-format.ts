@@ -1,0 +1,33 @@
+/** The model bundle's manifest (docs/bundle.md), shared by the trainer's writer and the engine's reader. */
+import type { NativeMelConfig } from '../dsp/native';
+
+export const BUNDLE_FORMAT = 'earshot-bundle';
+export const BUNDLE_VERSION = 1;
+
+/** Logistic regression from a factor vector to one tag: p = σ(w·x + intercept). */
+export interface BundleTagModel {
+  tag: string;
+  weights: number[];
+  intercept: number;
+  /** Cross-validated AUC when trained (NaN-free number or null). */
+  auc: number | null;
+}
+
+export interface BundleManifest {
+  format: typeof BUNDLE_FORMAT;
+  version: number;
+  /** F: factors per song and per prediction. */
+  factors: number;
+  /** Frames per CNN window (130 ≈ 3 s) and the mel front end the model was trained on. */
+  windowFrames: number;
+  mel: NativeMelConfig;
+  objective: string;
+  /** The network's NetConfig (trainer/cnn/net-config.ts), for reference. */
+  net: unknown;
+  items: number;
+  tags: string[];
+  training: { playsSha256: string; source: string; songs: number; users: number };
+  metrics: Record<string, unknown>;
+  command: string;
+  files: { model: string; itemFactors: string; items: string; tags: string | null };
+}

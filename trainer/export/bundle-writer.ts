@@ -1,0 +1,69 @@
+/**
+ * The model bundle the engine serves (docs/bundle.md): one directory with
+ *   manifest.json     format + version, mel parameters, window length, factor count, objective, net
+ *                     config, training-data checksum, metrics, the command that produced it
+ *   model.onnx        audio → factors (input standardisation folded in: takes raw log-mel dB)
+ *   item_factors.npy  the catalogue's WMF factors, items x F float32 ('<f4')
+ *   items.tsv         id  artist  title  (row order of item_factors.npy)
+ *   tags.json         optional: a logistic model per tag from factors (weights F + intercept)
+ * written under a temporary name and renamed into place, so a reader never sees half a bundle.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NativeMelConfig } from '../../src/dsp/native';
+import { EarshotError } from '../../src/errors';
+import { writeFileAtomic } from '../../src/io/atomic-write';
+import { writeNpy } from '../../src/io/npy';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, type BundleTagModel } from '../../src/model/bundle-format';
+import { foldInputStats } from '../cnn/fold-input';
+import type { NetConfig, NetParameter } from '../cnn/net-config';
+import type { InputStats } from '../cnn/windows';
+import { buildOnnxModel } from './onnx-net';
+
+export interface BundleContents {
+  config: NetConfig;
+  /** Trained parameters, on standardised inputs. */
+  params: readonly NetParameter[];
+  stats: InputStats;
+  mel: NativeMelConfig;
+  windowFrames: number;
+  objective: string;
+  items: readonly { id: string; artist: string; title: string }[];
+  itemFactors: Float32Array;
+  tags?: BundleTagModel[];
+  training: { playsSha256: string; source: string; songs: number; users: number };
+  metrics: Record<string, unknown>;
+  command: string;
+}
+
+function cell(s: string): string {
+  return s.replace(/[\t\n\r]/g, ' ');
+}
+
+export function writeBundle(dir: string, b: BundleContents): BundleManifest {
+  const f = b.config.outputs;
+  if (b.itemFactors.length !== b.items.length * f) throw new EarshotError('ERR_INVALID_ARGUMENT', `item factors hold ${b.itemFactors.length} values, expected ${b.items.length} items x ${f}`);
+  const folded = foldInputStats(b.config, b.params, b.stats);
+  const manifest: BundleManifest = {
+    format: BUNDLE_FORMAT, version: BUNDLE_VERSION, factors: f, windowFrames: b.windowFrames, mel: b.mel, objective: b.objective, net: b.config,
+    items: b.items.length, tags: (b.tags ?? []).map((t) => t.tag), training: b.training, metrics: b.metrics, command: b.command,
+    files: { model: 'model.onnx', itemFactors: 'item_factors.npy', items: 'items.tsv', tags: b.tags?.length ? 'tags.json' : null },
+  };
+  const onnx = buildOnnxModel(b.config, folded, { 'earshot.bundle_format': `${BUNDLE_FORMAT}/${BUNDLE_VERSION}`, 'earshot.window_frames': String(b.windowFrames) });
+  const tmp = `${path.resolve(dir)}.partial-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    writeFileAtomic(path.join(tmp, 'model.onnx'), onnx);
+    writeNpy(path.join(tmp, 'item_factors.npy'), b.itemFactors, [b.items.length, f]);
+    writeFileAtomic(path.join(tmp, 'items.tsv'), Buffer.from(['id\tartist\ttitle', ...b.items.map((i) => `${cell(i.id)}\t${cell(i.artist)}\t${cell(i.title)}`)].join('\n') + '\n'));
+    if (b.tags?.length) writeFileAtomic(path.join(tmp, 'tags.json'), Buffer.from(JSON.stringify({ factors: f, tags: b.tags }) + '\n'));
+    writeFileAtomic(path.join(tmp, 'manifest.json'), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return manifest;
+}
