@@ -1,0 +1,99 @@
+/**
+ * `earshot-train bench --world <dir> [--features <dir>] --out <report-dir> [options]`: the paper's
+ * protocol end to end (trainer/report/protocol.ts) with its report (report.md, report.json, Figure 1),
+ * and optionally the model bundle of the best CNN (--bundle <dir>).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EarshotError } from '../../src/errors';
+import { bowFeatures, bowPredictions } from '../bow/baseline';
+import { PAPER_NET, type NetConfig } from '../cnn/net-config';
+import { runFeatures } from '../features/run-features';
+import { openFeatureStore } from '../features/store';
+import { PAPER_CNN, runProtocol, type RowName } from '../report/protocol';
+import { writeReport } from '../report/report-writer';
+import { readSongsTsv } from '../world/montage';
+import { intArg, numArg, progressLine } from './cli-util';
+import { writeDefaultBundle } from '../report/bundle-from-protocol';
+
+export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <report-dir> [options]
+  --features DIR        feature store of the world's audio (default: <out>/features, computed if absent)
+  --rows LIST           comma-separated subset of random,bow-linear,bow-mlp,cnn-mse,cnn-wpe,upper-bound (default all)
+  --cnn paper|small     the paper's network (default) or a small one for quick runs
+  --cnn-epochs N        most epochs per CNN (default 30; early stopping, patience 4)
+  --windows-per-clip N  random 3-s windows per training clip per epoch (default 4)
+  --factors F           WMF factors (default 50)
+  --k N                 bag-of-words dictionary size (default 4000)
+  --seed S              split, WMF, training (default 1)
+  --threads N --device cpu|cuda
+  --bundle DIR          also write the best CNN as a model bundle (manifest, model.onnx, catalogue)`;
+
+const SMALL_NET: NetConfig = { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 32, kernel: 4, pool: 4 }, { filters: 32, kernel: 4, pool: 2 }], globalPool: ['mean', 'max', 'l2'], dense: [256], dropout: 0.3, outputs: 50 };
+const ALL_ROWS: RowName[] = ['random', 'bow-linear', 'bow-mlp', 'cnn-mse', 'cnn-wpe', 'upper-bound'];
+
+export async function benchCommand(argv: string[]): Promise<void> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      world: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, cnn: { type: 'string' }, 'cnn-epochs': { type: 'string' },
+      'windows-per-clip': { type: 'string' }, factors: { type: 'string' }, k: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' },
+      bundle: { type: 'string' }, lr: { type: 'string' },
+    },
+  });
+  if (!v.world || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world and --out are required\n${BENCH_USAGE}`);
+  const rows = (v.rows ?? ALL_ROWS.join(',')).split(',').map((s) => s.trim()) as RowName[];
+  for (const r of rows) if (!ALL_ROWS.includes(r)) throw new EarshotError('ERR_INVALID_ARGUMENT', `unknown row '${r}' (choose from ${ALL_ROWS.join(', ')})`);
+  if (v.cnn !== undefined && v.cnn !== 'paper' && v.cnn !== 'small') throw new EarshotError('ERR_INVALID_ARGUMENT', `--cnn must be paper or small, got '${v.cnn}'`);
+  if (v.bundle && !rows.includes('cnn-mse') && !rows.includes('cnn-wpe')) throw new EarshotError('ERR_INVALID_ARGUMENT', '--bundle needs a CNN row (cnn-mse or cnn-wpe) in --rows');
+  const device = (v.device ?? 'cpu') as 'cpu' | 'cuda';
+  const threads = intArg('threads', v.threads);
+  const seed = intArg('seed', v.seed) ?? 1;
+  const factors = intArg('factors', v.factors) ?? 50;
+  const started = performance.now();
+  const progress = progressLine(process.stderr, 'bench');
+  const log = (line: string) => {
+    progress(line);
+    progress(null);
+  };
+
+  const featuresDir = v.features ?? path.join(v.out, 'features');
+  if (!fs.existsSync(path.join(featuresDir, 'features.json'))) {
+    log(`computing features of ${v.world}/audio into ${featuresDir}`);
+    await runFeatures({ audio: path.join(v.world, 'audio'), out: featuresDir, threads, onProgress: (p) => progress(`features ${p.done}/${p.total}`) });
+    progress(null);
+  }
+  const store = openFeatureStore(featuresDir);
+  const songs = readSongsTsv(v.world);
+  const styles = new Map(songs.map((s) => [s.id, s.style]));
+  try {
+    const cnn = { ...PAPER_CNN, config: { ...(v.cnn === 'small' ? SMALL_NET : PAPER_NET), outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, threads, device, lr: numArg('lr', v.lr) };
+    const result = await runProtocol({
+      plays: path.join(v.world, 'plays.tsv'), store, factors, seed, rows, cnn, log,
+      extraRows: async (ctx) => {
+        if (!rows.includes('bow-linear') && !rows.includes('bow-mlp')) return [];
+        const trainIds = Array.from(ctx.trainItems, (i) => ctx.data.items[i]);
+        const coldIds = Array.from(ctx.coldItems, (i) => ctx.data.items[i]);
+        const bow = await bowFeatures(store, trainIds, coldIds, { k: intArg('k', v.k), seed, threads, log });
+        const trainFactors = new Float32Array(trainIds.length * factors);
+        ctx.trainItems.forEach((i, r) => trainFactors.set(ctx.wmf.itemFactors.subarray(i * factors, (i + 1) * factors), r * factors));
+        const p = await bowPredictions(bow, trainFactors, trainIds.length, factors, { seed, threads, log });
+        const out: { name: RowName; coldFactors: Float32Array; trainSeconds: number }[] = [];
+        if (rows.includes('bow-linear')) out.push({ name: 'bow-linear', coldFactors: p.linear, trainSeconds: p.linearSeconds });
+        if (rows.includes('bow-mlp')) out.push({ name: 'bow-mlp', coldFactors: p.mlp, trainSeconds: p.mlpSeconds });
+        return out;
+      },
+    });
+    const command = ['earshot-train', 'bench', ...argv].join(' ');
+    const totalSeconds = (performance.now() - started) / 1e3;
+    writeReport(v.out, result, {
+      title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, styles, totalSeconds,
+      missing: [{ row: 'metric learning to rank (MLR, McFee et al.)', reason: 'not implemented in earshot yet' }],
+    });
+    if (v.bundle) writeDefaultBundle(v.bundle, result, store, songs, { command, world: v.world });
+    for (const r of result.rows) process.stdout.write(`${r.name.padEnd(12)} mAP@500 ${r.map.toFixed(5)}  AUC ${r.auc.toFixed(4)}\n`);
+    process.stdout.write(`report: ${path.join(v.out, 'report.md')} (${(totalSeconds / 60).toFixed(1)} min)\n`);
+  } finally {
+    store.close();
+  }
+}
