@@ -21,7 +21,18 @@
         "native/mfcc.cc",
         "native/mel_stream.cc",
         "native/dsp_dispatch.cc",
-        "native/dsp_kernels_generic.cc"
+        "native/dsp_kernels_generic.cc",
+        "native/linalg_kernels_generic.cc",
+        "native/nearest_centroid.cc",
+        "native/kmeans_init.cc",
+        "native/kmeans.cc",
+        "native/kmeans_binding.cc",
+        "native/cross_product.cc",
+        "native/project.cc",
+        "native/householder_tridiagonal.cc",
+        "native/tridiagonal_ql.cc",
+        "native/sym_eigen.cc",
+        "native/pca_binding.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
@@ -41,7 +52,7 @@
     {
       "target_name": "earshot_kernels_avx2",
       "type": "static_library",
-      "sources": ["native/dsp_kernels_avx2.cc"],
+      "sources": ["native/dsp_kernels_avx2.cc", "native/linalg_kernels_avx2.cc"],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fPIC", "-Wno-psabi"],
       "defines": ["EARSHOT_HAVE_AVX2_KERNELS=1"],
       "cflags_cc!": ["-fno-exceptions"],

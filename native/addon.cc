@@ -4,8 +4,10 @@
 #include "als_binding.h"
 #include "cuda_als_binding.h"
 #include "dsp_kernels.h"
+#include "kmeans_binding.h"
 #include "mel_binding.h"
 #include "napi_util.h"
+#include "pca_binding.h"
 #include "resampler_binding.h"
 
 namespace earshot {
@@ -24,6 +26,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitResampler(env, exports);
   InitAls(env, exports);
   InitCudaAls(env, exports);
+  InitKmeans(env, exports);
+  InitPca(env, exports);
   return exports;
 }
 

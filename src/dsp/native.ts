@@ -62,6 +62,18 @@ export interface NativeResampler {
   readonly info: NativeResamplerInfo;
 }
 
+/** What native kmeansFitAsync resolves to (native/kmeans.h). */
+export interface NativeKmeansFit {
+  centroids: Float32Array;
+  inertia: Float64Array;
+  labels: Int32Array;
+  iterations: number;
+  converged: boolean;
+  relocated: number;
+  initSeconds: number;
+  lloydSeconds: number;
+}
+
 export interface NativeAddon {
   kernels(select?: 'generic' | 'avx2' | 'auto'): string | false;
   melBatch(samples: Float32Array, cfg: NativeMelConfig): Float32Array;
@@ -85,6 +97,22 @@ export interface NativeAddon {
     factors: number, lambda: number, cgSteps: number, X0: Float32Array, Y0: Float32Array,
   ) => { iterate(): void; download(): { userFactors: Float32Array; itemFactors: Float32Array }; dispose(): void };
   alsLoss(indptr: Int32Array, indices: Int32Array, confidence: Float32Array, X: Float32Array, Y: Float32Array, factors: number, lambda: number, threads: number): number;
+  /** k-means++ (unless `init`) then Lloyd iterations on x (n x d); x is pinned until the promise settles. */
+  kmeansFitAsync(
+    x: Float32Array, n: number, d: number, k: number, iterations: number, tol: number, seed: number,
+    initCandidates: number, threads: number, init: Float32Array | null,
+  ): Promise<NativeKmeansFit>;
+  /** Nearest centroid per row (exact up to ties) and the summed squared distances. */
+  kmeansAssignAsync(x: Float32Array, n: number, d: number, centroids: Float32Array, k: number, threads: number): Promise<{ labels: Int32Array; inertia: number }>;
+  /** (x − mean)ᵀ(x − mean) (cols x cols), or with gram (x − mean)(x − mean)ᵀ (rows x rows), float64. */
+  crossProductAsync(x: Float32Array, rows: number, cols: number, mean: Float64Array | null, gram: boolean, threads: number): Promise<Float64Array>;
+  /**
+   * Symmetric eigendecomposition (lower triangle read): all eigenvalues descending, and the leading
+   * eigenvectors as rows: maxVectors of them, or fewer when varianceFraction > 0 (the PCA rule).
+   */
+  symEigenAsync(a: Float64Array, n: number, maxVectors: number, varianceFraction: number, threads: number): Promise<{ values: Float64Array; vectors: Float64Array; count: number }>;
+  /** (x − mean) bᵀ: rows x cols float32, x rows x depth, b cols x depth. */
+  projectAsync(x: Float32Array, rows: number, depth: number, mean: Float64Array | null, b: Float32Array, cols: number, threads: number): Promise<Float32Array>;
 }
 
 let cached: NativeAddon | undefined;

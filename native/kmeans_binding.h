@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace earshot {
+// Registers kmeansFitAsync and kmeansAssignAsync on exports (declared in src/dsp/native.ts).
+void InitKmeans(Napi::Env env, Napi::Object exports);
+}  // namespace earshot

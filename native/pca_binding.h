@@ -1,0 +1,7 @@
+#pragma once
+#include <napi.h>
+
+namespace earshot {
+// Registers crossProductAsync, symEigenAsync and projectAsync on exports (declared in src/dsp/native.ts).
+void InitPca(Napi::Env env, Napi::Object exports);
+}  // namespace earshot

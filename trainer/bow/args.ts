@@ -1,0 +1,43 @@
+/**
+ * Argument checks shared by the bag-of-words modules (k-means, histograms, PCA), done once here so the
+ * native kernels get typed arrays of the right length; every failure is an EarshotError
+ * ERR_INVALID_ARGUMENT that names the argument.
+ */
+import * as os from 'node:os';
+import { EarshotError } from '../../src/errors';
+
+export function invalid(message: string): EarshotError {
+  return new EarshotError('ERR_INVALID_ARGUMENT', message);
+}
+
+/** An integer in lo..hi. */
+export function intArg(name: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw invalid(`${name} must be an integer in ${lo}..${hi}, got ${String(v)}`);
+  return v;
+}
+
+/** A finite number in [lo, hi]. */
+export function numberArg(name: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw invalid(`${name} must be a finite number in [${lo}, ${hi}], got ${String(v)}`);
+  return v;
+}
+
+/** Worker threads: default all cores. */
+export function threadsArg(v: number | undefined): number {
+  return intArg('threads', v ?? os.availableParallelism(), 1, 1024);
+}
+
+/** x must be a Float32Array of rows x cols values (row-major), rows >= minRows, cols >= 1. */
+export function matrixArg(name: string, x: unknown, rows: unknown, cols: unknown, minRows = 1): { rows: number; cols: number } {
+  if (!(x instanceof Float32Array)) throw invalid(`${name} must be a Float32Array, got ${describe(x)}`);
+  const r = intArg(`${name} rows`, rows, minRows, 2 ** 31 - 1);
+  const c = intArg(`${name} columns`, cols, 1, 2 ** 31 - 1);
+  if (x.length !== r * c) throw invalid(`${name} holds ${x.length} values, expected ${r} x ${c} = ${r * c}`);
+  return { rows: r, cols: c };
+}
+
+export function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}
