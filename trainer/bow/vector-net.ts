@@ -40,6 +40,11 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
   const stats = { mean, std };
   const xs = Float32Array.from(x);
   standardize(xs, stats);
+  // Unit-RMS targets (WMF factors are ~1e-2); the output layer is scaled back at the end.
+  let sq = 0;
+  for (let i = 0; i < y.length; i++) sq += y[i] * y[i];
+  const scale = Math.sqrt(sq / y.length) || 1;
+  const ys = y.map((v) => v / scale);
 
   const seed = o.seed ?? 1;
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -56,7 +61,7 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
     return out;
   };
   const xVal = gather(val, xs, d);
-  const yVal = gather(val, y, f);
+  const yVal = gather(val, ys, f);
   let best: NetParameter[] = net.parameters();
   let bestLoss = Infinity;
   let bestEpoch = 0;
@@ -67,7 +72,7 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
     sampleInPlace(mulberry32(seed + epoch), train, train.length);
     for (let s = 0; s + batch <= train.length; s += batch) {
       const rows = train.subarray(s, s + batch);
-      await net.trainStep({ x: gather(rows, xs, d), batch, y: gather(rows, y, f) }, 'mse');
+      await net.trainStep({ x: gather(rows, xs, d), batch, y: gather(rows, ys, f) }, 'mse');
     }
     const loss = await net.evalLoss({ x: xVal, batch: val.length, y: yVal }, 'mse');
     if (loss < bestLoss) {
@@ -76,8 +81,8 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
       best = net.parameters();
     }
   }
-  net.setParameters(best);
-  return { net, config, stats, bestEpoch, validationLoss: bestLoss };
+  net.setParameters(best.map((p) => (p.name === 'out.weight' || p.name === 'out.bias' ? { ...p, data: p.data.map((v) => v * scale) } : p)));
+  return { net, config, stats, bestEpoch, validationLoss: bestLoss * scale * scale };
 }
 
 /** Predictions of a trained vector net for raw (unstandardised) rows. */

@@ -94,6 +94,12 @@ export async function predictClips(net: TorchNet, store: FeatureStore, ids: read
   return out;
 }
 
+function rms(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s / x.length) || 1;
+}
+
 function normalizedRows(x: Float32Array, f: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let r = 0; r < x.length / f; r++) {
@@ -116,7 +122,11 @@ export async function trainCnn(store: FeatureStore, targets: CnnTargets, o: CnnT
   const maxEpochs = o.maxEpochs ?? 40;
   const patience = o.patience ?? 5;
   const seed = o.seed ?? 1;
-  const y = o.objective === 'mse' && o.normalizeTargets ? normalizedRows(targets.factors, f) : targets.factors;
+  const yRaw = o.objective === 'mse' && o.normalizeTargets ? normalizedRows(targets.factors, f) : targets.factors;
+  // WMF factors are small (RMS ~1e-2 with the paper's λ): the net learns z = y / scale (unit RMS) and
+  // its output layer is multiplied by `scale` at the end, so the returned net predicts factors.
+  const scale = rms(yRaw);
+  const y = yRaw.map((v) => v / scale);
 
   // Seeded split of the songs into training and validation rows.
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -166,7 +176,7 @@ export async function trainCnn(store: FeatureStore, targets: CnnTargets, o: CnnT
         const w = targets.wpe!;
         rows.forEach((r, k) => {
           aBuf.set(w.a.subarray(r * f * f, (r + 1) * f * f), k * f * f);
-          bBuf.set(w.b.subarray(r * f, (r + 1) * f), k * f);
+          for (let q = 0; q < f; q++) bBuf[k * f + q] = w.b[r * f + q] / scale;
         });
         loss = await net.trainStep({ x: xBuf, batch, frames: WINDOW_FRAMES, a: aBuf, b: bBuf }, 'quadratic');
       }
@@ -177,10 +187,12 @@ export async function trainCnn(store: FeatureStore, targets: CnnTargets, o: CnnT
     let valLoss = 0;
     valRows.forEach((r, k) => {
       const p = pred.subarray(k * f, (k + 1) * f);
-      if (o.objective === 'wpe') valLoss += wpeValue(targets.wpe!, r, p);
+      if (o.objective === 'wpe') valLoss += wpeValue(targets.wpe!, r, p.map((v) => v * scale));
       else for (let q = 0; q < f; q++) valLoss += (p[q] - y[r * f + q]) ** 2;
     });
+    // Reported in the targets' own units (the MSE above compares z = y / scale).
     valLoss /= valRows.length;
+    if (o.objective === 'mse') valLoss *= scale * scale;
     const best = valLoss < bestLoss;
     if (best) {
       bestLoss = valLoss;
@@ -201,6 +213,7 @@ export async function trainCnn(store: FeatureStore, targets: CnnTargets, o: CnnT
   }
   if (dir && bestEpoch > 0) net.loadCheckpoint(path.join(dir, 'best.pt'));
   else if (bestParams) net.setParameters(bestParams);
+  net.setParameters(net.parameters().map((p) => (p.name === 'out.weight' || p.name === 'out.bias' ? { ...p, data: p.data.map((v) => v * scale) } : p)));
   return { net, stats, epochs, bestEpoch, trainIds, validationIds };
 }
 
