@@ -20,7 +20,7 @@ import { writeDefaultBundle } from '../report/bundle-from-protocol';
 export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <report-dir> [options]
   --features DIR        feature store of the world's audio (default: <out>/features, computed if absent)
   --rows LIST           comma-separated subset of random,bow-linear,bow-mlp,cnn-mse,cnn-wpe,upper-bound (default all)
-  --cnn paper|small     the paper's network (default) or a small one for quick runs
+  --cnn paper|compact|small  the paper's network (default), a quarter-width one (the default bundle's), or a small one for quick runs
   --cnn-epochs N        most epochs per CNN (default 30; early stopping, patience 4)
   --windows-per-clip N  random 3-s windows per training clip per epoch (default 4)
   --factors F           WMF factors (default 50)
@@ -29,6 +29,8 @@ export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <repo
   --threads N --device cpu|cuda
   --bundle DIR          also write the best CNN as a model bundle (manifest, model.onnx, catalogue)`;
 
+/** The paper's layer types at a quarter of the width (≈ 0.68M parameters, a 2.7 MB ONNX file): the default bundle's net. */
+const COMPACT_NET: NetConfig = { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 128, kernel: 4, pool: 4 }, { filters: 128, kernel: 4, pool: 2 }, { filters: 256, kernel: 4, pool: 1 }], globalPool: ['mean', 'max', 'l2'], dense: [512], dropout: 0.5, outputs: 50 };
 const SMALL_NET: NetConfig = { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 32, kernel: 4, pool: 4 }, { filters: 32, kernel: 4, pool: 2 }], globalPool: ['mean', 'max', 'l2'], dense: [256], dropout: 0.3, outputs: 50 };
 const ALL_ROWS: RowName[] = ['random', 'bow-linear', 'bow-mlp', 'cnn-mse', 'cnn-wpe', 'upper-bound'];
 
@@ -44,7 +46,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (!v.world || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world and --out are required\n${BENCH_USAGE}`);
   const rows = (v.rows ?? ALL_ROWS.join(',')).split(',').map((s) => s.trim()) as RowName[];
   for (const r of rows) if (!ALL_ROWS.includes(r)) throw new EarshotError('ERR_INVALID_ARGUMENT', `unknown row '${r}' (choose from ${ALL_ROWS.join(', ')})`);
-  if (v.cnn !== undefined && v.cnn !== 'paper' && v.cnn !== 'small') throw new EarshotError('ERR_INVALID_ARGUMENT', `--cnn must be paper or small, got '${v.cnn}'`);
+  const nets: Record<string, NetConfig> = { paper: PAPER_NET, compact: COMPACT_NET, small: SMALL_NET };
+  if (v.cnn !== undefined && !nets[v.cnn]) throw new EarshotError('ERR_INVALID_ARGUMENT', `--cnn must be paper, compact or small, got '${v.cnn}'`);
   if (v.bundle && !rows.includes('cnn-mse') && !rows.includes('cnn-wpe')) throw new EarshotError('ERR_INVALID_ARGUMENT', '--bundle needs a CNN row (cnn-mse or cnn-wpe) in --rows');
   const device = (v.device ?? 'cpu') as 'cpu' | 'cuda';
   const threads = intArg('threads', v.threads);
@@ -67,7 +70,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const songs = readSongsTsv(v.world);
   const styles = new Map(songs.map((s) => [s.id, s.style]));
   try {
-    const cnn = { ...PAPER_CNN, config: { ...(v.cnn === 'small' ? SMALL_NET : PAPER_NET), outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, threads, device, lr: numArg('lr', v.lr) };
+    const cnn = { ...PAPER_CNN, config: { ...nets[v.cnn ?? 'paper'], outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, threads, device, lr: numArg('lr', v.lr) };
     const result = await runProtocol({
       plays: path.join(v.world, 'plays.tsv'), store, factors, seed, rows, cnn, log,
       extraRows: async (ctx) => {
