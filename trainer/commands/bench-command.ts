@@ -69,6 +69,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const store = openFeatureStore(featuresDir);
   const songs = readSongsTsv(v.world);
   const styles = new Map(songs.map((s) => [s.id, s.style]));
+  let bowForReport: { x: Float32Array; m: number } | undefined;
   try {
     const cnn = { ...PAPER_CNN, config: { ...nets[v.cnn ?? 'paper'], outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, threads, device, lr: numArg('lr', v.lr) };
     const result = await runProtocol({
@@ -78,6 +79,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
         const trainIds = Array.from(ctx.trainItems, (i) => ctx.data.items[i]);
         const coldIds = Array.from(ctx.coldItems, (i) => ctx.data.items[i]);
         const bow = await bowFeatures(store, trainIds, coldIds, { k: intArg('k', v.k), seed, threads, log });
+        bowForReport = { x: bow.x, m: bow.m };
         const trainFactors = new Float32Array(trainIds.length * factors);
         ctx.trainItems.forEach((i, r) => trainFactors.set(ctx.wmf.itemFactors.subarray(i * factors, (i + 1) * factors), r * factors));
         const p = await bowPredictions(bow, trainFactors, trainIds.length, factors, { seed, threads, log });
@@ -90,7 +92,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const command = ['earshot-train', 'bench', ...argv].join(' ');
     const totalSeconds = (performance.now() - started) / 1e3;
     writeReport(v.out, result, {
-      title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, styles, totalSeconds,
+      title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, styles, totalSeconds, songs: new Map(songs.map((x) => [x.id, x])), bow: bowForReport,
       missing: [{ row: 'metric learning to rank (MLR, McFee et al.)', reason: 'not implemented in earshot yet' }],
     });
     if (v.bundle) writeDefaultBundle(v.bundle, result, store, songs, { command, world: v.world });

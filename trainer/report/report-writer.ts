@@ -12,6 +12,8 @@ import { writePng } from '../../src/io/png';
 import type { ProtocolResult, RowName } from './protocol';
 import { scatterPng } from './scatter-png';
 import { tsne } from './tsne';
+import { table1, table4, tagAuc } from './tables';
+import type { SongRow } from '../world/montage';
 
 export const ROW_TITLES: Record<RowName, string> = {
   random: 'random',
@@ -27,6 +29,10 @@ export interface ReportMeta {
   command: string;
   missing: { row: string; reason: string }[];
   styles?: Map<string, string>;
+  /** songs.tsv rows by id: enables Tables 1 and 4 and the tag experiment. */
+  songs?: Map<string, SongRow>;
+  /** Bag-of-words PCA features of the training songs (trainItems order), for the tag experiment. */
+  bow?: { x: Float32Array; m: number };
   totalSeconds: number;
 }
 
@@ -64,7 +70,34 @@ export function writeReport(dir: string, r: ProtocolResult, meta: ReportMeta): v
     writePng(path.join(dir, 'figure1-tsne.png'), img.width, img.height, img.rgb);
     lines.push('## Figure 1', '', `t-SNE (cosine) of the factors the best CNN (${best.name}) predicts for the ${ids.length} cold-start songs from their audio alone, coloured by style:`, '', '![Figure 1](figure1-tsne.png)', '');
   }
+  const extra: Record<string, unknown> = {};
+  if (meta.songs) {
+    const { wmf, trainItems, coldItems } = r.context;
+    const f = wmf.factors;
+    lines.push('## Table 1: songs at the extremes of WMF factors 1–3', '', table1(wmf.itemFactors, f, data.items, trainItems, meta.songs), '');
+    const latent = r.predictions.get('upper-bound');
+    const predicted = best ? r.predictions.get(best.name) : undefined;
+    if (latent && predicted) {
+      // One query per style, the first cold-start song of each of the first five styles met.
+      const seen = new Set<string>();
+      const queries: { id: string; latent: Float32Array; predicted: Float32Array }[] = [];
+      coldItems.forEach((item, k) => {
+        const st = meta.songs!.get(data.items[item])?.style ?? '?';
+        if (seen.has(st) || queries.length >= 5) return;
+        seen.add(st);
+        queries.push({ id: data.items[item], latent: latent.subarray(k * f, (k + 1) * f), predicted: predicted.subarray(k * f, (k + 1) * f) });
+      });
+      lines.push('## Table 4: nearest training songs (cosine) of cold-start songs', '', `By the query's latent factors (folded in from its plays) and by the factors ${best!.name} predicted from its audio.`, '', table4(queries, wmf.itemFactors, f, data.items, trainItems, meta.songs), '');
+    }
+    const trainIds = Array.from(trainItems, (i) => data.items[i]);
+    const wmfX = new Float32Array(trainItems.length * f);
+    trainItems.forEach((i, k) => wmfX.set(wmf.itemFactors.subarray(i * f, (i + 1) * f), k * f));
+    const fromFactors = tagAuc(wmfX, f, trainIds, meta.songs);
+    const fromAudio = meta.bow ? tagAuc(meta.bow.x.subarray(0, trainItems.length * meta.bow.m), meta.bow.m, trainIds, meta.songs) : null;
+    extra.tags = { fromFactors, fromAudio };
+    lines.push('## Tag prediction (Sec. 5.1)', '', `10-fold cross-validated logistic regression to the ${fromFactors.tags} most frequent style and mood tags of the ${trainIds.length} training songs, mean AUC:`, '', '| features | mean AUC |', '|---|---|', `| WMF latent factors (F = ${f}) | ${fromFactors.meanAuc.toFixed(4)} |`, fromAudio ? `| bag-of-words audio features (PCA, ${meta.bow!.m} dims) | ${fromAudio.meanAuc.toFixed(4)} |` : '| bag-of-words audio features | not computed (no bow row) |', '');
+  }
   writeFileAtomic(path.join(dir, 'report.md'), Buffer.from(lines.join('\n')));
-  const json = { title: meta.title, command: meta.command, machine: machine(), users: data.users.length, songs: data.items.length, plays: data.nnz, coldSongs: split.items.length, factors: r.context.wmf.factors, rows: r.rows, missing: meta.missing, totalSeconds: meta.totalSeconds };
+  const json = { ...extra, title: meta.title, command: meta.command, machine: machine(), users: data.users.length, songs: data.items.length, plays: data.nnz, coldSongs: split.items.length, factors: r.context.wmf.factors, rows: r.rows, missing: meta.missing, totalSeconds: meta.totalSeconds };
   writeFileAtomic(path.join(dir, 'report.json'), Buffer.from(JSON.stringify(json, null, 1) + '\n'));
 }
