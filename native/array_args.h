@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 
 #include "napi_util.h"
@@ -36,9 +37,11 @@ inline double requireWhole(const Napi::CallbackInfo& info, size_t i, const char*
   return v;
 }
 
-// NaN or ±Inf anywhere would poison every distance or product: refused up front with the index.
+// NaN or ±Inf anywhere would poison every distance or product: refused with the first index. Throws
+// std::range_error("ERR_NOT_FINITE: ..."), so it may run inside a PromiseWorker's Compute() (large
+// arrays are checked there, off the event loop) as well as in a binding under EARSHOT_NAPI_TRY.
 template <typename T>
-void requireFiniteData(Napi::Env env, const T* x, size_t n, const char* name) {
+void checkFinite(const T* x, size_t n, const char* name) {
   T acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // x - x is 0 for finite x, NaN otherwise; 8 independent sums
   size_t i = 0;
   for (; i + 8 <= n; i += 8)
@@ -49,7 +52,7 @@ void requireFiniteData(Napi::Env env, const T* x, size_t n, const char* name) {
   if (all == 0) return;
   for (size_t i = 0; i < n; ++i)
     if (!std::isfinite(x[i]))
-      throw Napi::RangeError::New(env, std::string("ERR_NOT_FINITE: ") + name + "[" + std::to_string(i) + "] is " + (std::isnan(x[i]) ? "NaN" : "infinite"));
+      throw std::range_error(std::string("ERR_NOT_FINITE: ") + name + "[" + std::to_string(i) + "] is " + (std::isnan(x[i]) ? "NaN" : "infinite"));
 }
 
 }  // namespace earshot

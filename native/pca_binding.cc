@@ -1,6 +1,7 @@
 // N-API surface of the PCA linear algebra (cross_product.h, sym_eigen.h, project.h). Every entry point
 // runs on libuv's pool and settles a promise; outputs of known size are allocated here, before the
-// work starts, and written in place; inputs are pinned until the promise settles.
+// work starts, and written in place; inputs are pinned until the promise settles. Finiteness of the
+// (large) inputs is checked in Compute(), off the event loop.
 #include "pca_binding.h"
 
 #include <cstring>
@@ -22,7 +23,6 @@ const double* optionalMean(const Napi::CallbackInfo& info, size_t i, size_t len,
   if (isAbsent(info, i)) return nullptr;
   auto m = requireArray<Napi::Float64Array>(info, i, napi_float64_array, "mean", "Float64Array");
   requireLength(info.Env(), m.ElementLength(), len, "mean", "one value per column");
-  requireFiniteData(info.Env(), m.Data(), len, "mean");
   pins.push_back(Napi::Persistent(m.As<Napi::Object>()));
   return m.Data();
 }
@@ -39,6 +39,8 @@ class CrossWorker : public PromiseWorker {
 
  private:
   void Compute() override {
+    checkFinite(x_, rows_ * cols_, "x");
+    if (mean_) checkFinite(mean_, cols_, "mean");
     WorkerTeam team(threads_);
     crossProduct(x_, rows_, cols_, mean_, gram_, team, outData_);
   }
@@ -67,7 +69,6 @@ Napi::Value CrossProductAsync(const Napi::CallbackInfo& info) {
     requireLength(env, x.ElementLength(), rows * cols, "x", "rows x cols");
     const double order = gram ? static_cast<double>(rows) : cols;
     if (order > kMaxOrder) throw Napi::RangeError::New(env, std::string(gram ? "rows" : "cols") + " must be at most 16384 for a " + (gram ? "Gram" : "scatter") + " matrix (2 GiB)");
-    requireFiniteData(env, x.Data(), x.ElementLength(), "x");
     std::vector<Napi::ObjectReference> pins;
     const double* mean = optionalMean(info, 3, cols, pins);
     pins.push_back(Napi::Persistent(x.As<Napi::Object>()));
@@ -84,6 +85,7 @@ class EigenWorker : public PromiseWorker {
 
  private:
   void Compute() override {
+    checkFinite(a_, static_cast<size_t>(n_) * n_, "a");
     std::vector<double> work(a_, a_ + static_cast<size_t>(n_) * n_);  // the solver destroys its input
     WorkerTeam team(threads_);
     res_ = symEigen(work.data(), n_, [&](const std::vector<double>& v) { return leadingCountForFraction(v, fraction_, maxVectors_); }, team);
@@ -118,7 +120,6 @@ Napi::Value SymEigenAsync(const Napi::CallbackInfo& info) {
     if (!(fraction <= 1.0) || std::isnan(fraction)) throw Napi::RangeError::New(env, "varianceFraction must be at most 1");
     const int threads = static_cast<int>(requireWhole(info, 4, "threads", 1, 1024));
     requireLength(env, a.ElementLength(), static_cast<size_t>(n) * n, "a", "n x n");
-    requireFiniteData(env, a.Data(), a.ElementLength(), "a");
     return PromiseWorker::Start(new EigenWorker(env, a, n, maxVectors, fraction, threads));
   })
 }
@@ -134,6 +135,9 @@ class ProjectWorker : public PromiseWorker {
 
  private:
   void Compute() override {
+    checkFinite(x_, rows_ * depth_, "x");
+    if (mean_) checkFinite(mean_, depth_, "mean");
+    checkFinite(b_, static_cast<size_t>(cols_) * depth_, "b");
     WorkerTeam team(threads_);
     projectRows(x_, rows_, depth_, mean_, b_, cols_, team, outData_);
   }
@@ -161,8 +165,6 @@ Napi::Value ProjectAsync(const Napi::CallbackInfo& info) {
     const int threads = static_cast<int>(requireWhole(info, 6, "threads", 1, 1024));
     requireLength(env, x.ElementLength(), rows * depth, "x", "rows x depth");
     requireLength(env, b.ElementLength(), static_cast<size_t>(cols) * depth, "b", "cols x depth");
-    requireFiniteData(env, x.Data(), x.ElementLength(), "x");
-    requireFiniteData(env, b.Data(), b.ElementLength(), "b");
     std::vector<Napi::ObjectReference> pins;
     const double* mean = optionalMean(info, 3, depth, pins);
     pins.push_back(Napi::Persistent(x.As<Napi::Object>()));

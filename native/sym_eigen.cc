@@ -4,9 +4,6 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 #include "householder_tridiagonal.h"
 #include "tridiagonal_ql.h"
@@ -16,15 +13,11 @@ namespace earshot {
 SymEigenResult symEigen(double* a, int n, const std::function<int(const std::vector<double>&)>& chooseCount,
                         WorkerTeam& team) {
   SymEigenResult res;
-  auto T0 = std::chrono::steady_clock::now();
-  auto lap = [&](const char* what) { if (std::getenv("EARSHOT_EIGEN_TIMING")) { auto T1 = std::chrono::steady_clock::now(); std::fprintf(stderr, "%s %.3f s\n", what, std::chrono::duration<double>(T1 - T0).count()); T0 = T1; } };
   Tridiagonal t = tridiagonalize(a, n, team);
-  lap("tridiagonalize");
   // Eigenvectors of T as rows, accumulated onto the identity.
   std::vector<double> zt(static_cast<size_t>(n) * n, 0.0);
   for (int i = 0; i < n; ++i) zt[static_cast<size_t>(i) * n + i] = 1.0;
   tridiagonalQl(t, zt.data(), team);
-  lap("ql");
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return t.diag[x] > t.diag[y]; });
@@ -37,9 +30,7 @@ SymEigenResult symEigen(double* a, int n, const std::function<int(const std::vec
   for (int i = 0; i < count; ++i)
     std::copy_n(zt.data() + static_cast<size_t>(order[i]) * n, n, res.vectors.data() + static_cast<size_t>(i) * n);
   std::vector<double>().swap(zt);
-  lap("select");
   backTransform(a, t, res.vectors.data(), count, team);
-  lap("back");
   for (int i = 0; i < count; ++i) {
     double* v = res.vectors.data() + static_cast<size_t>(i) * n;
     int arg = 0;

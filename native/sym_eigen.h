@@ -1,6 +1,6 @@
 // Symmetric eigendecomposition in double precision: Householder tridiagonalisation, implicit QL on the
-// tridiagonal matrix, back-transformation of the eigenvectors that are asked for. O(n³): about 20 s for
-// n = 4,000 on two cores (bench/kmeans.ts measures it).
+// tridiagonal matrix, back-transformation of the eigenvectors that are asked for. O(n³): 18–25 s for
+// n = 4,000 on the 2-core VM (bench/kmeans.ts measures it).
 #pragma once
 #include <functional>
 #include <vector>

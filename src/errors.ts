@@ -4,7 +4,7 @@
  */
 export type EarshotErrorCode =
   | 'ERR_INVALID_ARGUMENT' // a parameter is out of range or of the wrong type
-  | 'ERR_NOT_FINITE' // audio contains NaN or Inf samples; or a training loss became NaN/Inf (the step is refused)
+  | 'ERR_NOT_FINITE' // audio (or k-means/PCA input data) contains NaN or Inf; or a training loss became NaN/Inf (the step is refused)
   | 'ERR_AUDIO_EMPTY' // the input holds no samples
   | 'ERR_AUDIO_FORMAT' // the bytes are not a supported/valid audio container
   | 'ERR_AUDIO_TRUNCATED' // the container promises more data than the file holds

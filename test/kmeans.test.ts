@@ -8,6 +8,7 @@ import { EarshotError } from '../src/errors';
 import { mulberry32, type Rand } from '../trainer/eval/prng';
 import { assignKmeans, fitKmeans } from '../trainer/bow/kmeans';
 import { codewordHistograms } from '../trainer/bow/histogram';
+import { nativeAddon } from '../src/dsp/native';
 
 function gauss(r: Rand): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
@@ -202,4 +203,36 @@ test('bad inputs are EarshotErrors that name the argument', async () => {
   assert.throws(() => codewordHistograms(Int32Array.from([0, 1]), [0, 1], 3), code(bad, /songOffsets must start at 0 and end at labels.length/));
   assert.throws(() => codewordHistograms(Int32Array.from([0, 1]), [0, 2, 1, 2], 3), code(bad, /non-decreasing/));
   assert.throws(() => codewordHistograms(Int32Array.from([0]), [0, 1], 3, { scaling: 'idf' as never }), code(bad, /scaling must be/));
+});
+
+test('raw addon: misuse throws TypeError/RangeError naming the argument; work runs off the event loop', async () => {
+  const a = nativeAddon();
+  const x = new Float32Array(40);
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['fit x array', () => a.kmeansFitAsync([1] as never, 1, 1, 1, 1, 0, 1, 1, 1, null), /x must be a Float32Array/],
+    ['fit n*d', () => a.kmeansFitAsync(x, 11, 4, 2, 1, 0, 1, 1, 1, null), /x must hold n x d = 44 values, got 40/],
+    ['fit k > n', () => a.kmeansFitAsync(x, 10, 4, 11, 1, 0, 1, 1, 1, null), /k \(11\) must not exceed/],
+    ['fit tol NaN', () => a.kmeansFitAsync(x, 10, 4, 2, 1, NaN, 1, 1, 1, null), /tol/],
+    ['fit seed 2^32', () => a.kmeansFitAsync(x, 10, 4, 2, 1, 0, 2 ** 32, 1, 1, null), /seed must be an integer/],
+    ['fit threads 0', () => a.kmeansFitAsync(x, 10, 4, 2, 1, 0, 1, 1, 0, null), /threads/],
+    ['fit init length', () => a.kmeansFitAsync(x, 10, 4, 2, 1, 0, 1, 1, 1, new Float32Array(7)), /init must hold k x d = 8/],
+    ['assign centroids type', () => a.kmeansAssignAsync(x, 10, 4, new Float64Array(8) as never, 2, 1), /centroids must be a Float32Array/],
+    ['cross gram', () => a.crossProductAsync(x, 10, 4, null, 1 as never, 1), /gram must be a boolean/],
+    ['cross mean length', () => a.crossProductAsync(x, 10, 4, new Float64Array(3), false, 1), /mean must hold one value per column = 4/],
+    ['eigen n', () => a.symEigenAsync(new Float64Array(9), 2, 2, 0, 1), /a must hold n x n = 4 values, got 9/],
+    ['eigen maxVectors', () => a.symEigenAsync(new Float64Array(4), 2, 3, 0, 1), /maxVectors must be an integer in 0\.\.2/],
+    ['eigen fraction', () => a.symEigenAsync(new Float64Array(4), 2, 2, 1.5, 1), /varianceFraction must be at most 1/],
+    ['project b', () => a.projectAsync(x, 10, 4, null, new Float32Array(5), 2, 1), /b must hold cols x depth = 8 values, got 5/],
+  ];
+  for (const [label, fn, re] of cases) {
+    assert.throws(fn, (e: unknown) => (e instanceof TypeError || e instanceof RangeError) && re.test((e as Error).message), label);
+  }
+  // A fit of a few tenths of a second: timers keep firing while it runs on libuv's pool.
+  const n = 40_000, d = 16;
+  const big = randomMatrix(n, d, 3);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  await fitKmeans(big, n, d, { k: 300, iterations: 5, tol: 0, threads: 1 });
+  clearInterval(timer);
+  assert.ok(ticks >= 2, `only ${ticks} timer ticks during the fit`);
 });

@@ -23,7 +23,7 @@ export interface KmeansOptions {
   /**
    * Rows drawn per k-means++ step. 1 (default): plain k-means++ (D² sampling). More: "greedy" k-means++,
    * keeping the draw that lowers Σ D² most; scikit-learn uses 2 + ⌊ln k⌋ (10 for k = 4,000), which here
-   * costs ~5x the seeding time of plain k-means++ for ~0.3 % lower final inertia (bench/README.md).
+   * costs ~14x the seeding time of plain k-means++ for ~0.25 % lower final inertia (bench/README.md).
    */
   initCandidates?: number;
   /**
@@ -92,8 +92,8 @@ export interface AssignOptions {
 
 /**
  * The nearest centroid (squared Euclidean distance) of every row of x (n x d): equal to a
- * double-precision brute force, ties to the lowest index. About 0.4 M rows/s at k = 4,000, d = 39..60 on
- * two cores (bench: `npm run bench -- kmeans`).
+ * double-precision brute force, ties to the lowest index. 0.43 M rows/s at k = 4,000, d = 60 on two
+ * cores (`npm run bench -- kmeans`).
  */
 export async function assignKmeans(x: Float32Array, n: number, d: number, centroids: Float32Array, options: AssignOptions = {}): Promise<Int32Array> {
   matrixArg('x', x, n, d, 0);
