@@ -23,6 +23,7 @@ export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <repo
   --cnn paper|compact|small  the paper's network (default), a quarter-width one (the default bundle's), or a small one for quick runs
   --cnn-epochs N        most epochs per CNN (default 30; early stopping, patience 4)
   --windows-per-clip N  random 3-s windows per training clip per epoch (default 4)
+  --patience N          epochs without validation improvement before stopping (default 4)
   --factors F           WMF factors (default 50)
   --k N                 bag-of-words dictionary size (default 4000)
   --seed S              split, WMF, training (default 1)
@@ -40,7 +41,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     options: {
       world: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, cnn: { type: 'string' }, 'cnn-epochs': { type: 'string' },
       'windows-per-clip': { type: 'string' }, factors: { type: 'string' }, k: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' },
-      bundle: { type: 'string' }, lr: { type: 'string' },
+      bundle: { type: 'string' }, lr: { type: 'string' }, patience: { type: 'string' },
     },
   });
   if (!v.world || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world and --out are required\n${BENCH_USAGE}`);
@@ -71,7 +72,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const styles = new Map(songs.map((s) => [s.id, s.style]));
   let bowForReport: { x: Float32Array; m: number } | undefined;
   try {
-    const cnn = { ...PAPER_CNN, config: { ...nets[v.cnn ?? 'paper'], outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, threads, device, lr: numArg('lr', v.lr) };
+    const cnn = { ...PAPER_CNN, config: { ...nets[v.cnn ?? 'paper'], outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, patience: intArg('patience', v.patience) ?? PAPER_CNN.patience, threads, device, lr: numArg('lr', v.lr) };
     const result = await runProtocol({
       plays: path.join(v.world, 'plays.tsv'), store, factors, seed, rows, cnn, log,
       extraRows: async (ctx) => {
