@@ -90,3 +90,13 @@ test('Last.fm HetRec: artist tags from WMF artist factors, AUC far above chance'
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('hetrecTagExperiment (the report\'s real-data row) runs WMF and the CV on HetRec', async (t) => {
+  const plays = sharedOrSkip(t, 'data/lastfm-2k/user_artists.dat');
+  if (!plays) return;
+  const { hetrecTagExperiment } = await import('../trainer/tags/hetrec-experiment');
+  const r = await hetrecTagExperiment(path.dirname(plays), 32, 5, 3);
+  assert.equal(r.tags, 5);
+  assert.equal(r.artists, 12133);
+  assert.ok(r.meanAuc > 0.8, `mean AUC ${r.meanAuc}`);
+});

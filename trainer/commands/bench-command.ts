@@ -16,6 +16,7 @@ import { writeReport } from '../report/report-writer';
 import { readSongsTsv } from '../world/montage';
 import { intArg, numArg, progressLine } from './cli-util';
 import { writeDefaultBundle } from '../report/bundle-from-protocol';
+import { hetrecTagExperiment } from '../tags/hetrec-experiment';
 
 export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <report-dir> [options]
   --features DIR        feature store of the world's audio (default: <out>/features, computed if absent)
@@ -28,7 +29,8 @@ export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <repo
   --k N                 bag-of-words dictionary size (default 4000)
   --seed S              split, WMF, training (default 1)
   --threads N --device cpu|cuda
-  --bundle DIR          also write the best CNN as a model bundle (manifest, model.onnx, catalogue)`;
+  --bundle DIR          also write the best CNN as a model bundle (manifest, model.onnx, catalogue)
+  --hetrec DIR          also run the tag experiment on Last.fm HetRec artist factors (e.g. ../shared/data/lastfm-2k)`;
 
 /** The paper's layer types at a quarter of the width (≈ 0.68M parameters, a 2.7 MB ONNX file): the default bundle's net. */
 const COMPACT_NET: NetConfig = { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 128, kernel: 4, pool: 4 }, { filters: 128, kernel: 4, pool: 2 }, { filters: 256, kernel: 4, pool: 1 }], globalPool: ['mean', 'max', 'l2'], dense: [512], dropout: 0.5, outputs: 50 };
@@ -41,7 +43,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     options: {
       world: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, cnn: { type: 'string' }, 'cnn-epochs': { type: 'string' },
       'windows-per-clip': { type: 'string' }, factors: { type: 'string' }, k: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' },
-      bundle: { type: 'string' }, lr: { type: 'string' }, patience: { type: 'string' },
+      bundle: { type: 'string' }, lr: { type: 'string' }, patience: { type: 'string' }, hetrec: { type: 'string' },
     },
   });
   if (!v.world || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world and --out are required\n${BENCH_USAGE}`);
@@ -90,10 +92,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
         return out;
       },
     });
+    const hetrec = v.hetrec ? await hetrecTagExperiment(v.hetrec, factors) : undefined;
+    if (hetrec) log(`HetRec tags from artist factors: mean AUC ${hetrec.meanAuc.toFixed(4)} over ${hetrec.tags} tags, ${hetrec.artists} artists`);
     const command = ['earshot-train', 'bench', ...argv].join(' ');
     const totalSeconds = (performance.now() - started) / 1e3;
     writeReport(v.out, result, {
-      title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, styles, totalSeconds, songs: new Map(songs.map((x) => [x.id, x])), bow: bowForReport,
+      title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, styles, totalSeconds, songs: new Map(songs.map((x) => [x.id, x])), bow: bowForReport, hetrec,
       missing: [{ row: 'metric learning to rank (MLR, McFee et al.)', reason: 'not implemented in earshot yet' }],
     });
     if (v.bundle) writeDefaultBundle(v.bundle, result, store, songs, { command, world: v.world });
