@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { mulberry32 } from '../trainer/eval/prng';
 import { fitLogistic, logisticScores } from '../trainer/tags/logistic';
 import { tagCrossValidation } from '../trainer/tags/tag-cv';
+import { hetrecTagExperiment } from '../trainer/tags/hetrec-experiment';
 import { sharedOrSkip } from './helpers/shared';
 
 const run = promisify(execFile);
@@ -94,7 +95,6 @@ test('Last.fm HetRec: artist tags from WMF artist factors, AUC far above chance'
 test('hetrecTagExperiment (the report\'s real-data row) runs WMF and the CV on HetRec', async (t) => {
   const plays = sharedOrSkip(t, 'data/lastfm-2k/user_artists.dat');
   if (!plays) return;
-  const { hetrecTagExperiment } = await import('../trainer/tags/hetrec-experiment');
   const r = await hetrecTagExperiment(path.dirname(plays), 32, 5, 3);
   assert.equal(r.tags, 5);
   assert.equal(r.artists, 12133);
