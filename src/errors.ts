@@ -24,6 +24,7 @@ export type EarshotErrorCode =
   | 'ERR_INFERENCE_FAILED' // onnxruntime could not create a session or run the network (message has its reason)
   | 'ERR_CUDA_UNAVAILABLE' // --device cuda, but the CUDA library, driver or GPU is missing (message says which)
   | 'ERR_TORCH_UNAVAILABLE' // the libtorch training addon (npm run build:torch) is not built or libtorch cannot be loaded
+  | 'ERR_TFJS_UNAVAILABLE' // --backend tfjs, but none of @tensorflow/tfjs-node-gpu, tfjs-node, tfjs can be loaded (message lists each reason)
   | 'ERR_TORCH' // libtorch raised an error while training or predicting (the message is torch's)
   | 'ERR_CHECKPOINT' // a training checkpoint is not one, is damaged, or holds another architecture/optimizer
   | 'ERR_INVALID_STATE' // the object cannot do this now: it was disposed, or a queued native call still owns it

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NetConfig } from '../trainer/cnn/net-config';
+import { tfjsStatus } from '../trainer/cnn/tfjs-net';
 import { predictClips, trainCnn, type CnnTrainOptions } from '../trainer/cnn/train-cnn';
 import { runFeatures } from '../trainer/features/run-features';
 import { openFeatureStore, type FeatureStore } from '../trainer/features/store';
@@ -82,4 +83,20 @@ test('a run stopped after 2 epochs resumes to exactly the uninterrupted result',
     whole.net.dispose();
     resumed.net.dispose();
   }
+});
+
+test('the tfjs backend trains through the same loop (one epoch) and refuses checkpointDir', async (t) => {
+  const s = tfjsStatus();
+  if (!s.available) {
+    t.skip(`TensorFlow.js unavailable (${s.reason})`);
+    return;
+  }
+  await assert.rejects(trainCnn(store, { ids, factors: targets }, opts({ backend: 'tfjs', checkpointDir: path.join(tmp, 'tfjs-ckpt') })), /needs the torch backend/);
+  // 12 songs, one window each: pure-JS tfjs is slow, this only checks the wiring.
+  const few = ids.slice(0, 12);
+  const r = await trainCnn(store, { ids: few, factors: targets.subarray(0, few.length * F) }, opts({ backend: 'tfjs', maxEpochs: 1, windowsPerClip: 1, batch: 4 }));
+  assert.equal(r.epochs.length, 1);
+  assert.ok(Number.isFinite(r.epochs[0].validationLoss));
+  assert.equal((await predictClips(r.net, store, r.validationIds, r.stats, F)).length, r.validationIds.length * F);
+  r.net.dispose();
 });

@@ -18,11 +18,17 @@ import type { FeatureStore } from '../features/store';
 import { mulberry32, sampleInPlace } from '../eval/prng';
 import { deriveSeed } from '../world/random';
 import type { NetConfig, NetParameter } from './net-config';
+import { TfjsNet } from './tfjs-net';
 import { TorchNet, type TorchNetOptions } from './torch-net';
 import { clipWindows, inputStats, sampleWindows, WINDOW_FRAMES, type InputStats } from './windows';
 import { wpeValue, type WpeForms } from './wpe';
 
 export type CnnObjective = 'mse' | 'wpe';
+
+/** The training backend: libtorch (default) or the optional TensorFlow.js one (trainer/cnn/tfjs-net.ts). */
+export type CnnBackend = 'torch' | 'tfjs';
+/** A trained net of either backend (the same public API). */
+export type CnnNet = TorchNet | TfjsNet;
 
 export interface CnnTargets {
   /** Feature-store ids of the songs with known factors (training + validation). */
@@ -45,6 +51,8 @@ export interface CnnTrainOptions extends TorchNetOptions {
   patience?: number;
   /** Share of the songs kept out of training to choose the epoch (seeded). */
   validationFraction?: number;
+  /** 'torch' (default) or 'tfjs' (no checkpointDir: its checkpoints are libtorch archives; device and threads are ignored). */
+  backend?: CnnBackend;
   checkpointDir?: string;
   onEpoch?: (r: EpochReport) => void;
   onStep?: (step: number, steps: number, loss: number) => void;
@@ -60,7 +68,7 @@ export interface EpochReport {
 }
 
 export interface TrainedCnn {
-  net: TorchNet;
+  net: CnnNet;
   stats: InputStats;
   epochs: EpochReport[];
   bestEpoch: number;
@@ -78,7 +86,7 @@ interface SavedState {
 }
 
 /** Clip-level predictions (mean over consecutive windows), ids × F, in batches of ≤ 256 windows. */
-export async function predictClips(net: TorchNet, store: FeatureStore, ids: readonly string[], stats: InputStats, outputs: number): Promise<Float32Array> {
+export async function predictClips(net: CnnNet, store: FeatureStore, ids: readonly string[], stats: InputStats, outputs: number): Promise<Float32Array> {
   const out = new Float32Array(ids.length * outputs);
   for (const [k, id] of ids.entries()) {
     const { x, windows } = clipWindows(store, id, stats);
@@ -137,7 +145,10 @@ export async function trainCnn(store: FeatureStore, targets: CnnTargets, o: CnnT
   const trainIds = trainRows.map((r) => targets.ids[r]);
   const validationIds = valRows.map((r) => targets.ids[r]);
 
-  const net = new TorchNet(o.config, o);
+  const backend = o.backend ?? 'torch';
+  if (backend !== 'torch' && backend !== 'tfjs') throw new EarshotError('ERR_INVALID_ARGUMENT', `backend must be 'torch' or 'tfjs', got ${String(backend)}`);
+  if (backend === 'tfjs' && o.checkpointDir) throw new EarshotError('ERR_INVALID_ARGUMENT', 'checkpointDir (resumable training) needs the torch backend; the tfjs backend has no checkpoints');
+  const net: CnnNet = backend === 'tfjs' ? new TfjsNet(o.config, { seed: o.seed, optimizer: o.optimizer, lr: o.lr, weightDecay: o.weightDecay }) : new TorchNet(o.config, o);
   const dir = o.checkpointDir;
   let state: SavedState | null = null;
   if (dir && fs.existsSync(path.join(dir, 'state.json'))) {

@@ -29,6 +29,7 @@ export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <repo
   --k N                 bag-of-words dictionary size (default 4000)
   --seed S              split, WMF, training (default 1)
   --threads N --device cpu|cuda
+  --backend torch|tfjs  CNN training backend: libtorch (default) or TensorFlow.js (optional packages; pure-JS tfjs is very slow)
   --bundle DIR          also write the best CNN as a model bundle (manifest, model.onnx, catalogue)
   --hetrec DIR          also run the tag experiment on Last.fm HetRec artist factors (e.g. ../shared/data/lastfm-2k)`;
 
@@ -42,7 +43,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     args: argv,
     options: {
       world: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, cnn: { type: 'string' }, 'cnn-epochs': { type: 'string' },
-      'windows-per-clip': { type: 'string' }, factors: { type: 'string' }, k: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' },
+      'windows-per-clip': { type: 'string' }, factors: { type: 'string' }, k: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, backend: { type: 'string' },
       bundle: { type: 'string' }, lr: { type: 'string' }, patience: { type: 'string' }, hetrec: { type: 'string' },
     },
   });
@@ -53,6 +54,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (v.cnn !== undefined && !nets[v.cnn]) throw new EarshotError('ERR_INVALID_ARGUMENT', `--cnn must be paper, compact or small, got '${v.cnn}'`);
   if (v.bundle && !rows.includes('cnn-mse') && !rows.includes('cnn-wpe')) throw new EarshotError('ERR_INVALID_ARGUMENT', '--bundle needs a CNN row (cnn-mse or cnn-wpe) in --rows');
   const device = (v.device ?? 'cpu') as 'cpu' | 'cuda';
+  const backend = (v.backend ?? 'torch') as 'torch' | 'tfjs';
+  if (backend !== 'torch' && backend !== 'tfjs') throw new EarshotError('ERR_INVALID_ARGUMENT', `--backend must be torch or tfjs, got '${v.backend}'`);
   const threads = intArg('threads', v.threads);
   const seed = intArg('seed', v.seed) ?? 1;
   const factors = intArg('factors', v.factors) ?? 50;
@@ -74,7 +77,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const styles = new Map(songs.map((s) => [s.id, s.style]));
   let bowForReport: { x: Float32Array; m: number } | undefined;
   try {
-    const cnn = { ...PAPER_CNN, config: { ...nets[v.cnn ?? 'paper'], outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, patience: intArg('patience', v.patience) ?? PAPER_CNN.patience, threads, device, lr: numArg('lr', v.lr) };
+    const cnn = { ...PAPER_CNN, config: { ...nets[v.cnn ?? 'paper'], outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, patience: intArg('patience', v.patience) ?? PAPER_CNN.patience, threads, device, lr: numArg('lr', v.lr), backend };
     const result = await runProtocol({
       plays: path.join(v.world, 'plays.tsv'), store, factors, seed, rows, cnn, log,
       extraRows: async (ctx) => {

@@ -37,6 +37,8 @@ export interface CnnSettings {
   threads?: number;
   device?: 'cpu' | 'cuda';
   lr?: number;
+  /** Training backend, default 'torch'. */
+  backend?: 'torch' | 'tfjs';
 }
 
 export interface ProtocolOptions {
@@ -118,7 +120,7 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolResult> {
     const t1 = performance.now();
     const trained = await trainCnn(o.store, { ids: trainIds, factors: trainFactors, wpe }, {
       config: { ...o.cnn.config, outputs: f }, objective, batch: o.cnn.batch, windowsPerClip: o.cnn.windowsPerClip, maxEpochs: o.cnn.maxEpochs,
-      patience: o.cnn.patience, threads: o.cnn.threads, device: o.cnn.device, lr: o.cnn.lr, seed: o.seed ?? 1,
+      patience: o.cnn.patience, threads: o.cnn.threads, device: o.cnn.device, lr: o.cnn.lr, backend: o.cnn.backend, seed: o.seed ?? 1,
       onEpoch: (e) => log(`${name} epoch ${e.epoch}: train ${e.trainLoss.toExponential(3)}  validation ${e.validationLoss.toExponential(3)}${e.best ? ' *' : ''}  ${e.seconds.toFixed(1)} s`),
     });
     const seconds = (performance.now() - t1) / 1e3;
