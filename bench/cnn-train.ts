@@ -15,46 +15,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { framesAfterConv, pooledWidth, type NetConfig } from '../trainer/cnn/net-config';
+import { macsPerWindow, PAPER_NET } from '../trainer/cnn/net-config';
 import { TorchNet, torchStatus } from '../trainer/cnn/torch-net';
 import { mulberry32 } from '../trainer/eval/prng';
 import { formatTable, hardwareLine, parseFlags, timeRunsAsync } from './harness';
 
-const PAPER_NET: NetConfig = {
-  input: { kind: 'mel', bands: 128 },
-  conv: [
-    { filters: 256, kernel: 4, pool: 4 },
-    { filters: 256, kernel: 4, pool: 2 },
-    { filters: 512, kernel: 4, pool: 1 },
-  ],
-  globalPool: ['mean', 'max', 'l2'],
-  dense: [2048, 2048],
-  dropout: 0.5,
-  outputs: 50,
-};
 const FRAMES = 130;
 /** Seconds of audio in one window: frames × hop / sample rate (librosa defaults: 512, 22,050 Hz). */
 const WINDOW_S = (FRAMES * 512) / 22050;
 const PREDICT_BATCHES = [1, 32];
 const SEED = 2013;
 const USAGE = 'usage: npm run bench -- cnn-train [--threads N] [--batch 32] [--seconds S] [--json]';
-
-/** Forward multiply-adds for one window: each conv output step costs inChannels × kernel per filter. */
-function macsPerWindow(config: NetConfig, frames: number): number {
-  let macs = 0;
-  let inCh = config.input.kind === 'mel' ? config.input.bands : config.input.features;
-  config.conv.forEach((layer, i) => {
-    const steps = framesAfterConv({ ...config, conv: config.conv.slice(0, i) }, frames) - layer.kernel + 1;
-    macs += steps * layer.filters * inCh * layer.kernel;
-    inCh = layer.filters;
-  });
-  let width = pooledWidth(config);
-  for (const w of [...config.dense, config.outputs]) {
-    macs += width * w;
-    width = w;
-  }
-  return macs;
-}
 
 function positiveInt(flags: Map<string, string | true>, key: string, fallback: number): number {
   const v = flags.get(key);

@@ -14,23 +14,11 @@
  */
 import * as os from 'node:os';
 import { loadFactorModel } from '../src/model/onnx-factor-model';
-import { framesAfterConv, parameterShapes, pooledWidth, type NetConfig, type NetParameter } from '../trainer/cnn/net-config';
+import { macsPerWindow, PAPER_NET, parameterShapes, type NetConfig, type NetParameter } from '../trainer/cnn/net-config';
 import { mulberry32 } from '../trainer/eval/prng';
 import { buildOnnxModel } from '../trainer/export/onnx-net';
 import { formatTable, hardwareLine, parseFlags, timeRunsAsync } from './harness';
 
-const PAPER_NET: NetConfig = {
-  input: { kind: 'mel', bands: 128 },
-  conv: [
-    { filters: 256, kernel: 4, pool: 4 },
-    { filters: 256, kernel: 4, pool: 2 },
-    { filters: 512, kernel: 4, pool: 1 },
-  ],
-  globalPool: ['mean', 'max', 'l2'],
-  dense: [2048, 2048],
-  dropout: 0.5,
-  outputs: 50,
-};
 const WINDOW_FRAMES = 130;
 /** Seconds of audio in one window: frames × hop / sample rate (librosa defaults: 512, 22,050 Hz). */
 const WINDOW_S = (WINDOW_FRAMES * 512) / 22050;
@@ -38,23 +26,6 @@ const BATCHES = [1, 32];
 const THREADS = [1, 2];
 const SEED = 2013;
 const USAGE = 'usage: npm run bench -- onnx-infer [--seconds S] [--json]';
-
-/** Multiply-adds for one window of `frames` frames: each conv output step costs inChannels × kernel per filter. */
-function macsPerWindow(config: NetConfig, frames: number): number {
-  let macs = 0;
-  let inCh = config.input.kind === 'mel' ? config.input.bands : config.input.features;
-  config.conv.forEach((layer, i) => {
-    const convSteps = framesAfterConv({ ...config, conv: config.conv.slice(0, i) }, frames) - layer.kernel + 1;
-    macs += convSteps * layer.filters * inCh * layer.kernel;
-    inCh = layer.filters;
-  });
-  let width = pooledWidth(config);
-  for (const w of [...config.dense, config.outputs]) {
-    macs += width * w;
-    width = w;
-  }
-  return macs;
-}
 
 function randomParams(config: NetConfig): NetParameter[] {
   const rand = mulberry32(SEED);

@@ -185,3 +185,20 @@ export function checkNetParameters(config: NetConfig, params: readonly NetParame
   }
   return byName;
 }
+
+/** Forward multiply-adds for one input of `frames` frames: each conv output step costs inChannels × kernel per filter. */
+export function macsPerWindow(config: NetConfig, frames: number): number {
+  let macs = 0;
+  let inCh = config.input.kind === 'mel' ? config.input.bands : config.input.features;
+  config.conv.forEach((layer, i) => {
+    const steps = framesAfterConv({ ...config, conv: config.conv.slice(0, i) }, frames) - layer.kernel + 1;
+    macs += steps * layer.filters * inCh * layer.kernel;
+    inCh = layer.filters;
+  });
+  let width = pooledWidth(config);
+  for (const w of [...config.dense, config.outputs]) {
+    macs += width * w;
+    width = w;
+  }
+  return macs;
+}
