@@ -12,19 +12,9 @@ import { TfjsNet, tfjsStatus } from '../trainer/cnn/tfjs-net';
 import { torchStatus } from '../trainer/cnn/torch-addon';
 import { TorchNet } from '../trainer/cnn/torch-net';
 import { mulberry32, type Rand } from '../trainer/eval/prng';
-import { randomParameters, referenceBatch, referenceForward } from './helpers/net-reference';
+import { randomParameters, referenceBatch, referenceForward, TEST_CNN } from './helpers/net-reference';
 
-const CNN: NetConfig = {
-  input: { kind: 'mel', bands: 8 },
-  conv: [
-    { filters: 6, kernel: 4, pool: 2 },
-    { filters: 5, kernel: 3, pool: 1 },
-  ],
-  globalPool: ['mean', 'max', 'l2'],
-  dense: [7],
-  dropout: 0,
-  outputs: 3,
-};
+const CNN: NetConfig = TEST_CNN;
 const MLP: NetConfig = { input: { kind: 'vector', features: 6 }, conv: [], globalPool: [], dense: [9, 5], dropout: 0, outputs: 4 };
 
 function tfjsOrSkip(t: TestContext): boolean {

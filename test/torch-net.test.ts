@@ -15,20 +15,10 @@ import { parameterShapes, type NetConfig } from '../trainer/cnn/net-config';
 import { mapTorchError } from '../trainer/cnn/torch-addon';
 import { TorchNet, torchStatus } from '../trainer/cnn/torch-net';
 import { mulberry32, type Rand } from '../trainer/eval/prng';
-import { randomParameters, referenceBatch } from './helpers/net-reference';
+import { randomParameters, referenceBatch, TEST_CNN } from './helpers/net-reference';
 import { torchOrSkip } from './helpers/torch';
 
-const CNN: NetConfig = {
-  input: { kind: 'mel', bands: 8 },
-  conv: [
-    { filters: 6, kernel: 4, pool: 2 },
-    { filters: 5, kernel: 3, pool: 1 },
-  ],
-  globalPool: ['mean', 'max', 'l2'],
-  dense: [7],
-  dropout: 0,
-  outputs: 3,
-};
+const CNN: NetConfig = TEST_CNN;
 const MLP: NetConfig = { input: { kind: 'vector', features: 10 }, conv: [], globalPool: [], dense: [12], dropout: 0, outputs: 4 };
 // One thread: these nets are tiny (OpenMP's hand-offs would cost more than the arithmetic), and the
 // determinism claims are per thread count.

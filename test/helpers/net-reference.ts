@@ -106,3 +106,16 @@ export function randomParameters(shapes: { name: string; shape: number[] }[], ra
     return { name, shape: [...shape], data: Float32Array.from({ length: size }, () => (rand() * 2 - 1) * scale) };
   });
 }
+
+/** The small CNN the backend tests share: two convolutions (one pooled), all three global pools, one hidden layer. */
+export const TEST_CNN: NetConfig = {
+  input: { kind: 'mel', bands: 8 },
+  conv: [
+    { filters: 6, kernel: 4, pool: 2 },
+    { filters: 5, kernel: 3, pool: 1 },
+  ],
+  globalPool: ['mean', 'max', 'l2'],
+  dense: [7],
+  dropout: 0,
+  outputs: 3,
+};
