@@ -13,7 +13,7 @@ import { openFeatureStore, type FeatureStore } from '../trainer/features/store';
 import { runProtocol, type ProtocolResult } from '../trainer/report/protocol';
 import { writeDefaultBundle } from '../trainer/report/bundle-from-protocol';
 import { generateWorld } from '../trainer/world/generate';
-import { readSongsTsv } from '../trainer/world/montage';
+import { readSongsTsv } from '../trainer/world/songs-tsv';
 import { torchStatus } from '../trainer/cnn/torch-addon';
 import { torchOrSkip } from './helpers/torch';
 

@@ -12,7 +12,8 @@ export interface Command {
 }
 
 function usage(tool: string, commands: Record<string, Command>): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return `usage: ${tool} <command> [options]\ncommands:\n${lines.join('\n')}\nRun '${tool} <command> --help' for its options.`;
 }
 

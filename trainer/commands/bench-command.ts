@@ -13,7 +13,7 @@ import { runFeatures } from '../features/run-features';
 import { openFeatureStore } from '../features/store';
 import { PAPER_CNN, runProtocol, type RowName } from '../report/protocol';
 import { writeReport } from '../report/report-writer';
-import { readSongsTsv } from '../world/montage';
+import { readSongsTsv } from '../world/songs-tsv';
 import { intArg, numArg, progressLine } from './cli-util';
 import { writeDefaultBundle } from '../report/bundle-from-protocol';
 import { hetrecTagExperiment } from '../tags/hetrec-experiment';

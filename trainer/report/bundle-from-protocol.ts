@@ -9,7 +9,7 @@ import type { FeatureStore } from '../features/store';
 import { writeBundle } from '../export/bundle-writer';
 import { fitLogistic } from '../tags/logistic';
 import { tagCrossValidation } from '../tags/tag-cv';
-import type { SongRow } from '../world/montage';
+import type { SongRow } from '../world/songs-tsv';
 import { WINDOW_FRAMES } from '../cnn/windows';
 import type { ProtocolResult } from './protocol';
 

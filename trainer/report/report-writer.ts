@@ -13,7 +13,7 @@ import type { ProtocolResult, RowName } from './protocol';
 import { scatterPng } from './scatter-png';
 import { tsne } from './tsne';
 import { table1, table4, tagAuc } from './tables';
-import type { SongRow } from '../world/montage';
+import type { SongRow } from '../world/songs-tsv';
 
 export const ROW_TITLES: Record<RowName, string> = {
   random: 'random',

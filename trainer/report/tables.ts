@@ -6,7 +6,7 @@
  *   tags     10-fold cross-validated logistic regression to the most frequent style/mood tags, from
  *            WMF factors and from bag-of-words audio features, mean AUC.
  */
-import type { SongRow } from '../world/montage';
+import type { SongRow } from '../world/songs-tsv';
 import { tagCrossValidation } from '../tags/tag-cv';
 
 export function songName(s: SongRow | undefined, id: string): string {
