@@ -7,11 +7,7 @@
 // The hot loops are compiled twice (x86-64: AVX2+FMA and baseline) and chosen by the loader (GCC
 // function multiversioning); `omp simd` lets dot products vectorise without -ffast-math (fixed
 // summation order per build, so results stay deterministic on a machine).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define EARSHOT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define EARSHOT_MULTIVERSION
-#endif
+#include "multiversion.h"
 
 namespace earshot {
 

@@ -4,14 +4,8 @@
 #include <cmath>
 
 // The streaming loops are compiled for AVX2+FMA and for the baseline ISA and chosen at load time (GCC
-// function multiversioning); `omp simd` vectorises the dot products. The clone is "arch=x86-64-v3", an
-// ISA level the resolver tests by CPU features: "arch=haswell" makes it test for an Intel Haswell-family
-// model, so AMD processors would get the baseline clone.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define EARSHOT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define EARSHOT_MULTIVERSION
-#endif
+// function multiversioning); `omp simd` vectorises the dot products.
+#include "multiversion.h"
 
 namespace earshot {
 

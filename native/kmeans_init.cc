@@ -11,11 +11,7 @@
 
 // Distances here only rank and weight rows, they are not compared with a reference: the vectorised
 // sum (its order fixed per instruction set) replaces exactDist2's sequential one, which is latency-bound.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define EARSHOT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define EARSHOT_MULTIVERSION
-#endif
+#include "multiversion.h"
 
 namespace earshot {
 

@@ -5,11 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define EARSHOT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define EARSHOT_MULTIVERSION
-#endif
+#include "multiversion.h"
 
 namespace earshot {
 

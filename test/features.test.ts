@@ -23,6 +23,7 @@ import { encodeShard, shardFileName } from '../trainer/features/shard';
 import { openFeatureStore } from '../trainer/features/store';
 import { generateWorld } from '../trainer/world/generate';
 import { makeWav } from './helpers/wav-writer';
+import type { FeaturesSummary } from '../trainer/features/run-features';
 
 const run = promisify(execFile);
 const CLI = path.resolve(__dirname, '..', 'trainer', 'cli.js');
@@ -30,16 +31,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-features-'));
 const worldAudio = path.join(tmp, 'world', 'audio');
 const mixed = path.join(tmp, 'mixed'); // the world's clips + sub/tone44k.wav + two broken files
 
-interface Summary {
-  listed: number;
-  clips: number;
-  computed: number;
-  skipped: number;
-  skippedShards: number;
-  skippedPacked: number;
-  failed: number;
-  totalFrames: number;
-}
+type Summary = FeaturesSummary;
 
 async function features(...args: string[]): Promise<{ summary: Summary; stderr: string }> {
   const { stdout, stderr } = await run(process.execPath, [CLI, 'features', '--threads', '2', '--json', ...args]);

@@ -11,24 +11,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as web from 'onnxruntime-web'; // resolves to its Node build (dist/ort.node.min.js): the WASM backend, no browser needed
-import { EarshotError } from '../src/errors';
 import { loadFactorModel } from '../src/model/onnx-factor-model';
 import { framesAfterConv, minFrames, parameterShapes, validateNetConfig, type NetConfig } from '../trainer/cnn/net-config';
 import { mulberry32, type Rand } from '../trainer/eval/prng';
 import { buildOnnxModel, META_MIN_FRAMES, META_NET_CONFIG } from '../trainer/export/onnx-net';
-import { randomParameters, referenceBatch } from './helpers/net-reference';
+import { randomParameters, referenceBatch, assertClose, isCode, TEST_CNN } from './helpers/net-reference';
 
-const CNN: NetConfig = {
-  input: { kind: 'mel', bands: 8 },
-  conv: [
-    { filters: 6, kernel: 4, pool: 2 },
-    { filters: 5, kernel: 3, pool: 1 },
-  ],
-  globalPool: ['mean', 'max', 'l2'],
-  dense: [7],
-  dropout: 0.5,
-  outputs: 3,
-};
+// Dropout 0.5: training-only, so the exported graph must not contain it.
+const CNN: NetConfig = { ...TEST_CNN, dropout: 0.5 };
 const MLP: NetConfig = { input: { kind: 'vector', features: 10 }, conv: [], globalPool: [], dense: [7, 4], dropout: 0, outputs: 3 };
 
 const cnnParams = randomParameters(parameterShapes(CNN), mulberry32(11));
@@ -38,22 +28,6 @@ process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function randomInput(n: number, rand: Rand): Float32Array {
   return Float32Array.from({ length: n }, () => rand() * 4 - 2);
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, width: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let row = 0; row < expected.length / width; row++) {
-    let scale = 0;
-    for (let i = 0; i < width; i++) scale = Math.max(scale, Math.abs(expected[row * width + i]));
-    for (let i = 0; i < width; i++) {
-      const j = row * width + i;
-      assert.ok(Math.abs(actual[j] - expected[j]) <= 1e-5 * scale, `${what}: [${row}, ${i}] = ${actual[j]}, reference ${expected[j]} (row scale ${scale})`);
-    }
-  }
-}
-
-function isCode(code: string, pattern?: RegExp) {
-  return (err: unknown) => err instanceof EarshotError && err.code === code && (pattern === undefined || pattern.test(err.message));
 }
 
 test('net config: parameter names and shapes, minFrames is the shortest input that leaves a time step', () => {

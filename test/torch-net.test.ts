@@ -15,7 +15,7 @@ import { parameterShapes, type NetConfig } from '../trainer/cnn/net-config';
 import { mapTorchError } from '../trainer/cnn/torch-addon';
 import { TorchNet, torchStatus } from '../trainer/cnn/torch-net';
 import { mulberry32, type Rand } from '../trainer/eval/prng';
-import { randomParameters, referenceBatch, TEST_CNN } from './helpers/net-reference';
+import { randomParameters, referenceBatch, TEST_CNN, assertClose, isCode } from './helpers/net-reference';
 import { torchOrSkip } from './helpers/torch';
 
 const CNN: NetConfig = TEST_CNN;
@@ -29,22 +29,6 @@ process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function randomArray(n: number, rand: Rand, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, width: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let row = 0; row < expected.length / width; row++) {
-    let scale = 0;
-    for (let i = 0; i < width; i++) scale = Math.max(scale, Math.abs(expected[row * width + i]));
-    for (let i = 0; i < width; i++) {
-      const j = row * width + i;
-      assert.ok(Math.abs(actual[j] - expected[j]) <= 1e-5 * scale, `${what}: [${row}, ${i}] = ${actual[j]}, reference ${expected[j]} (row scale ${scale})`);
-    }
-  }
-}
-
-function isCode(code: string, pattern?: RegExp) {
-  return (err: unknown) => err instanceof EarshotError && err.code === code && (pattern === undefined || pattern.test(err.message));
 }
 
 /** A random symmetric PSD matrix per example (MᵀM / F) and a random b. */

@@ -3,6 +3,8 @@
  * description alone (loops, no onnx, no torch), as the oracle for the ONNX export and for any other
  * backend (libtorch) that implements the same layers. Also: seeded random parameters for a config.
  */
+import * as assert from 'node:assert/strict';
+import { EarshotError } from '../../src/errors';
 import type { NetConfig, NetParameter } from '../../trainer/cnn/net-config';
 import type { Rand } from '../../trainer/eval/prng';
 
@@ -119,3 +121,21 @@ export const TEST_CNN: NetConfig = {
   dropout: 0,
   outputs: 3,
 };
+
+/** Row-wise closeness: every value within 1e-5 of its row's largest magnitude (rows of `width`). */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, width: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let row = 0; row < expected.length / width; row++) {
+    let scale = 0;
+    for (let i = 0; i < width; i++) scale = Math.max(scale, Math.abs(expected[row * width + i]));
+    for (let i = 0; i < width; i++) {
+      const j = row * width + i;
+      assert.ok(Math.abs(actual[j] - expected[j]) <= 1e-5 * scale, `${what}: [${row}, ${i}] = ${actual[j]}, reference ${expected[j]} (row scale ${scale})`);
+    }
+  }
+}
+
+/** An assert.throws/rejects predicate: an EarshotError with `code` (and a message matching `pattern`). */
+export function isCode(code: string, pattern?: RegExp) {
+  return (err: unknown) => err instanceof EarshotError && err.code === code && (pattern === undefined || pattern.test(err.message));
+}
