@@ -104,3 +104,15 @@ export function resolveMelOptions(o: MelOptions = {}): NativeMelConfig {
   }
   return cfg;
 }
+
+/** The inverse of resolveMelOptions: a resolved config (e.g. a bundle manifest's `mel`) as options, checked again on use. */
+export function melOptionsFromConfig(cfg: NativeMelConfig): MelOptions {
+  const log: LogCompression =
+    cfg.log === 'db' ? { kind: 'db', aminPower: cfg.aminPower, refPower: cfg.refPower, topDb: cfg.topDb < 0 ? null : cfg.topDb }
+    : cfg.log === 'log1p' ? { kind: 'log1p', scale: cfg.log1pScale }
+    : { kind: 'power' };
+  return {
+    sampleRateHz: cfg.sampleRateHz, nFft: cfg.nFft, hopSamples: cfg.hopSamples, nMels: cfg.nMels, fminHz: cfg.fminHz,
+    fmaxHz: cfg.fmaxHz < 0 ? null : cfg.fmaxHz, melScale: cfg.htk ? 'htk' : 'slaney', melNorm: cfg.slaneyNorm ? 'slaney' : 'none', center: cfg.center, log,
+  };
+}

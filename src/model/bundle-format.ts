@@ -3,6 +3,9 @@ import type { NativeMelConfig } from '../dsp/native';
 
 export const BUNDLE_FORMAT = 'earshot-bundle';
 export const BUNDLE_VERSION = 1;
+/** items.tsv's header; the uri column is optional (the engine adds it when a track comes with a location). */
+export const ITEMS_HEADER = 'id\tartist\ttitle';
+export const ITEMS_HEADER_URI = 'id\tartist\ttitle\turi';
 
 /** Logistic regression from a factor vector to one tag: p = σ(w·x + intercept). */
 export interface BundleTagModel {
@@ -29,5 +32,7 @@ export interface BundleManifest {
   training: { playsSha256: string; source: string; songs: number; users: number };
   metrics: Record<string, unknown>;
   command: string;
+  /** Times the engine has saved a grown catalogue (POST /v1/catalog); absent in a trainer's bundle. */
+  catalogRevision?: number;
   files: { model: string; itemFactors: string; items: string; tags: string | null };
 }

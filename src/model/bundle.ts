@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EarshotError } from '../errors';
 import { readNpy } from '../io/npy';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, type BundleTagModel } from './bundle-format';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, ITEMS_HEADER, ITEMS_HEADER_URI, type BundleManifest, type BundleTagModel } from './bundle-format';
 import { loadFactorModel, type FactorModel, type FactorModelOptions } from './onnx-factor-model';
 
 export interface Bundle {
@@ -16,7 +16,8 @@ export interface Bundle {
   model: FactorModel;
   /** items x F, row-major. */
   itemFactors: Float32Array;
-  items: { id: string; artist: string; title: string }[];
+  /** uri: where the audio is (a path or URL; optional 4th column of items.tsv), for radio automation. */
+  items: { id: string; artist: string; title: string; uri?: string }[];
   tags: BundleTagModel[];
   close(): Promise<void>;
 }
@@ -54,11 +55,15 @@ export async function loadBundle(dir: string, options: FactorModelOptions = {}):
   })();
   if (!(npy.data instanceof Float32Array) || npy.shape.length !== 2 || npy.shape[1] !== f) bad(dir, `${manifest.files.itemFactors} must be float32 [items, ${f}], got shape [${npy.shape.join(', ')}]`);
   const rows = readText(dir, manifest.files.items).replace(/\n$/, '').split('\n');
-  if (rows[0] !== 'id\tartist\ttitle') bad(dir, `${manifest.files.items} must start with the header "id<TAB>artist<TAB>title"`);
+  const withUri = rows[0] === ITEMS_HEADER_URI;
+  if (rows[0] !== ITEMS_HEADER && !withUri) bad(dir, `${manifest.files.items} must start with the header "id<TAB>artist<TAB>title[<TAB>uri]"`);
+  const seen = new Set<string>();
   const items = rows.slice(1).map((l, k) => {
-    const [id, artist, title] = l.split('\t');
-    if (!id || artist === undefined || title === undefined) bad(dir, `${manifest.files.items} line ${k + 2} is not id<TAB>artist<TAB>title`);
-    return { id, artist, title };
+    const [id, artist, title, uri, extra] = l.split('\t');
+    if (!id || artist === undefined || title === undefined || extra !== undefined || (uri !== undefined && !withUri)) bad(dir, `${manifest.files.items} line ${k + 2} is not id<TAB>artist<TAB>title${withUri ? '[<TAB>uri]' : ''}`);
+    if (seen.has(id)) bad(dir, `${manifest.files.items} line ${k + 2}: id ${JSON.stringify(id)} appears twice`);
+    seen.add(id);
+    return uri ? { id, artist, title, uri } : { id, artist, title };
   });
   if (items.length !== npy.shape[0]) bad(dir, `${manifest.files.items} lists ${items.length} items, ${manifest.files.itemFactors} has ${npy.shape[0]} rows`);
   let tags: BundleTagModel[] = [];

@@ -1,0 +1,180 @@
+/**
+ * `npm run bench -- engine [--streams N] [--seconds S] [--json] [--find-max]`: the realtime engine under
+ * load. Starts `earshot serve` (OMP_WAIT_POLICY=PASSIVE) and, as a separate process, the load generator
+ * (bench/engine-load.ts), which opens N streams on 127.0.0.1 and plays the real clips into them in
+ * realtime; reports event latency (audio time of a window's end → event received) p50/p90/p99/max,
+ * windows/s, the server's and the generator's CPU and RSS, dropped windows (/metrics) and the
+ * generator's send lag.
+ *
+ * --find-max runs steps of 100, 200, 400, 600, … streams (each a fresh server, --seconds long) until
+ * one is not held in realtime, then bisects down to --resolution streams. Held = every stream connected,
+ * no close/error, 0 dropped, 0 overdue, p99 latency < --threshold-ms (50), send lag p99 < --lag-limit-ms
+ * (20; else the step is invalid: the generator, not the server, was the limit).
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from './clip';
+import { LOAD_DEFAULTS } from './engine-load';
+import { runStep, type StepOptions, type StepResult } from './engine-step';
+import { formatTable, hardwareLine, parseFlags } from './harness';
+
+const USAGE = `usage: npm run bench -- engine [--streams N] [--seconds S] [--json] [--find-max]
+    [--rate 22050] [--channels 1] [--encoding pcm_s16le|pcm_f32le] [--chunk-ms 20] [--hop 1] [--k 10]
+    [--warmup 3] [--open-ms 1000] [--tick-ms 5] [--seed N] [--clips DIR]
+    [--threshold-ms 50] [--lag-limit-ms 20] [--max-limit 4000] [--resolution 25]
+    [--bundle models/default] [--server dist/src/cli/earshot.js] [--server-args "..."]`;
+
+/** Flags handed to the load generator as they are. */
+const PASSED_TO_LOAD = ['--rate', '--channels', '--encoding', '--chunk-ms', '--hop', '--k', '--warmup', '--open-ms', '--tick-ms', '--seed', '--clips'];
+const OWN = ['--streams', '--seconds', '--threshold-ms', '--lag-limit-ms', '--max-limit', '--resolution', '--bundle', '--server', '--server-args'];
+
+const f1 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(1));
+const f0 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(0));
+
+function stepRow(r: StepResult): string[] {
+  const l = r.load;
+  return [
+    String(r.streams),
+    l ? String(l.connected) : '—',
+    l ? `${f1(l.windows_per_s)}/${f1(l.expected_windows_per_s)}` : '—',
+    f1(l?.latency_ms.p50),
+    f1(l?.latency_ms.p99),
+    f1(l?.latency_ms.max),
+    l ? String(l.overdue) : '—',
+    r.metrics?.dropped_total !== null && r.metrics?.dropped_total !== undefined ? String(r.metrics.dropped_total) : l ? String(l.dropped_reported) : '—',
+    f1(l?.send_lag_ms.p99),
+    f0(r.server.cpu?.corePct),
+    f0(r.loadgen.cpu?.corePct),
+    f0(r.server.rss_mb_peak),
+    f1(r.metrics?.inference_ms.mean),
+    r.status.toUpperCase(),
+  ];
+}
+
+const STEP_HEADER = ['streams', 'conn', 'win/s got/exp', 'p50 ms', 'p99 ms', 'max ms', 'overdue', 'dropped', 'lag p99', 'srv %core', 'gen %core', 'srv RSS MB', 'infer ms', 'status'];
+
+function describe(r: StepResult, o: StepOptions): string {
+  const l = r.load;
+  const s = r.server;
+  const lines = [`streams ${r.streams}: ${r.status.toUpperCase()}${r.reasons.length ? ` — ${r.reasons.join('; ')}` : ''}`];
+  if (l) {
+    lines.push(
+      `  connected            ${l.connected} / ${l.streams} (handshake → begin p50 ${f1(l.connect_ms.p50)} ms, max ${f1(l.connect_ms.max)} ms)`,
+      `  windows/s            ${f1(l.windows_per_s)} received (expected ${f1(l.expected_windows_per_s)} = connected / hop ${l.hop_s?.toFixed(4)} s); /metrics ${f1(
+        r.metrics?.windows_measured !== null && r.metrics?.windows_measured !== undefined ? r.metrics.windows_measured / l.measure_s : null,
+      )}`,
+      `  latency ms           p50 ${f1(l.latency_ms.p50)}  p90 ${f1(l.latency_ms.p90)}  p99 ${f1(l.latency_ms.p99)}  max ${f1(l.latency_ms.max)}  mean ${f1(l.latency_ms.mean)} over ${l.latency_ms.n} windows`,
+      `  after chunk ms       p50 ${f1(l.after_chunk_ms.p50)}  p99 ${f1(l.after_chunk_ms.p99)}  max ${f1(l.after_chunk_ms.max)} (from when the chunk holding t_end was due)`,
+      `  overdue / gaps       ${l.overdue} overdue, ${l.seq_gaps} seq gaps, ${l.early_events} early events; dropped ${r.metrics?.dropped_total ?? '—'} (/metrics), ${l.dropped_reported} (events)`,
+      `  send lag ms          p50 ${f1(l.send_lag_ms.p50)}  p99 ${f1(l.send_lag_ms.p99)}  max ${f1(l.send_lag_ms.max)} (limit ${o.lagLimitMs}); timer late p99 ${f1(l.tick_late_ms.p99)} ms; audio ${l.audio_xrt.toFixed(3)} x realtime per stream`,
+    );
+  }
+  const cpu = (c: typeof s.cpu) => (c ? `${f0(c.corePct)} % of one core (${f0(c.machinePct)} % of the machine)` : '—');
+  lines.push(
+    `  server CPU           ${cpu(s.cpu)}, highest 1-s ${f0(s.max_core_pct)} %`,
+    `  server RSS MB        ${f0(s.rss_mb_start)} at start of measurement, ${f0(s.rss_mb_end)} at end, peak ${f0(s.rss_mb_peak)}, ${f0(s.rss_mb_after_close)} 1 s after the streams closed`,
+    `  server               started in ${s.startup_s.toFixed(1)} s; streams gauge ${r.metrics?.streams_peak ?? '—'} at end of measurement, ${r.metrics?.streams_after_close ?? '—'} 1 s after close; shutdown: ${s.shutdown}`,
+    `  inference ms         mean ${f1(r.metrics?.inference_ms.mean)}  p50 ${f1(r.metrics?.inference_ms.p50)}  p99 ${f1(r.metrics?.inference_ms.p99)} (/metrics histogram)`,
+    `  load generator       CPU ${cpu(r.loadgen.cpu)}, highest 1-s ${f0(r.loadgen.max_core_pct)} %; RSS peak ${f0(r.loadgen.rss_mb_peak)} MB`,
+  );
+  if (l?.first_errors.length) lines.push(`  first errors         ${l.first_errors.slice(0, 5).join(' | ')}`);
+  return lines.join('\n');
+}
+
+/** The ladder 100, 200, 400, 600, 800, … up to `limit`. */
+function ladder(limit: number): number[] {
+  const out = [100, 200];
+  for (let n = 400; n <= limit; n += 200) out.push(n);
+  return out.filter((n) => n <= limit);
+}
+
+export async function main(args: string[]): Promise<number> {
+  let flags: Map<string, string | true>;
+  try {
+    flags = parseFlags(args, [...OWN, ...PASSED_TO_LOAD], ['--json', '--find-max']);
+  } catch (err) {
+    process.stderr.write(`bench engine: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const num = (k: string, d: number) => Number(flags.get(k) ?? d);
+  const streams = num('--streams', 100);
+  const seconds = num('--seconds', 20);
+  const thresholdMs = num('--threshold-ms', 50);
+  const lagLimitMs = num('--lag-limit-ms', 20);
+  const maxLimit = num('--max-limit', 4000);
+  const resolution = num('--resolution', 25);
+  for (const [k, v] of [['--streams', streams], ['--seconds', seconds], ['--threshold-ms', thresholdMs], ['--lag-limit-ms', lagLimitMs], ['--max-limit', maxLimit], ['--resolution', resolution]] as const) {
+    if (!(v > 0)) {
+      process.stderr.write(`bench engine: ${k} must be > 0\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  const json = flags.has('--json');
+  const bundle = String(flags.get('--bundle') ?? path.join(REPO_ROOT, 'models', 'default'));
+  const serverScript = path.resolve(String(flags.get('--server') ?? path.join(REPO_ROOT, 'dist', 'src', 'cli', 'earshot.js')));
+  const extra = flags.has('--server-args') ? String(flags.get('--server-args')).split(/\s+/).filter(Boolean) : [];
+  const loadArgs = PASSED_TO_LOAD.flatMap((k) => (flags.has(k) ? [k, String(flags.get(k))] : []));
+  const warmupS = num('--warmup', LOAD_DEFAULTS.warmupS);
+  const openS = num('--open-ms', LOAD_DEFAULTS.openMs) / 1000;
+  const base: Omit<StepOptions, 'streams'> = {
+    seconds,
+    serverScript,
+    serverArgs: ['serve', '--bundle', bundle, '--host', '127.0.0.1', '--port', '0', '--json', ...extra],
+    loadArgs,
+    setupS: openS + warmupS + 60,
+    thresholdMs,
+    lagLimitMs,
+  };
+
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  out(`bench engine — ${hardwareLine()}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  out(`server: node ${path.relative(process.cwd(), serverScript)} ${base.serverArgs.join(' ')} --max-streams max(1000, N)  (OMP_WAIT_POLICY=PASSIVE)`);
+  const str = (k: string, d: string | number) => String(flags.get(k) ?? d);
+  out(
+    `load: ${str('--encoding', LOAD_DEFAULTS.encoding)} ${str('--rate', LOAD_DEFAULTS.sampleRateHz)} Hz x ${str('--channels', LOAD_DEFAULTS.channels)} ch, ` +
+      `${str('--chunk-ms', LOAD_DEFAULTS.chunkMs)}-ms chunks, hop ${str('--hop', LOAD_DEFAULTS.hopS)} s, k ${str('--k', LOAD_DEFAULTS.k)}; ` +
+      `streams opened over ${openS} s, warm-up ${warmupS} s, measured ${seconds} s; p99 threshold ${thresholdMs} ms, send-lag limit ${lagLimitMs} ms`,
+  );
+
+  if (!flags.has('--find-max')) {
+    const r = await runStep({ ...base, streams });
+    if (r.load) out(`clips: ${r.load.clips} (decoded in ${r.load.clip_decode_s.toFixed(1)} s)`);
+    out('');
+    out(describe(r, { ...base, streams }));
+    if (json) out(JSON.stringify(r));
+    return r.status === 'error' ? 1 : 0;
+  }
+
+  const steps: StepResult[] = [];
+  const run = async (n: number) => {
+    const r = await runStep({ ...base, streams: n });
+    steps.push(r);
+    out(describe(r, { ...base, streams: n }));
+    return r.status === 'pass';
+  };
+  let lo = 0;
+  let hi: number | null = null;
+  for (const n of ladder(maxLimit)) {
+    if (await run(n)) lo = n;
+    else {
+      hi = n;
+      break;
+    }
+  }
+  while (hi !== null && hi - lo > resolution) {
+    const mid = Math.round((lo + hi) / 2 / 5) * 5;
+    if (mid <= lo || mid >= hi) break;
+    if (await run(mid)) lo = mid;
+    else hi = mid;
+  }
+  out('');
+  out(formatTable(STEP_HEADER, [...steps].sort((a, b) => a.streams - b.streams).map(stepRow)));
+  const failed = hi === null ? null : steps.find((s) => s.streams === hi) ?? null;
+  const verdict =
+    hi === null
+      ? `every step up to --max-limit ${maxLimit} held: max held >= ${lo} streams`
+      : `max held in realtime: ${lo} streams (${hi} did not: ${failed?.status}: ${failed?.reasons.join('; ')})`;
+  out(verdict);
+  if (json) out(JSON.stringify({ max_streams: lo, first_not_held: hi, limited_by: failed?.status ?? null, steps }));
+  return 0;
+}

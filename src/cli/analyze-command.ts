@@ -1,0 +1,55 @@
+/**
+ * `earshot analyze <audio>`: a whole file through the engine offline — the same windows a live stream
+ * of it would get, their mean factor vector, suggestions and tags.
+ */
+import { parseArgs } from 'node:util';
+import { loadAudio } from '../audio/load';
+import { Engine } from '../engine/engine';
+import { EarshotError } from '../errors';
+import { MAX_HOP_S, MAX_K, MIN_HOP_S } from '../server/protocol';
+import { intArg, numArg } from './args';
+import { DEFAULT_BUNDLE_DIR } from './default-bundle';
+
+export const ANALYZE_USAGE = `usage: earshot analyze <audio> [options]
+  Predicts a song's factor vector from its audio (the mean of the CNN over its 3-s windows) and prints
+  the nearest catalogue songs and the most probable tags.
+  --bundle <dir>   model bundle (default: the package's models/default)
+  --hop <s>        seconds between windows (default: one window, ≈ 3.02 s: the paper's clip prediction;
+                   a stream's default is 1 s, so pass --hop 1 to match one)
+  --k <n>          suggestions (default 10)
+  --tags <n>       tags (default 5)
+  --factors        include the factor vector in the text output (always in --json)
+  --json           print JSON`;
+
+export async function analyzeCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { bundle: { type: 'string' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' }, factors: { type: 'boolean' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected exactly one audio file, got ${positionals.length}\n${ANALYZE_USAGE}`);
+  const hopS = numArg('hop', values.hop, MIN_HOP_S, MAX_HOP_S);
+  const k = intArg('k', values.k, 1, MAX_K) ?? 10;
+  const tags = intArg('tags', values.tags, 0, 1000) ?? 5;
+  const engine = await Engine.open({ bundleDir: values.bundle ?? DEFAULT_BUNDLE_DIR });
+  try {
+    const rate = engine.bundle.manifest.mel.sampleRateHz;
+    const audio = await loadAudio(positionals[0], { sampleRateHz: rate });
+    const r = await engine.analyze(audio.samples, rate, { hopS, k, tags });
+    if (r.windows === 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `${positionals[0]} is ${r.durationS.toFixed(3)} s long; the model needs at least ${engine.bundle.model.minFrames} mel frames`);
+    if (values.json) {
+      process.stdout.write(JSON.stringify({ file: positionals[0], duration_s: r.durationS, windows: r.windows, factors: Array.from(r.factors), suggestions: r.suggestions, tags: r.tags }) + '\n');
+      return;
+    }
+    const lines = [
+      `${positionals[0]}: ${r.durationS.toFixed(2)} s, ${r.windows} windows`,
+      `tags: ${r.tags.map((t) => `${t.tag} ${t.p.toFixed(2)}`).join(', ')}`,
+      'suggestions:',
+      ...r.suggestions.map((s, i) => `  ${String(i + 1).padStart(2)}. ${s.artist} – ${s.title} [${s.id}] ${s.score.toFixed(3)}`),
+    ];
+    if (values.factors) lines.push(`factors: ${Array.from(r.factors, (x) => x.toFixed(5)).join(' ')}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  } finally {
+    await engine.close();
+  }
+}

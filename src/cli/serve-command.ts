@@ -1,0 +1,77 @@
+/**
+ * `earshot serve`: the realtime engine on one port — WebSocket streams at /v1/stream and the HTTP API
+ * (docs/protocol.md). SIGHUP reloads the bundle; SIGINT/SIGTERM finalise every stream and exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { startServer } from '../server/server';
+import { LIMIT_DEFAULTS } from '../server/server-options';
+import { BATCHER_DEFAULTS } from '../engine/micro-batcher';
+import { intArg, numArg } from './args';
+import { DEFAULT_BUNDLE_DIR } from './default-bundle';
+
+export const SERVE_USAGE = `usage: earshot serve [options]
+  Serves a model bundle: ws://HOST:PORT/v1/stream (live audio in, suggestions and tags out) and the HTTP
+  API (/healthz, /metrics, POST /v1/analyze, POST /v1/catalog, GET /v1/next, POST /v1/admin/reload).
+  --bundle <dir>          model bundle (default: the package's models/default)
+  --host <addr>           interface to listen on (default 127.0.0.1)
+  --port <n>              port, 0 for any free one (default 8765)
+  --token <t>             require this bearer token (repeatable; also $EARSHOT_TOKENS, comma-separated)
+  --max-streams <n>       concurrent streams (default ${LIMIT_DEFAULTS.maxStreams})
+  --max-frame-bytes <n>   largest WebSocket message (default ${LIMIT_DEFAULTS.maxFrameBytes})
+  --idle-timeout <s>      close streams silent this long (default ${LIMIT_DEFAULTS.idleTimeoutS})
+  --max-batch <n>         windows per ONNX Runtime run (default ${BATCHER_DEFAULTS.maxBatch})
+  --batch-wait-ms <ms>    longest a window waits for a batch (default ${BATCHER_DEFAULTS.maxWaitMs})
+  --threads <n>           ONNX Runtime threads per run (default 1)
+  --no-persist            keep POST /v1/catalog additions in memory only
+  --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      bundle: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
+      'max-streams': { type: 'string' }, 'max-frame-bytes': { type: 'string' }, 'idle-timeout': { type: 'string' },
+      'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
+    },
+  });
+  const json = values.json ?? false;
+  const log = (type: string, text: string, extra: Record<string, unknown> = {}): void => {
+    process.stdout.write(json ? JSON.stringify({ type, ts: new Date().toISOString(), message: text, ...extra }) + '\n' : `earshot serve: ${text}\n`);
+  };
+  const tokens = [...(values.token ?? []), ...(process.env.EARSHOT_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean)];
+  const server = await startServer({
+    bundleDir: values.bundle ?? DEFAULT_BUNDLE_DIR,
+    host: values.host ?? '127.0.0.1',
+    port: intArg('port', values.port, 0, 65535) ?? 8765,
+    tokens,
+    persistCatalog: !values['no-persist'],
+    limits: {
+      ...(values['max-streams'] !== undefined && { maxStreams: intArg('max-streams', values['max-streams'], 1, 1_000_000) }),
+      ...(values['max-frame-bytes'] !== undefined && { maxFrameBytes: intArg('max-frame-bytes', values['max-frame-bytes'], 1024, 1 << 30) }),
+      ...(values['idle-timeout'] !== undefined && { idleTimeoutS: numArg('idle-timeout', values['idle-timeout'], 1, 86_400) }),
+    },
+    batcher: {
+      ...(values['max-batch'] !== undefined && { maxBatch: intArg('max-batch', values['max-batch'], 1, 1024) }),
+      ...(values['batch-wait-ms'] !== undefined && { maxWaitMs: numArg('batch-wait-ms', values['batch-wait-ms'], 0, 1000) }),
+    },
+    model: values.threads !== undefined ? { threads: intArg('threads', values.threads, 1, 256) } : undefined,
+    log: (line) => log('log', line),
+  });
+  const e = server.engine;
+  log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.modelName}, ${e.recommender.catalog.size} items, ${e.factors} factors${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
+    url: server.url, port: server.port, bundle: e.modelName, items: e.recommender.catalog.size, factors: e.factors,
+  });
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log('shutdown', `${signal}: finalising ${server.connections.size} stream(s)`);
+      server.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => {
+      server.reload().catch((err: Error) => log('error', `reload failed, still serving the previous bundle: ${err.message}`));
+    });
+  });
+  log('stopped', 'stopped');
+}

@@ -1,0 +1,200 @@
+/**
+ * `earshot stream <file | http(s) URL | ->`: sends audio to a running engine (`earshot serve`) over
+ * Protocol v1 and prints what it hears, a line per window (or --jsonl), then the final event.
+ * The audio is decoded here to 22,050 Hz mono float32 (the model's rate, so the server resamples nothing).
+ */
+import { parseArgs } from 'node:util';
+import { ANALYSIS_RATE_HZ } from '../audio/load';
+import { backoffDelayMs, resolveReconnect } from '../client/backoff';
+import { EarshotClientError } from '../client/client';
+import { isHttpUrl, openInput } from '../client/audio-input';
+import { formatWindow } from '../client/format';
+import { EarshotClient } from '../client/node';
+import { pumpAudio } from '../client/pump';
+import { EarshotError } from '../errors';
+import { ProtocolError } from '../server/protocol';
+
+export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [options]
+  Streams audio (any format the decoder reads; - is stdin) to a running engine and prints a line per
+  window: the time range, tags and next-track suggestions; at the end of the input, the final event.
+  --server <url>       engine address (default ws://127.0.0.1:8765)
+  --fast               send as fast as the server takes it (overflow=block: no window dropped)
+                       instead of in real time
+  --hop <s>            seconds between windows (server default 1.0)
+  --k <n>              suggestions per window (server default 10)
+  --tags <n>           tags per window (server default 5)
+  --factors            include the factor vector in each event (see it with --jsonl)
+  --token <token>      access token (default: $EARSHOT_TOKEN)
+  --jsonl              print every event as one JSON line, with a wall-clock "ts" added
+  --follow             URL input (radio): when the source drops or ends, reconnect to it with backoff
+                       and go on, sending a reset each time; Ctrl-C finalizes and exits 0`;
+
+export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
+/** Realtime frames: 50 ms at 22,050 Hz. */
+const REALTIME_CHUNK_SAMPLES = Math.round(0.05 * ANALYSIS_RATE_HZ);
+/** --fast frames: 0.5 s (88 KB of float32), well under the server's 1 MiB frame limit. */
+const FAST_CHUNK_SAMPLES = Math.round(0.5 * ANALYSIS_RATE_HZ);
+/** --follow: reconnects to the audio source, slower than the SDK's server reconnects (a radio mount may be down for minutes). */
+const SOURCE_BACKOFF = resolveReconnect({ initialDelayMs: 1000, maxDelayMs: 60_000, factor: 2, jitter: 0.5 });
+/** A source connection that delivered this much audio (s) counts as healthy: the backoff starts over. */
+const HEALTHY_SOURCE_S = 30;
+
+function num(name: string, v: string | undefined, integer: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x))) {
+    throw new EarshotError('ERR_INVALID_ARGUMENT', `--${name} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
+  }
+  return x;
+}
+
+/** Prints events: text lines (windows on stdout, status on stderr) or JSON lines on stdout. */
+class Printer {
+  constructor(readonly jsonl: boolean) {}
+  /** --jsonl: the event as one JSON line. */
+  event(ev: { type: string }): void {
+    if (this.jsonl) process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), ...ev }) + '\n');
+  }
+  /** Text mode: a result line. */
+  line(text: string): void {
+    if (!this.jsonl) process.stdout.write(text + '\n');
+  }
+  /** Text mode: progress and problems, on stderr so stdout stays the results. */
+  status(text: string): void {
+    if (!this.jsonl) process.stderr.write(text + '\n');
+  }
+}
+
+export async function streamCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string' }, fast: { type: 'boolean' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' },
+      factors: { type: 'boolean' }, token: { type: 'string' }, jsonl: { type: 'boolean' }, follow: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected one input (file, http(s) URL or -), got ${positionals.length}\n${STREAM_USAGE}`);
+  const input = positionals[0];
+  const follow = values.follow ?? false;
+  if (follow && !isHttpUrl(input)) throw new EarshotError('ERR_INVALID_ARGUMENT', '--follow needs an http(s) URL input (a radio stream)');
+  const fast = values.fast ?? false;
+  const server = values.server ?? DEFAULT_SERVER;
+  const out = new Printer(values.jsonl ?? false);
+
+  let client: EarshotClient;
+  try {
+    client = new EarshotClient(server, {
+      encoding: 'pcm_f32le', sampleRateHz: ANALYSIS_RATE_HZ, channels: 1,
+      hopS: num('hop', values.hop, false), k: num('k', values.k, true), tags: num('tags', values.tags, true), factors: values.factors,
+      overflow: fast ? 'block' : 'drop', token: values.token ?? process.env.EARSHOT_TOKEN ?? undefined,
+    });
+  } catch (err) {
+    if (err instanceof ProtocolError || err instanceof TypeError) throw new EarshotError('ERR_INVALID_ARGUMENT', err.message);
+    throw err;
+  }
+
+  // Ctrl-C: stop reading, finalize, print the final event, exit 0. A second Ctrl-C quits at once.
+  const stop = new AbortController();
+  const onSigint = (): void => {
+    if (stop.signal.aborted) process.exit(130);
+    out.status('interrupted: finalizing (Ctrl-C again to quit now)');
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    // The input first: a file that cannot be decoded fails without touching the server.
+    let audio = follow ? await openWithRetry(input, out, stop.signal, 0) : await openInput(input, { sampleRateHz: ANALYSIS_RATE_HZ, signal: stop.signal });
+    if (!audio) return; // Ctrl-C before the radio source ever came up
+
+    wireEvents(client, out);
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new EarshotError('ERR_IO', `cannot connect to the earshot server: ${(err as Error).message}${isRefused(err) ? ' (is `earshot serve` running there?)' : ''}`, { cause: err });
+    }
+
+    let attempt = 0;
+    for (;;) {
+      const samples = await pumpAudio(client, audio, {
+        sampleRateHz: ANALYSIS_RATE_HZ, realtime: !fast, chunkSamples: fast ? FAST_CHUNK_SAMPLES : REALTIME_CHUNK_SAMPLES, signal: stop.signal,
+      }).catch((err) => {
+        if (follow && !(err instanceof EarshotClientError) && !stop.signal.aborted) {
+          out.status(`audio source failed: ${(err as Error).message}`);
+          return -1; // the source failed mid-stream: reconnect to it below
+        }
+        throw err;
+      });
+      if (!follow || stop.signal.aborted) break;
+      // After a healthy run the backoff starts over; a mount that keeps dropping at once backs off further.
+      attempt = samples >= HEALTHY_SOURCE_S * ANALYSIS_RATE_HZ ? 1 : attempt + 1;
+      if (samples >= 0) out.status(`${input} ended after ${(samples / ANALYSIS_RATE_HZ).toFixed(1)} s of audio`);
+      const next = await openWithRetry(input, out, stop.signal, attempt);
+      if (!next) break;
+      audio = next;
+      client.reset(); // the stream picks up after a gap: don't average across it
+    }
+    await finish(client);
+  } catch (err) {
+    await client.close().catch(() => {});
+    if (err instanceof EarshotClientError) throw new EarshotError('ERR_IO', `the stream to ${client.url} failed: ${err.message}`, { cause: err });
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function isRefused(err: unknown): boolean {
+  return /ECONNREFUSED/.test((err as Error)?.message ?? '');
+}
+
+/** Finalize, wait for the final event (printed by its listener), close. */
+async function finish(client: EarshotClient): Promise<void> {
+  if (client.state !== 'open') {
+    // Reconnecting (the server went away): wait for it so the final event is not lost.
+    await client.drain(Infinity);
+  }
+  await client.finalize();
+  await client.close();
+}
+
+function wireEvents(client: EarshotClient, out: Printer): void {
+  client.on('message', (ev) => {
+    if (ev.type !== 'keepalive') out.event(ev);
+  });
+  client.on('window', (ev) => out.line(formatWindow(ev)));
+  client.on('final', (ev) => out.line(formatWindow(ev)));
+  client.on('begin', (b) => out.status(`connected to ${client.url.split('?')[0]}: model ${b.model}, ${b.items} items, ${b.factors} factors, window ${b.window_s} s, hop ${b.hop_s} s`));
+  client.on('error', (e) => {
+    if (e.source === 'client') out.event(e);
+    out.status(`${e.source} error ${e.code}: ${e.message}`);
+  });
+  client.on('reconnect', (r) => {
+    out.event({ type: 'reconnect', ...r });
+    out.status(`server connection lost (${r.code} ${r.reason}); reconnecting in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt})`);
+  });
+  client.on('reload', (r) => out.status(`server reloaded the model: ${r.model} (${r.items} items)`));
+}
+
+/** Opens the source; with --follow, retries with backoff until it works or Ctrl-C (null). */
+async function openWithRetry(input: string, out: Printer, signal: AbortSignal, attempt: number): Promise<AsyncGenerator<Float32Array, void, undefined> | null> {
+  for (;;) {
+    if (attempt > 0) {
+      const delayMs = backoffDelayMs(attempt, SOURCE_BACKOFF);
+      out.event({ type: 'source_reconnect', attempt, delayMs } as { type: string });
+      out.status(`reconnecting to ${input} in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delayMs);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+    if (signal.aborted) return null;
+    try {
+      return await openInput(input, { sampleRateHz: ANALYSIS_RATE_HZ, signal });
+    } catch (err) {
+      if (signal.aborted) return null;
+      out.status(`cannot open ${input}: ${(err as Error).message}`);
+      attempt++;
+    }
+  }
+}

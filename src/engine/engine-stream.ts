@@ -1,0 +1,207 @@
+/**
+ * One live stream inside the engine: its audio pipeline, its place in the micro-batcher, and the
+ * running mean of its window predictions since the last reset, turned into window events. Knows
+ * nothing about sockets: the server hands it decoded PCM and forwards what it emits.
+ */
+import { ProtocolError, type ConfiguredEvent, type HistoryEntry, type ResetEvent, type WindowEvent } from '../server/protocol';
+import type { Engine } from './engine';
+import type { BatchClient } from './micro-batcher';
+import type { Listener } from './recommender';
+import { WindowPipeline, type MelWindow } from './window-pipeline';
+
+export interface StreamSettings {
+  inputRateHz: number;
+  hopS: number;
+  k: number;
+  tags: number;
+  factors: boolean;
+  overflow: 'drop' | 'block';
+}
+
+export interface StreamSink {
+  event(e: WindowEvent): void;
+  /** Inference failed for a window (the stream goes on; the window is not in the mean). */
+  error(err: Error): void;
+  /** overflow=block: pause (true) / resume (false) reading the client's audio. */
+  blocked(blocked: boolean): void;
+}
+
+export class EngineStream implements BatchClient {
+  readonly overflow: 'drop' | 'block';
+  private pipeline: WindowPipeline;
+  private sum: Float64Array;
+  private count = 0;
+  /** Bumped by reset and model reload: results queued under an older generation are ignored. */
+  private generation = 0;
+  private outstanding = 0;
+  private droppedTotal = 0;
+  private lastWindow: MelWindow | null = null;
+  private finalizing: { resolve: (e: WindowEvent) => void } | null = null;
+  private track: number | null = null;
+  private listener: Listener | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private settings: StreamSettings,
+    private readonly sink: StreamSink,
+  ) {
+    this.overflow = settings.overflow;
+    this.pipeline = engine.createPipeline(settings.inputRateHz, settings.hopS);
+    this.sum = new Float64Array(engine.factors);
+  }
+
+  get hopS(): number {
+    return this.pipeline.hopS;
+  }
+
+  get windowS(): number {
+    return this.pipeline.windowS;
+  }
+
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  get finalized(): boolean {
+    return this.finalizing !== null;
+  }
+
+  /** Mono PCM at the client's rate. Refused after finalize until reset (the track has ended). */
+  push(mono: Float32Array): void {
+    if (this.closed) return;
+    if (this.finalizing) throw new ProtocolError('bad_request', 'the track was finalized; send {"type":"reset"} before more audio (this frame was ignored)');
+    for (const w of this.pipeline.push(mono)) this.submit(w);
+  }
+
+  async configure(c: { hop?: number; k?: number; tags?: number; factors?: boolean; history?: HistoryEntry[] }): Promise<{ event: ConfiguredEvent; unknown: string[] }> {
+    if (c.hop !== undefined) {
+      this.settings.hopS = c.hop;
+      this.pipeline.setHopS(c.hop);
+    }
+    if (c.k !== undefined) this.settings.k = c.k;
+    if (c.tags !== undefined) this.settings.tags = c.tags;
+    if (c.factors !== undefined) this.settings.factors = c.factors;
+    let unknown: string[] = [];
+    if (c.history !== undefined) {
+      const r = await this.engine.recommender.listener(c.history);
+      this.listener = r.listener;
+      unknown = r.unknown;
+    }
+    const s = this.settings;
+    return { event: { type: 'configured', hop_s: round(this.pipeline.hopS), k: s.k, tags: s.tags, factors: s.factors, history: this.listener?.known.size ?? 0 }, unknown };
+  }
+
+  /** A new track starts: forget audio and predictions. `track` (a catalogue id) is then excluded from suggestions. */
+  reset(track?: string): { event: ResetEvent; known: boolean } {
+    this.engine.batcher.cancel(this);
+    this.pipeline.reset();
+    this.restartMean();
+    const index = track === undefined ? -1 : this.engine.recommender.catalog.indexOf(track);
+    this.track = index >= 0 ? index : null;
+    return { event: { type: 'reset', track: track ?? null }, known: track === undefined || index >= 0 };
+  }
+
+  /** End of the track: flushes the partial window; resolves with the `final` event once every window is in. */
+  finalize(): Promise<WindowEvent> {
+    if (this.finalizing) return Promise.resolve(this.snapshot('final'));
+    return new Promise((resolve) => {
+      this.finalizing = { resolve };
+      for (const w of this.pipeline.finalize()) this.submit(w);
+      this.settleFinal();
+    });
+  }
+
+  /** The model changed (hot reload): predictions restart in the new factor space; audio continues when the front end is the same. */
+  modelChanged(frontEndChanged: boolean): void {
+    this.engine.batcher.cancel(this);
+    if (frontEndChanged) this.pipeline = this.engine.createPipeline(this.settings.inputRateHz, this.settings.hopS);
+    this.sum = new Float64Array(this.engine.factors);
+    this.restartMean();
+    this.listener = null;
+    this.track = null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.engine.batcher.cancel(this);
+  }
+
+  // ---- BatchClient ----
+
+  onResult(window: MelWindow, factors: Float32Array, ticket: number): void {
+    if (this.closed || ticket !== this.generation) return;
+    this.outstanding--;
+    for (let j = 0; j < this.sum.length; j++) this.sum[j] += factors[j];
+    this.count++;
+    this.lastWindow = window;
+    if (!window.final && !this.finalizing) this.sink.event(this.snapshot('window'));
+    this.settleFinal();
+  }
+
+  onError(window: MelWindow, err: Error, ticket: number): void {
+    if (this.closed || ticket !== this.generation) return;
+    this.outstanding--;
+    this.sink.error(err);
+    this.settleFinal();
+  }
+
+  onDropped(window: MelWindow): void {
+    this.droppedTotal++;
+    this.outstanding--;
+    this.settleFinal();
+  }
+
+  setBlocked(blocked: boolean): void {
+    if (!this.closed) this.sink.blocked(blocked);
+  }
+
+  // ---- internals ----
+
+  private submit(w: MelWindow): void {
+    this.outstanding++;
+    this.engine.batcher.submit(this, w, this.generation);
+  }
+
+  private restartMean(): void {
+    this.generation++;
+    this.sum.fill(0);
+    this.count = 0;
+    this.outstanding = 0;
+    this.lastWindow = null;
+    this.finalizing = null;
+  }
+
+  private settleFinal(): void {
+    if (!this.finalizing || this.outstanding > 0) return;
+    const f = this.finalizing;
+    // Stays set (finalized) until reset, so that a second finalize answers at once.
+    f.resolve(this.snapshot('final'));
+    this.finalizing = { resolve: () => undefined };
+  }
+
+  /** The running mean as a window event. */
+  snapshot(type: 'window' | 'final'): WindowEvent {
+    const mean = Float32Array.from(this.sum, (s) => (this.count > 0 ? s / this.count : 0));
+    const exclude = new Set<number>(this.track === null ? [] : [this.track]);
+    const w = this.lastWindow;
+    const rec = this.engine.recommender;
+    const e: WindowEvent = {
+      type,
+      seq: w ? w.seq : -1,
+      t_start: w ? round(w.tStartS) : 0,
+      t_end: type === 'final' ? round(this.pipeline.audioS) : w ? round(w.tEndS) : 0,
+      windows: this.count,
+      dropped: this.droppedTotal,
+      suggestions: this.count > 0 ? rec.suggest(mean, this.settings.k, exclude, this.listener) : [],
+      tags: this.count > 0 ? rec.tags(mean, this.settings.tags) : [],
+    };
+    if (this.settings.factors) e.factors = Array.from(mean);
+    return e;
+  }
+}
+
+/** Event times to the microsecond: float noise out of the JSON. */
+function round(s: number): number {
+  return Math.round(s * 1e6) / 1e6;
+}

@@ -1,0 +1,182 @@
+/**
+ * The realtime engine: one loaded bundle (model, catalogue, tags), the micro-batcher every stream's
+ * windows go through, and the streams themselves. Offline analysis (`earshot analyze`, POST
+ * /v1/analyze) cuts windows with the same WindowPipeline, so it agrees with a stream of the same audio.
+ */
+import { EarshotError } from '../errors';
+import { melOptionsFromConfig } from '../dsp/mel-options';
+import { loadBundle, type Bundle } from '../model/bundle';
+import type { FactorModelOptions } from '../model/onnx-factor-model';
+import type { Suggestion, TagScore } from '../server/protocol';
+import { EngineStats } from './engine-stats';
+import { EngineStream, type StreamSettings, type StreamSink } from './engine-stream';
+import { BATCHER_DEFAULTS, MicroBatcher, type BatcherOptions } from './micro-batcher';
+import { Recommender } from './recommender';
+import { WindowPipeline, type MelWindow, type WindowPipelineOptions } from './window-pipeline';
+
+export interface EngineOptions {
+  bundleDir: string;
+  batcher?: Partial<BatcherOptions>;
+  model?: FactorModelOptions;
+}
+
+export interface AnalyzeOptions {
+  hopS?: number;
+  k?: number;
+  tags?: number;
+  /** Catalogue row excluded from the suggestions (the analysed song itself, when it is in the catalogue). */
+  exclude?: number;
+}
+
+export interface AnalysisResult {
+  factors: Float32Array;
+  windows: number;
+  durationS: number;
+  suggestions: Suggestion[];
+  tags: TagScore[];
+}
+
+/** Windows per onnxruntime call in offline analysis (the memory bound of predictClip). */
+const ANALYZE_BATCH = 64;
+
+export class Engine {
+  readonly stats = new EngineStats();
+  readonly batcher: MicroBatcher;
+  readonly streams = new Set<EngineStream>();
+  private current: Recommender;
+  /** Bumped by each reload (a new bundle). */
+  generation = 1;
+
+  private constructor(
+    bundle: Bundle,
+    private readonly options: EngineOptions,
+  ) {
+    this.current = new Recommender(bundle);
+    const batcherOptions = { ...BATCHER_DEFAULTS, ...options.batcher };
+    this.batcher = new MicroBatcher(bundle.model.predictWindows, bundle.manifest.factors, batcherOptions, this.stats);
+  }
+
+  static async open(options: EngineOptions): Promise<Engine> {
+    const bundle = await loadBundle(options.bundleDir, options.model);
+    if (bundle.model.inputKind !== 'mel') {
+      await bundle.close();
+      throw new EarshotError('ERR_MODEL_FORMAT', `bundle ${options.bundleDir}: the engine needs a mel-input model (this one takes feature vectors)`);
+    }
+    return new Engine(bundle, options);
+  }
+
+  get bundle(): Bundle {
+    return this.current.bundle;
+  }
+
+  get recommender(): Recommender {
+    return this.current;
+  }
+
+  get factors(): number {
+    return this.current.factors;
+  }
+
+  /** A display name for the model: the bundle directory's and its training source. */
+  get modelName(): string {
+    return this.bundle.dir;
+  }
+
+  private pipelineOptions(inputRateHz: number, hopS: number): WindowPipelineOptions {
+    const m = this.bundle.manifest;
+    const frameS = m.mel.hopSamples / m.mel.sampleRateHz;
+    return {
+      mel: { ...melOptionsFromConfig(m.mel), sampleRateHz: m.mel.sampleRateHz, hopSamples: m.mel.hopSamples, nMels: m.mel.nMels },
+      inputRateHz,
+      windowFrames: m.windowFrames,
+      hopFrames: Math.max(1, Math.round(hopS / frameS)),
+      minFrames: this.bundle.model.minFrames,
+    };
+  }
+
+  createPipeline(inputRateHz: number, hopS: number): WindowPipeline {
+    return new WindowPipeline(this.pipelineOptions(inputRateHz, hopS));
+  }
+
+  createStream(settings: StreamSettings, sink: StreamSink): EngineStream {
+    const s = new EngineStream(this, { ...settings }, sink);
+    this.streams.add(s);
+    return s;
+  }
+
+  closeStream(s: EngineStream): void {
+    s.close();
+    this.streams.delete(s);
+  }
+
+  /** Whole-clip analysis: mono samples at `rateHz` → the mean prediction of the same windows a stream would cut. */
+  async analyze(samples: Float32Array, rateHz: number, o: AnalyzeOptions = {}): Promise<AnalysisResult> {
+    const rec = this.current;
+    const pipeline = this.createPipeline(rateHz, o.hopS ?? this.bundle.manifest.windowFrames * (this.bundle.manifest.mel.hopSamples / this.bundle.manifest.mel.sampleRateHz));
+    const windows = [...pipeline.push(samples), ...pipeline.finalize()];
+    const factors = await this.predictMean(windows, rec);
+    const exclude = new Set<number>(o.exclude !== undefined && o.exclude >= 0 ? [o.exclude] : []);
+    const any = windows.length > 0;
+    return {
+      factors,
+      windows: windows.length,
+      durationS: samples.length / rateHz,
+      suggestions: any ? rec.suggest(factors, o.k ?? 10, exclude, null) : [],
+      tags: any ? rec.tags(factors, o.tags ?? 5) : [],
+    };
+  }
+
+  /** The float64 mean of the windows' predictions, in window order (as a stream accumulates them). */
+  private async predictMean(windows: MelWindow[], rec: Recommender): Promise<Float32Array> {
+    const f = rec.factors;
+    const sum = new Float64Array(f);
+    const model = rec.bundle.model;
+    for (let i = 0; i < windows.length; ) {
+      // Batches of equal-length windows (the tail window of a short clip may be shorter).
+      let j = i;
+      while (j < windows.length && j - i < ANALYZE_BATCH && windows[j].frames === windows[i].frames) j++;
+      const frames = windows[i].frames;
+      const mel = new Float32Array((j - i) * windows[i].mel.length);
+      for (let w = i; w < j; w++) mel.set(windows[w].mel, (w - i) * windows[i].mel.length);
+      const out = await model.predictWindows(mel, j - i, frames);
+      for (let w = 0; w < j - i; w++) for (let c = 0; c < f; c++) sum[c] += out[w * f + c];
+      i = j;
+    }
+    return Float32Array.from(sum, (s) => (windows.length > 0 ? s / windows.length : 0));
+  }
+
+  /**
+   * Hot reload: loads `dir` (default: the current bundle's directory again) while the old bundle keeps
+   * serving; then swaps. Streams continue; their running means restart in the new factor space (and
+   * their audio pipeline too if the mel front end changed). A bundle that fails to load changes nothing.
+   */
+  async reload(dir: string = this.bundle.dir): Promise<void> {
+    const next = await Engine.loadChecked(dir, this.options);
+    const old = this.current;
+    const frontEnd = (b: Bundle): string => JSON.stringify([b.manifest.mel, b.manifest.windowFrames, b.model.minFrames]);
+    const changed = frontEnd(old.bundle) !== frontEnd(next);
+    this.current = new Recommender(next);
+    this.generation++;
+    this.batcher.setRunner(next.model.predictWindows, next.manifest.factors);
+    for (const s of this.streams) s.modelChanged(changed);
+    // Batches already running on the old session finish first; their results are ignored (stale generation).
+    await this.batcher.idle();
+    await old.bundle.close();
+  }
+
+  private static async loadChecked(dir: string, options: EngineOptions): Promise<Bundle> {
+    const b = await loadBundle(dir, options.model);
+    if (b.model.inputKind !== 'mel') {
+      await b.close();
+      throw new EarshotError('ERR_MODEL_FORMAT', `bundle ${dir}: the engine needs a mel-input model`);
+    }
+    return b;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.streams) s.close();
+    this.streams.clear();
+    await this.batcher.idle();
+    await this.bundle.close();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * One stream's audio path: mono PCM at the client's rate → earshot's resampler → native MelStream →
+ * WindowScheduler → 3-s mel windows ready for the CNN. The same object analyses a whole file offline
+ * (push everything, then finalize), which is why streaming and offline results are equal.
+ */
+import { StreamResampler } from '../audio/resample';
+import { MelStream } from '../dsp/mel';
+import type { MelOptions } from '../dsp/mel-options';
+import { FrameBuffer, WindowScheduler } from './window-scheduler';
+
+export interface MelWindow {
+  /** Window number since the last reset, from 0. */
+  seq: number;
+  start: number;
+  frames: number;
+  /** frames × bands log-mel, row-major (a copy the caller owns). */
+  mel: Float32Array;
+  /** Centre of the first frame and the end of the audio the window depends on (s since the last reset). */
+  tStartS: number;
+  tEndS: number;
+  /** Came from finalize (the tail window). */
+  final: boolean;
+}
+
+export interface WindowPipelineOptions {
+  mel: MelOptions & { sampleRateHz: number; hopSamples: number; nMels: number };
+  /** The client's sample rate (Hz); resampled to mel.sampleRateHz when different. */
+  inputRateHz: number;
+  windowFrames: number;
+  hopFrames: number;
+  minFrames: number;
+}
+
+export class WindowPipeline {
+  private readonly resampler: StreamResampler | null;
+  private readonly mel: MelStream;
+  private readonly buffer: FrameBuffer;
+  private readonly scheduler: WindowScheduler;
+  private seq = 0;
+  private finished = false;
+  private readonly frameS: number;
+
+  constructor(private readonly o: WindowPipelineOptions) {
+    this.resampler = o.inputRateHz === o.mel.sampleRateHz ? null : new StreamResampler(o.inputRateHz, o.mel.sampleRateHz);
+    // MelStream's own history ring is not used: windows are cut from FrameBuffer, which keeps every frame a
+    // pending window may still need, however many frames one push completes.
+    this.mel = new MelStream({ ...o.mel, historyFrames: 1 });
+    this.buffer = new FrameBuffer(o.mel.nMels, o.windowFrames * 2);
+    this.scheduler = new WindowScheduler(o.windowFrames, o.hopFrames, o.minFrames);
+    this.frameS = o.mel.hopSamples / o.mel.sampleRateHz;
+  }
+
+  get hopFrames(): number {
+    return this.scheduler.hopFrames;
+  }
+
+  /** Seconds between windows (whole frames). */
+  get hopS(): number {
+    return this.scheduler.hopFrames * this.frameS;
+  }
+
+  get windowS(): number {
+    return this.o.windowFrames * this.frameS;
+  }
+
+  /** Seconds of audio (at the analysis rate) pushed since the last reset. */
+  get audioS(): number {
+    return this.mel.samplesPushed / this.o.mel.sampleRateHz;
+  }
+
+  /** Changes the hop from the next window on (frames: round(hopS / frame step), at least 1). */
+  setHopS(hopS: number): void {
+    this.scheduler.setHopFrames(Math.max(1, Math.round(hopS / this.frameS)));
+  }
+
+  /** Appends mono samples at inputRateHz; returns the windows they completed. */
+  push(samples: Float32Array): MelWindow[] {
+    if (this.finished) throw new Error('WindowPipeline: finalize() was called; reset() before pushing');
+    const x = this.resampler ? this.resampler.process(samples) : samples;
+    if (x.length > 0) this.buffer.append(this.mel.push(x));
+    return this.collect(false);
+  }
+
+  /** End of the audio: flushes resampler and mel, returns the remaining regular windows and the tail window. */
+  finalize(): MelWindow[] {
+    if (this.finished) return [];
+    if (this.resampler) {
+      const tail = this.resampler.flush();
+      if (tail.length > 0) this.buffer.append(this.mel.push(tail));
+    }
+    // MelStream with center=true has emitted nothing for zero samples; flush() then emits the padded frames.
+    if (this.mel.samplesPushed > 0) this.buffer.append(this.mel.flush());
+    this.finished = true;
+    return this.collect(true);
+  }
+
+  reset(): void {
+    this.resampler?.reset();
+    this.mel.reset();
+    this.buffer.reset();
+    this.scheduler.reset();
+    this.seq = 0;
+    this.finished = false;
+  }
+
+  private window(start: number, frames: number, final: boolean): MelWindow {
+    return {
+      seq: this.seq++,
+      start,
+      frames,
+      mel: this.buffer.copy(start, frames),
+      tStartS: start * this.frameS,
+      tEndS: (start + frames) * this.frameS,
+      final,
+    };
+  }
+
+  private collect(final: boolean): MelWindow[] {
+    const total = this.buffer.totalFrames;
+    const out = this.scheduler.ready(total).map((w) => this.window(w.start, w.frames, false));
+    if (final) {
+      const tail = this.scheduler.finish(total);
+      if (tail) out.push(this.window(tail.start, tail.frames, true));
+    } else {
+      // Keep what the next regular window or a tail window (the last windowFrames frames) may need.
+      this.buffer.trimBefore(Math.min(this.scheduler.neededFrom, total - this.o.windowFrames));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Which 3-s windows of a stream's mel frames the CNN sees, decided by frame counts alone so that the
+ * live engine and offline `earshot analyze` cut exactly the same windows from the same audio.
+ *
+ * Windows of W frames start every H frames (frame k·H) as soon as a whole window has arrived. At the end
+ * of the audio (finalize) one more window, aligned to the last frame, covers any tail the regular
+ * windows missed; audio shorter than one window is one window of all its frames (the network pools over
+ * time, so any length ≥ its minimum is valid). With H = W these are the paper's consecutive
+ * non-overlapping windows plus the tail.
+ */
+export interface WindowSpan {
+  /** First frame (absolute, since the last reset). */
+  start: number;
+  /** Frames in the window (W, or fewer for a short clip). */
+  frames: number;
+}
+
+export class WindowScheduler {
+  /** Start of the next regular window (frames). */
+  private nextStart = 0;
+  /** Start of the last regular window issued (-1: none yet). */
+  private lastStart = -1;
+
+  constructor(
+    readonly windowFrames: number,
+    private hop: number,
+    /** The network's minimum input length (frames): shorter audio yields no window at all. */
+    readonly minFrames: number,
+  ) {}
+
+  get hopFrames(): number {
+    return this.hop;
+  }
+
+  /** A new hop applies from the next window: it starts `hopFrames` after the last one issued. */
+  setHopFrames(hopFrames: number): void {
+    this.hop = hopFrames;
+    if (this.lastStart >= 0) this.nextStart = this.lastStart + hopFrames;
+  }
+
+  /** Regular windows completed now that `totalFrames` frames exist. */
+  ready(totalFrames: number): WindowSpan[] {
+    const out: WindowSpan[] = [];
+    while (this.nextStart + this.windowFrames <= totalFrames) {
+      out.push({ start: this.nextStart, frames: this.windowFrames });
+      this.lastStart = this.nextStart;
+      this.nextStart += this.hop;
+    }
+    return out;
+  }
+
+  /** The end-of-audio window, if the regular ones left frames uncovered (call ready() first). */
+  finish(totalFrames: number): WindowSpan | null {
+    if (this.lastStart < 0) return totalFrames >= this.minFrames ? { start: 0, frames: Math.min(totalFrames, this.windowFrames) } : null;
+    return this.lastStart + this.windowFrames < totalFrames ? { start: totalFrames - this.windowFrames, frames: this.windowFrames } : null;
+  }
+
+  /** First frame still needed by a future regular window: frames before it can be forgotten. */
+  get neededFrom(): number {
+    return this.nextStart;
+  }
+
+  reset(): void {
+    this.nextStart = 0;
+    this.lastStart = -1;
+  }
+}
+
+/** A growing frames × bands buffer addressed by absolute frame index, trimmed from the front. */
+export class FrameBuffer {
+  private data: Float32Array;
+  /** Absolute index of data's first frame. */
+  private base = 0;
+  private count = 0;
+
+  constructor(
+    readonly bands: number,
+    initialFrames = 256,
+  ) {
+    this.data = new Float32Array(initialFrames * bands);
+  }
+
+  get totalFrames(): number {
+    return this.base + this.count;
+  }
+
+  append(frames: Float32Array): void {
+    const n = frames.length / this.bands;
+    if (n === 0) return;
+    const need = (this.count + n) * this.bands;
+    if (need > this.data.length) {
+      const grown = new Float32Array(Math.max(need, this.data.length * 2));
+      grown.set(this.data.subarray(0, this.count * this.bands));
+      this.data = grown;
+    }
+    this.data.set(frames, this.count * this.bands);
+    this.count += n;
+  }
+
+  /** A copy of frames [start, start + frames). */
+  copy(start: number, frames: number): Float32Array {
+    const from = start - this.base;
+    if (from < 0 || from + frames > this.count) throw new RangeError(`frames ${start}..${start + frames} are not buffered (have ${this.base}..${this.totalFrames})`);
+    return this.data.slice(from * this.bands, (from + frames) * this.bands);
+  }
+
+  /** Forgets frames before `index` (keeps the buffer's capacity: no allocation in the steady state). */
+  trimBefore(index: number): void {
+    const drop = Math.min(Math.max(0, index - this.base), this.count);
+    if (drop === 0) return;
+    this.data.copyWithin(0, drop * this.bands, this.count * this.bands);
+    this.base += drop;
+    this.count -= drop;
+  }
+
+  reset(): void {
+    this.base = 0;
+    this.count = 0;
+  }
+}

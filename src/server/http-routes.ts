@@ -1,0 +1,179 @@
+/**
+ * The HTTP side of the engine's port: health, metrics, offline analysis, catalogue growth, the radio
+ * automation's next track and the admin reload. JSON in and out (text where a radio script wants it);
+ * errors are `{ "error": { code, message } }` with the matching status, never a dropped connection.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { streamAudio } from '../audio/load';
+import type { Engine } from '../engine/engine';
+import { EarshotError } from '../errors';
+import { MAX_HOP_S, MAX_K, MIN_HOP_S } from './protocol';
+import { renderMetrics, type ServerCounters } from './metrics';
+import type { ServerLimits } from './server-options';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface RouteContext {
+  engine: Engine;
+  limits: ServerLimits;
+  counters: ServerCounters;
+  shuttingDown: () => boolean;
+  reload: () => Promise<void>;
+  addToCatalog: (item: { id: string; artist: string; title: string; uri?: string }, factors: Float32Array) => void;
+  /** Ids /v1/next answered recently, newest last (not repeated while in here). */
+  recentNext: string[];
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'too_large', `the body is ${declared} bytes; at most ${limit}`);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'too_large', `the body exceeds ${limit} bytes`);
+    parts.push(chunk as Buffer);
+  }
+  if (size === 0) throw new HttpError(400, 'bad_request', 'the request body is empty; send the audio file as the body');
+  return Buffer.concat(parts);
+}
+
+/** Any container ffmpeg reads → mono float32 at the model's rate, bounded in duration. */
+async function decodeUpload(buf: Buffer, rateHz: number, maxS: number): Promise<Float32Array> {
+  const chunks: Float32Array[] = [];
+  let n = 0;
+  try {
+    for await (const c of streamAudio(Readable.from([buf]), { sampleRateHz: rateHz })) {
+      n += c.length;
+      if (n > maxS * rateHz) throw new HttpError(413, 'too_long', `the audio is longer than ${maxS} s`);
+      chunks.push(c);
+    }
+  } catch (err) {
+    if (err instanceof EarshotError) throw new HttpError(415, 'bad_audio', `cannot decode the audio: ${err.message} [${err.code}]`);
+    throw err;
+  }
+  const out = new Float32Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function intParam(q: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new HttpError(400, 'bad_request', `${name}=${JSON.stringify(raw)} must be an integer in ${min}..${max}`);
+  return v;
+}
+
+function hopParam(q: URLSearchParams): number | undefined {
+  const raw = q.get('hop');
+  if (raw === null) return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < MIN_HOP_S || v > MAX_HOP_S) throw new HttpError(400, 'bad_request', `hop=${JSON.stringify(raw)} must be seconds in ${MIN_HOP_S}..${MAX_HOP_S}`);
+  return v;
+}
+
+async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promise<{ result: Awaited<ReturnType<Engine['analyze']>>; ms: number }> {
+  const q = url.searchParams;
+  const k = intParam(q, 'k', 10, 1, MAX_K);
+  const tags = intParam(q, 'tags', 5, 0, 1000);
+  const hopS = hopParam(q);
+  const body = await readBody(req, ctx.limits.maxUploadBytes);
+  const t0 = performance.now();
+  const rate = ctx.engine.bundle.manifest.mel.sampleRateHz;
+  const samples = await decodeUpload(body, rate, ctx.limits.maxUploadDurationS);
+  const exclude = q.get('exclude');
+  const result = await ctx.engine.analyze(samples, rate, { k, tags, hopS, exclude: exclude ? ctx.engine.recommender.catalog.indexOf(exclude) : undefined });
+  if (result.windows === 0) throw new HttpError(422, 'too_short', `the audio is ${result.durationS.toFixed(3)} s; the model needs at least ${ctx.engine.bundle.model.minFrames} mel frames`);
+  return { result, ms: performance.now() - t0 };
+}
+
+function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
+  const q = url.searchParams;
+  const catalog = ctx.engine.recommender.catalog;
+  if (catalog.size === 0) throw new HttpError(404, 'empty_catalog', 'the catalogue is empty');
+  const after = q.get('after');
+  const exclude = new Set<number>();
+  for (const id of [...ctx.recentNext, ...(q.get('exclude') ?? '').split(',')]) {
+    const i = id ? catalog.indexOf(id) : -1;
+    if (i >= 0) exclude.add(i);
+  }
+  let index: number;
+  const ai = after ? catalog.indexOf(after) : -1;
+  if (after && ai < 0) throw new HttpError(404, 'unknown_track', `after=${JSON.stringify(after)} is not in the catalogue`);
+  if (ai >= 0) {
+    exclude.add(ai);
+    // Everything excluded (a tiny catalogue): forget the recent ones rather than fail.
+    const hit = catalog.topK(catalog.vector(ai), 1, { metric: 'cosine', exclude })[0] ?? catalog.topK(catalog.vector(ai), 1, { metric: 'cosine', exclude: new Set([ai]) })[0];
+    index = hit ? hit.index : ai;
+  } else {
+    index = Math.floor(Math.random() * catalog.size); // no seed track: start anywhere
+  }
+  const item = catalog.item(index);
+  ctx.recentNext.push(item.id);
+  if (ctx.recentNext.length > 50) ctx.recentNext.shift();
+  if ((q.get('format') ?? 'text') === 'json') sendJson(res, 200, { id: item.id, artist: item.artist, title: item.title, uri: item.uri ?? null });
+  else sendText(res, 200, `${item.uri ?? item.id}\n`);
+}
+
+/** Routes one request; returns false when no route matches. */
+export async function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+  const key = `${req.method} ${url.pathname}`;
+  switch (key) {
+    case 'GET /healthz':
+      sendJson(res, ctx.shuttingDown() ? 503 : 200, { status: ctx.shuttingDown() ? 'shutting_down' : 'ok', streams: ctx.engine.streams.size, model: ctx.engine.modelName, items: ctx.engine.recommender.catalog.size });
+      return true;
+    case 'GET /metrics':
+      sendText(res, 200, renderMetrics(ctx.engine, ctx.counters), 'text/plain; version=0.0.4; charset=utf-8');
+      return true;
+    case 'POST /v1/analyze': {
+      const { result, ms } = await analyze(ctx, req, url);
+      sendJson(res, 200, { windows: result.windows, duration_s: result.durationS, factors: Array.from(result.factors), suggestions: result.suggestions, tags: result.tags, ms: Math.round(ms * 10) / 10 });
+      return true;
+    }
+    case 'POST /v1/catalog': {
+      const q = url.searchParams;
+      const id = q.get('id');
+      if (!id || /[\t\r\n]/.test(id)) throw new HttpError(400, 'bad_request', 'id is required (a catalogue id without tabs or newlines)');
+      if (ctx.engine.recommender.catalog.indexOf(id) >= 0) throw new HttpError(409, 'duplicate_id', `id ${JSON.stringify(id)} is already in the catalogue`);
+      const { result, ms } = await analyze(ctx, req, url);
+      const item = { id, artist: q.get('artist') ?? '', title: q.get('title') ?? id, ...(q.get('uri') ? { uri: q.get('uri') as string } : {}) };
+      ctx.addToCatalog(item, result.factors);
+      sendJson(res, 201, { ...item, factors: Array.from(result.factors), tags: result.tags, items: ctx.engine.recommender.catalog.size, ms: Math.round(ms * 10) / 10 });
+      return true;
+    }
+    case 'GET /v1/next':
+      nextTrack(ctx, res, url);
+      return true;
+    case 'POST /v1/admin/reload':
+      await ctx.reload();
+      sendJson(res, 200, { model: ctx.engine.modelName, factors: ctx.engine.factors, items: ctx.engine.recommender.catalog.size, generation: ctx.engine.generation });
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,44 @@
+/** GET /metrics: the engine's state in the Prometheus text exposition format (version 0.0.4). */
+import type { Histogram } from '../engine/engine-stats';
+import type { Engine } from '../engine/engine';
+
+function histogram(name: string, help: string, h: Histogram): string[] {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
+  h.bounds.forEach((b, i) => lines.push(`${name}_bucket{le="${b}"} ${h.counts[i]}`));
+  lines.push(`${name}_bucket{le="+Inf"} ${h.count}`, `${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
+  return lines;
+}
+
+function scalar(name: string, type: 'counter' | 'gauge', help: string, value: number): string[] {
+  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`];
+}
+
+export interface ServerCounters {
+  connectionsTotal: number;
+  refusedTotal: number;
+  slowConsumersTotal: number;
+  errorsTotal: number;
+}
+
+export function renderMetrics(engine: Engine, c: ServerCounters): string {
+  const s = engine.stats;
+  const mem = process.memoryUsage();
+  return [
+    ...scalar('earshot_streams', 'gauge', 'Open WebSocket streams.', engine.streams.size),
+    ...scalar('earshot_connections_total', 'counter', 'Streams accepted since start.', c.connectionsTotal),
+    ...scalar('earshot_connections_refused_total', 'counter', 'Stream upgrades refused (auth, limits, bad parameters).', c.refusedTotal),
+    ...scalar('earshot_slow_consumers_total', 'counter', 'Streams closed because the client did not read its events.', c.slowConsumersTotal),
+    ...scalar('earshot_error_events_total', 'counter', 'Error events sent.', c.errorsTotal),
+    ...scalar('earshot_windows_total', 'counter', 'Windows the CNN predicted.', s.windowsTotal),
+    ...scalar('earshot_windows_per_second', 'gauge', 'Windows predicted per second over the last 10 s.', s.windowsPerSecond()),
+    ...scalar('earshot_windows_dropped_total', 'counter', 'Windows dropped by backpressure (the oldest queued of a stream).', s.windowsDropped),
+    ...scalar('earshot_windows_queued', 'gauge', 'Windows waiting for a batch.', engine.batcher.queued),
+    ...scalar('earshot_inference_errors_total', 'counter', 'Batches ONNX Runtime failed on.', s.inferenceErrors),
+    ...histogram('earshot_inference_seconds', 'ONNX Runtime time per batch.', s.inferenceSeconds),
+    ...histogram('earshot_queue_seconds', 'Time a window waited for its batch.', s.queueSeconds),
+    ...histogram('earshot_batch_windows', 'Windows per batch.', s.batchSize),
+    ...scalar('earshot_catalog_items', 'gauge', 'Songs in the catalogue.', engine.recommender.catalog.size),
+    ...scalar('earshot_model_generation', 'gauge', 'Bundle loads since start (1 + reloads).', engine.generation),
+    ...scalar('process_resident_memory_bytes', 'gauge', 'Resident set size.', mem.rss),
+  ].join('\n') + '\n';
+}

@@ -1,0 +1,151 @@
+/**
+ * `earshot serve`: one HTTP server whose port also takes WebSocket streams at /v1/stream (Protocol v1,
+ * docs/protocol.md). Owns the connections, limits, auth and lifecycle (hot reload, graceful shutdown);
+ * the engine (src/engine) owns audio, model and catalogue.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Engine } from '../engine/engine';
+import { EarshotError } from '../errors';
+import { saveCatalog } from '../model/bundle-catalog';
+import { authorized, SUBPROTOCOL } from './auth';
+import { HttpError, route, sendJson, type RouteContext } from './http-routes';
+import type { ServerCounters } from './metrics';
+import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams } from './protocol';
+import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
+import { StreamConnection } from './stream-connection';
+
+export interface EarshotServer {
+  /** http://host:port (streams: ws://host:port/v1/stream). */
+  url: string;
+  port: number;
+  engine: Engine;
+  readonly connections: ReadonlySet<StreamConnection>;
+  /** Loads the bundle directory again (or `dir`) without dropping a stream. */
+  reload(dir?: string): Promise<void>;
+  /** Stops accepting, finalises every stream (final event, close 1001), then releases the model. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<EarshotServer> {
+  const limits: ServerLimits = { ...LIMIT_DEFAULTS, ...options.limits };
+  const tokens = options.tokens ?? [];
+  const log = options.log ?? (() => undefined);
+  const engine = await Engine.open({ bundleDir: options.bundleDir, batcher: options.batcher, model: options.model });
+  const connections = new Set<StreamConnection>();
+  const counters: ServerCounters = { connectionsTotal: 0, refusedTotal: 0, slowConsumersTotal: 0, errorsTotal: 0 };
+  let shuttingDown = false;
+  let reloading: Promise<void> | null = null;
+
+  async function reload(dir?: string): Promise<void> {
+    // One reload at a time; a second request waits for the first and then loads again.
+    while (reloading) await reloading.catch(() => undefined);
+    reloading = engine.reload(dir);
+    try {
+      await reloading;
+      for (const c of connections) c.reloaded();
+      log(`reloaded bundle ${engine.modelName} (${engine.recommender.catalog.size} items)`);
+    } finally {
+      reloading = null;
+    }
+  }
+
+  const ctx: RouteContext = {
+    engine,
+    limits,
+    counters,
+    shuttingDown: () => shuttingDown,
+    reload: () => reload(),
+    recentNext: [],
+    addToCatalog(item, factors) {
+      const catalog = engine.recommender.catalog;
+      catalog.add([item], factors);
+      if (options.persistCatalog === false) return;
+      const b = engine.bundle;
+      const all = Array.from({ length: catalog.size }, (_, i) => catalog.item(i));
+      b.manifest = saveCatalog(b.dir, b.manifest, all, catalog.factors.subarray(0, catalog.size * engine.factors));
+    },
+  };
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const done = (err: unknown): void => {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+      if (err instanceof EarshotError) return sendJson(res, err.code === 'ERR_INVALID_ARGUMENT' ? 400 : 500, { error: { code: err.code, message: err.message } });
+      log(`internal error on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? err}`);
+      sendJson(res, 500, { error: { code: 'internal', message: (err as Error)?.message ?? String(err) } });
+    };
+    if (url.pathname !== '/healthz' && !authorized(tokens, req, url)) return done(new HttpError(401, 'unauthorized', 'a valid token is required (Authorization: Bearer <token>)'));
+    if (shuttingDown && req.method === 'POST') return done(new HttpError(503, 'shutting_down', 'the server is shutting down'));
+    route(ctx, req, res, url).then((matched) => {
+      if (!matched) done(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
+    }, done);
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxFrameBytes,
+    perMessageDeflate: false, // PCM does not compress; deflate would cost CPU per stream
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+
+  /** Refusals after the handshake carry an error event and a close code a browser can read. */
+  function refuse(ws: WebSocket, err: ProtocolError): void {
+    counters.refusedTotal++;
+    counters.errorsTotal++;
+    ws.send(JSON.stringify({ type: 'error', code: err.code, message: err.message, retryable: err.retryable }));
+    ws.close(err.closeCode ?? CLOSE.policy, err.code);
+  }
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== STREAM_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.on('error', () => undefined); // a peer resetting mid-handshake must not crash the process
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      let params: StreamParams;
+      try {
+        if (!authorized(tokens, req, url)) throw new ProtocolError('unauthorized', 'a valid token is required (Authorization: Bearer, ?token= or subprotocol bearer.<token>)', CLOSE.unauthorized);
+        if (shuttingDown) throw new ProtocolError('shutting_down', 'the server is shutting down', CLOSE.goingAway, true);
+        if (connections.size >= limits.maxStreams) throw new ProtocolError('too_many_streams', `the server holds its limit of ${limits.maxStreams} streams`, CLOSE.policy, true);
+        params = parseStreamQuery(url.searchParams);
+      } catch (err) {
+        return refuse(ws, err instanceof ProtocolError ? err : new ProtocolError('internal', String(err), CLOSE.internal));
+      }
+      counters.connectionsTotal++;
+      const c = new StreamConnection(ws, engine, params, limits, counters, (gone) => connections.delete(gone));
+      connections.add(c);
+    });
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new EarshotError('ERR_IO', `cannot listen on ${host}:${options.port ?? 8765}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err })));
+    server.listen(options.port ?? 8765, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closed: Promise<void> | null = null;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    engine,
+    connections,
+    reload,
+    close() {
+      closed ??= (async () => {
+        shuttingDown = true;
+        server.close();
+        await Promise.all([...connections].map((c) => c.shutdown(CLOSE.goingAway, 'server shutting down').catch(() => undefined)));
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        server.closeAllConnections();
+        await engine.close();
+      })();
+      return closed;
+    },
+  };
+}

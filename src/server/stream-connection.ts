@@ -1,0 +1,190 @@
+/**
+ * One WebSocket ↔ one EngineStream: Protocol v1 on the wire (src/server/protocol.ts). Binary frames are
+ * PCM, text frames are JSON messages; every bad input gets an `error` event and, where the stream
+ * cannot go on, a close code. Limits: message rate (token bucket), idle timeout, slow consumers.
+ */
+import type { WebSocket } from 'ws';
+import type { Engine } from '../engine/engine';
+import type { EngineStream } from '../engine/engine-stream';
+import { PcmDecoder } from '../engine/pcm-decoder';
+import { CLOSE, PROTOCOL_VERSION, ProtocolError, parseClientMessage, type ErrorEvent, type ServerEvent, type StreamParams } from './protocol';
+import type { ServerCounters } from './metrics';
+import type { ServerLimits } from './server-options';
+
+let nextId = 1;
+
+export class StreamConnection {
+  readonly id: string;
+  private readonly decoder: PcmDecoder;
+  private readonly stream: EngineStream;
+  private tokens: number;
+  private lastRefill = performance.now();
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private cleaned = false;
+  /** Messages are handled one at a time: configure (fold-in) is async and must not be overtaken by audio. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly engine: Engine,
+    params: StreamParams,
+    private readonly limits: ServerLimits,
+    private readonly counters: ServerCounters,
+    private readonly onClosed: (c: StreamConnection) => void,
+  ) {
+    this.id = `s${Date.now().toString(36)}-${(nextId++).toString(36)}`;
+    this.decoder = new PcmDecoder(params.encoding, params.channels);
+    this.tokens = 2 * limits.maxMessagesPerSecond;
+    this.stream = engine.createStream(
+      { inputRateHz: params.sampleRateHz, hopS: params.hopS, k: params.k, tags: params.tags, factors: params.factors, overflow: params.overflow },
+      {
+        event: (e) => this.send(e),
+        error: (err) => this.sendError(new ProtocolError('inference_failed', `inference failed for a window (it is not in the mean): ${err.message}`, undefined, true)),
+        blocked: (b) => (b ? ws.pause() : ws.resume()),
+      },
+    );
+    this.send({
+      type: 'begin', protocol: PROTOCOL_VERSION, id: this.id, model: engine.modelName, factors: engine.factors, items: engine.recommender.catalog.size,
+      window_s: round(this.stream.windowS), hop_s: round(this.stream.hopS), sample_rate: params.sampleRateHz, encoding: params.encoding, channels: params.channels, k: params.k,
+    });
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('close', () => this.cleanup());
+    // ws reports protocol violations (e.g. a frame over maxPayload → it closes with 1009) here; the close follows.
+    ws.on('error', () => undefined);
+    this.armIdle();
+  }
+
+  private onMessage(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+    if (this.closing) return;
+    this.armIdle();
+    if (!this.takeToken()) {
+      this.fail(new ProtocolError('rate_limited', `more than ${this.limits.maxMessagesPerSecond} messages per second (burst ${2 * this.limits.maxMessagesPerSecond}); send larger frames`, CLOSE.policy));
+      return;
+    }
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    this.chain = this.chain.then(() => (isBinary ? this.onAudio(buf) : this.onText(buf.toString('utf8')))).catch((err) => this.fail(err));
+  }
+
+  private onAudio(buf: Buffer): void {
+    if (this.closing) return;
+    try {
+      const mono = this.decoder.decode(buf);
+      if (mono.length > 0) this.stream.push(mono);
+    } catch (err) {
+      if (err instanceof ProtocolError) this.sendError(err);
+      else throw err;
+    }
+  }
+
+  private async onText(text: string): Promise<void> {
+    if (this.closing) return;
+    let m;
+    try {
+      m = parseClientMessage(text);
+    } catch (err) {
+      if (err instanceof ProtocolError) return this.sendError(err);
+      throw err;
+    }
+    switch (m.type) {
+      case 'configure': {
+        const r = await this.stream.configure(m);
+        if (r.unknown.length > 0) this.sendError(new ProtocolError('unknown_track', `history ids not in the catalogue (ignored): ${r.unknown.slice(0, 10).join(', ')}${r.unknown.length > 10 ? ` and ${r.unknown.length - 10} more` : ''}`));
+        this.send(r.event);
+        return;
+      }
+      case 'reset': {
+        this.decoder.reset();
+        const r = this.stream.reset(m.track);
+        if (!r.known) this.sendError(new ProtocolError('unknown_track', `track ${JSON.stringify(m.track)} is not in the catalogue; nothing is excluded`));
+        this.send(r.event);
+        return;
+      }
+      case 'finalize':
+        this.send(await this.stream.finalize());
+        return;
+      case 'keepalive':
+        this.send({ type: 'keepalive', t: Date.now() });
+        return;
+      case 'close':
+        await this.shutdown(CLOSE.normal, 'client asked to close');
+        return;
+    }
+  }
+
+  /** Graceful end (client `close` or server shutdown): finalise, send the final event, close. */
+  async shutdown(code: number, reason: string): Promise<void> {
+    if (this.closing) return;
+    if (!this.stream.finalized) this.send(await this.stream.finalize());
+    this.close(code, reason);
+  }
+
+  /** The model was reloaded: tell the client (its running mean restarted). */
+  reloaded(): void {
+    this.send({ type: 'reload', model: this.engine.modelName, factors: this.engine.factors, items: this.engine.recommender.catalog.size });
+  }
+
+  private send(e: ServerEvent): void {
+    if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.counters.slowConsumersTotal++;
+      this.close(CLOSE.policy, 'slow consumer');
+      return;
+    }
+    this.ws.send(JSON.stringify(e));
+  }
+
+  private sendError(err: ProtocolError): void {
+    const e: ErrorEvent = { type: 'error', code: err.code, message: err.message, retryable: err.retryable };
+    this.counters.errorsTotal++;
+    this.send(e);
+    if (err.closeCode !== undefined) this.close(err.closeCode, err.code);
+  }
+
+  private fail(err: unknown): void {
+    if (err instanceof ProtocolError) return this.sendError(err);
+    this.sendError(new ProtocolError('internal', `internal error: ${(err as Error)?.message ?? String(err)}`, CLOSE.internal, true));
+  }
+
+  private takeToken(): boolean {
+    const now = performance.now();
+    const rate = this.limits.maxMessagesPerSecond;
+    this.tokens = Math.min(2 * rate, this.tokens + ((now - this.lastRefill) / 1000) * rate);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private armIdle(): void {
+    if (this.idleTimer) this.idleTimer.refresh();
+    else {
+      this.idleTimer = setTimeout(() => this.sendError(new ProtocolError('idle_timeout', `no message for ${this.limits.idleTimeoutS} s`, CLOSE.idle, true)), this.limits.idleTimeoutS * 1000);
+      this.idleTimer.unref();
+    }
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    this.ws.close(code, reason.slice(0, 120));
+    // A peer that never answers the close handshake must not hold the slot.
+    setTimeout(() => this.ws.terminate(), 5000).unref();
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.closing = true;
+    this.engine.closeStream(this.stream);
+    this.onClosed(this);
+  }
+}
+
+function round(s: number): number {
+  return Math.round(s * 1e6) / 1e6;
+}
