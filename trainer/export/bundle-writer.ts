@@ -14,6 +14,7 @@ import type { NativeMelConfig } from '../../src/dsp/native';
 import { EarshotError } from '../../src/errors';
 import { writeFileAtomic } from '../../src/io/atomic-write';
 import { writeNpy } from '../../src/io/npy';
+import { encodeItemsTsv } from '../../src/model/bundle-catalog';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, type BundleTagModel } from '../../src/model/bundle-format';
 import { foldInputStats } from '../cnn/fold-input';
 import type { NetConfig, NetParameter } from '../cnn/net-config';
@@ -28,16 +29,12 @@ export interface BundleContents {
   mel: NativeMelConfig;
   windowFrames: number;
   objective: string;
-  items: readonly { id: string; artist: string; title: string }[];
+  items: readonly { id: string; artist: string; title: string; uri?: string }[];
   itemFactors: Float32Array;
   tags?: BundleTagModel[];
   training: { playsSha256: string; source: string; songs: number; users: number };
   metrics: Record<string, unknown>;
   command: string;
-}
-
-function cell(s: string): string {
-  return s.replace(/[\t\n\r]/g, ' ');
 }
 
 export function writeBundle(dir: string, b: BundleContents): BundleManifest {
@@ -56,7 +53,7 @@ export function writeBundle(dir: string, b: BundleContents): BundleManifest {
   try {
     writeFileAtomic(path.join(tmp, 'model.onnx'), onnx);
     writeNpy(path.join(tmp, 'item_factors.npy'), b.itemFactors, [b.items.length, f]);
-    writeFileAtomic(path.join(tmp, 'items.tsv'), Buffer.from(['id\tartist\ttitle', ...b.items.map((i) => `${cell(i.id)}\t${cell(i.artist)}\t${cell(i.title)}`)].join('\n') + '\n'));
+    writeFileAtomic(path.join(tmp, 'items.tsv'), Buffer.from(encodeItemsTsv(b.items)));
     if (b.tags?.length) writeFileAtomic(path.join(tmp, 'tags.json'), Buffer.from(JSON.stringify({ factors: f, tags: b.tags }) + '\n'));
     writeFileAtomic(path.join(tmp, 'manifest.json'), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
     fs.rmSync(dir, { recursive: true, force: true });
