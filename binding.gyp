@@ -32,7 +32,11 @@
         "native/householder_tridiagonal.cc",
         "native/tridiagonal_ql.cc",
         "native/sym_eigen.cc",
-        "native/pca_binding.cc"
+        "native/pca_binding.cc",
+        "native/topk.cc",
+        "native/ivf_index.cc",
+        "native/catalog_binding.cc",
+        "native/fold_in_binding.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -3,6 +3,7 @@
  * The first positional argument picks a benchmark from BENCHMARKS; everything after it is passed on.
  * Benchmarks live here in bench/, outside the test glob: `npm test` never runs them.
  */
+import { main as catalogMain } from './catalog';
 import { main as cnnTrainMain } from './cnn-train';
 import { main as engineMain } from './engine';
 import { main as kmeansMain } from './kmeans';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'world-oracle': { summary: 'cold-start ceiling of a benchmark world: random vs style-only vs audible-trait ridge vs upper bound [--preset P --songs N --users M --seed S --factors F --json]', main: worldOracleMain },
   'onnx-infer': { summary: 'onnxruntime-node CPU inference ms per 3-s mel window (130 x 128) of the paper-sized CNN, batch 1/32, threads 1/2 [--seconds S] [--json]', main: onnxInferMain },
   'cnn-train': { summary: 'libtorch training examples/s and predict ms/window of the paper-sized CNN (130 x 128 windows, Adam) [--threads N --batch 32 --seconds S --json]', main: cnnTrainMain },
+  catalog: { summary: 'catalogue search at F 50: exact top-50 ms/query JS vs native (10k/100k/1M), batched q/s, IVF build s, query ms and recall@50 at 1M, fold-in ms [--sizes --ann-size --batch --recall-queries --spread --threads --json]', main: catalogMain },
   kmeans: { summary: 'bag-of-words baseline: k-means fit (k 4000, d 60, 200k frames, 10 iterations), assign frames/s, PCA d 4000 [--n --d --k --iterations --greedy L --assign-rows --pca-d --pca-songs --skip-pca --threads --json]', main: kmeansMain },
   engine: { summary: 'realtime engine under load: earshot serve + a separate load-generator process, N realtime streams of the real clips; latency p50/p99, windows/s, CPU, RSS, dropped [--streams N --seconds S --find-max --json]', main: engineMain },
   wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --json]', main: wmfMain },

@@ -2,8 +2,10 @@
 #include <napi.h>
 
 #include "als_binding.h"
+#include "catalog_binding.h"
 #include "cuda_als_binding.h"
 #include "dsp_kernels.h"
+#include "fold_in_binding.h"
 #include "kmeans_binding.h"
 #include "mel_binding.h"
 #include "napi_util.h"
@@ -28,6 +30,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitCudaAls(env, exports);
   InitKmeans(env, exports);
   InitPca(env, exports);
+  InitCatalog(env, exports);
+  InitFoldIn(env, exports);
   return exports;
 }
 

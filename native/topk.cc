@@ -55,18 +55,13 @@ std::vector<float> packQueries(const float* q, int nq, int f) {
 // Lanes added in a fixed order, the same in both clones' source.
 static inline float laneSum(f32x8 v) { return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7])); }
 
-EARSHOT_MULTIVERSION void scoreRows(const float* Y, size_t avail, int f, const int32_t* ids, size_t first, int count,
-                                    const float* Qpacked, int nq, const float* scale, float* out, int ldOut) {
+EARSHOT_MULTIVERSION void scoreRows(const float* Y, size_t avail, int f, size_t first, int count, const float* Qpacked,
+                                    int nq, const float* scale, float* out, int ldOut) {
   const int fp = paddedFactors(f);
   float tail[kTopkMaxFactors];
   for (int r = 0; r < count; ++r) {
-    const size_t id = ids ? static_cast<size_t>(ids[r]) : first + r;
+    const size_t id = first + r;
     const float* y = Y + id * f;
-    if (ids && r + 2 < count) {  // list scans jump between rows: fetch two rows ahead (64-byte lines)
-      const float* next = Y + static_cast<size_t>(ids[r + 2]) * f;
-      for (int c = 0; c < f; c += 16) __builtin_prefetch(next + c);
-      __builtin_prefetch(next + f - 1);
-    }
     if (id * f + fp > avail) {  // the array's last rows: no readable floats past them
       std::memcpy(tail, y, sizeof(float) * f);
       std::memset(tail + f, 0, sizeof(float) * (fp - f));
@@ -133,7 +128,7 @@ void exactTopK(const float* Y, size_t avail, size_t n, int f, const float* Qpack
     for (int b = b0; b < b1; ++b) {
       const size_t r0 = static_cast<size_t>(b) * kTopkBlock;
       const int count = static_cast<int>(std::min<size_t>(kTopkBlock, n - r0));
-      scoreRows(Y, avail, f, nullptr, r0, count, Qpacked, nq, scale, s.scores.data(), kTopkBlock);
+      scoreRows(Y, avail, f, r0, count, Qpacked, nq, scale, s.scores.data(), kTopkBlock);
       for (int j = 0; j < nq; ++j) {
         const float* sc = s.scores.data() + static_cast<size_t>(j) * kTopkBlock;
         TopK& h = s.sel[j];

@@ -52,12 +52,13 @@ class TopK {
 // Queries (nq x f, row-major) -> nq x paddedFactors(f), zero-padded.
 std::vector<float> packQueries(const float* q, int nq, int f);
 
-// out[j * ldOut + r] = (q_j · y_r) * (scale ? scale[id_r] : 1) for r < count, j < nq, where row r is
-// Y + id_r * f with id_r = ids ? ids[r] : first + r. Y holds `avail` readable floats. A row is read as
-// paddedFactors(f) floats (the queries' zero padding cancels what lies past f: the next row's values,
-// which must be finite); a row that would read past `avail` is copied to a zero-padded buffer first.
-void scoreRows(const float* Y, size_t avail, int f, const int32_t* ids, size_t first, int count, const float* Qpacked,
-               int nq, const float* scale, float* out, int ldOut);
+// out[j * ldOut + r] = (q_j · y_i) * (scale ? scale[i] : 1) for rows i = first + r, r < count, j < nq.
+// Y (row-major, f per row) holds `avail` readable floats. A row is read as paddedFactors(f) floats (the
+// queries' zero padding cancels what lies past f: the next row's values, which must be finite); a row
+// that would read past `avail` is copied to a zero-padded buffer first. The scale is one float
+// multiplication of the finished dot product, so a caller may apply it afterwards with the same result.
+void scoreRows(const float* Y, size_t avail, int f, size_t first, int count, const float* Qpacked, int nq,
+               const float* scale, float* out, int ldOut);
 
 // The k best of items [0, n) for each of nq packed queries: out[j * k + t], best first (k <= n).
 // Threads split the items; each keeps its own selection, merged at the end.

@@ -113,6 +113,39 @@ export interface NativeAddon {
   symEigenAsync(a: Float64Array, n: number, maxVectors: number, varianceFraction: number, threads: number): Promise<{ values: Float64Array; vectors: Float64Array; count: number }>;
   /** (x − mean) bᵀ: rows x cols float32, x rows x depth, b cols x depth. */
   projectAsync(x: Float32Array, rows: number, depth: number, mean: Float64Array | null, b: Float32Array, cols: number, threads: number): Promise<Float32Array>;
+  /**
+   * Exact top k of items [0, n) of Y (row-major, f per row) by (q·y) × scale[i] for each of nq queries:
+   * per query best first (score descending, ties to the lower index). native/topk.h.
+   */
+  catalogTopK(Y: Float32Array, n: number, f: number, queries: Float32Array, nq: number, k: number, scale: Float32Array | null, threads: number): NativeHits;
+  /**
+   * Inverted-file index (native/ivf_index.h): rows 0..labels.length-1 of Y, with their scale (1/‖y‖ for
+   * cosine), copied into the given lists.
+   */
+  IvfIndex: new (centroids: Float32Array, nlist: number, f: number, labels: Int32Array, Y: Float32Array, scale: Float32Array) => NativeIvfIndex;
+  /** Exact ALS row solves against fixed Y with gram = YᵀY given (alsSweepAsync recomputes it per call). */
+  alsSolveRowsAsync(
+    indptr: Int32Array, indices: Int32Array, confidence: Float32Array, Y: Float32Array, f: number, lambda: number, gram: Float64Array, threads: number,
+  ): Promise<Float32Array>;
+}
+
+/** nq x k results, query-major: indices[j * k + t] is query j's t-th best item (-1 past what was found). */
+export interface NativeHits {
+  indices: Int32Array;
+  scores: Float32Array;
+}
+
+export interface NativeIvfIndex {
+  /** Assigns rows [rows, end) of Y to their nearest centroid, appends them (and their scale); returns their lists. */
+  add(Y: Float32Array, scale: Float32Array, end: number): Int32Array;
+  /**
+   * Visits the nprobe lists whose centroids score best (c·q × centroidScale) and scans them exactly by
+   * q·y, times the row's scale when `scaled`.
+   */
+  search(queries: Float32Array, nq: number, k: number, nprobe: number, scaled: boolean, centroidScale: Float32Array | null, threads: number): NativeHits;
+  listSizes(): Int32Array;
+  readonly rows: number;
+  readonly lists: number;
 }
 
 let cached: NativeAddon | undefined;
