@@ -6,10 +6,11 @@
 import { parseArgs } from 'node:util';
 import { ANALYSIS_RATE_HZ } from '../audio/load';
 import { backoffDelayMs, resolveReconnect } from '../client/backoff';
-import { EarshotClientError } from '../client/client';
+import { EarshotClientError, type CloseInfo } from '../client/client';
 import { isHttpUrl, openInput } from '../client/audio-input';
 import { formatWindow } from '../client/format';
 import { EarshotClient } from '../client/node';
+import { intArg, numArg } from './args';
 import { pumpAudio } from '../client/pump';
 import { EarshotError } from '../errors';
 import { ProtocolError } from '../server/protocol';
@@ -32,21 +33,15 @@ export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [o
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
 /** Realtime frames: 50 ms at 22,050 Hz. */
 const REALTIME_CHUNK_SAMPLES = Math.round(0.05 * ANALYSIS_RATE_HZ);
-/** --fast frames: 0.5 s (88 KB of float32), well under the server's 1 MiB frame limit. */
-const FAST_CHUNK_SAMPLES = Math.round(0.5 * ANALYSIS_RATE_HZ);
+/**
+ * --fast frames: 2 s (176 KB of float32), under the server's 1 MiB frame limit; large so that a fast
+ * server is not held back by its per-stream message rate limit (200/s: 400× realtime at this size).
+ */
+const FAST_CHUNK_SAMPLES = 2 * ANALYSIS_RATE_HZ;
 /** --follow: reconnects to the audio source, slower than the SDK's server reconnects (a radio mount may be down for minutes). */
 const SOURCE_BACKOFF = resolveReconnect({ initialDelayMs: 1000, maxDelayMs: 60_000, factor: 2, jitter: 0.5 });
 /** A source connection that delivered this much audio (s) counts as healthy: the backoff starts over. */
 const HEALTHY_SOURCE_S = 30;
-
-function num(name: string, v: string | undefined, integer: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || (integer && !Number.isInteger(x))) {
-    throw new EarshotError('ERR_INVALID_ARGUMENT', `--${name} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
-  }
-  return x;
-}
 
 /** Prints events: text lines (windows on stdout, status on stderr) or JSON lines on stdout. */
 class Printer {
@@ -86,13 +81,18 @@ export async function streamCommand(argv: string[]): Promise<void> {
   try {
     client = new EarshotClient(server, {
       encoding: 'pcm_f32le', sampleRateHz: ANALYSIS_RATE_HZ, channels: 1,
-      hopS: num('hop', values.hop, false), k: num('k', values.k, true), tags: num('tags', values.tags, true), factors: values.factors,
+      hopS: numArg('hop', values.hop), k: intArg('k', values.k), tags: intArg('tags', values.tags), factors: values.factors,
       overflow: fast ? 'block' : 'drop', token: values.token ?? process.env.EARSHOT_TOKEN ?? undefined,
+      // A radio tagger waits out a server restart however long it takes; a file gives up after ~2.5 min.
+      reconnect: { maxAttempts: follow ? Infinity : 10 },
     });
   } catch (err) {
     if (err instanceof ProtocolError || err instanceof TypeError) throw new EarshotError('ERR_INVALID_ARGUMENT', err.message);
     throw err;
   }
+
+  let closed: CloseInfo | undefined;
+  client.on('close', (info) => (closed = info));
 
   // Ctrl-C: stop reading, finalize, print the final event, exit 0. A second Ctrl-C quits at once.
   const stop = new AbortController();
@@ -111,12 +111,13 @@ export async function streamCommand(argv: string[]): Promise<void> {
     try {
       await client.connect();
     } catch (err) {
-      throw new EarshotError('ERR_IO', `cannot connect to the earshot server: ${(err as Error).message}${isRefused(err) ? ' (is `earshot serve` running there?)' : ''}`, { cause: err });
+      throw connectError(server, err);
     }
 
     let attempt = 0;
+    let samples = 0;
     for (;;) {
-      const samples = await pumpAudio(client, audio, {
+      samples = await pumpAudio(client, audio, {
         sampleRateHz: ANALYSIS_RATE_HZ, realtime: !fast, chunkSamples: fast ? FAST_CHUNK_SAMPLES : REALTIME_CHUNK_SAMPLES, signal: stop.signal,
       }).catch((err) => {
         if (follow && !(err instanceof EarshotClientError) && !stop.signal.aborted) {
@@ -134,25 +135,41 @@ export async function streamCommand(argv: string[]): Promise<void> {
       audio = next;
       client.reset(); // the stream picks up after a gap: don't average across it
     }
-    await finish(client);
+    // Let the windows of the audio already sent arrive before finalize (the engine sends none after it).
+    await finish(client, stop.signal);
   } catch (err) {
     await client.close().catch(() => {});
-    if (err instanceof EarshotClientError) throw new EarshotError('ERR_IO', `the stream to ${client.url} failed: ${err.message}`, { cause: err });
+    if (err instanceof EarshotClientError) {
+      const why = closed?.error?.message ?? err.message;
+      throw new EarshotError('ERR_IO', `the stream to ${client.url.split('?')[0]} failed: ${why}`, { cause: err });
+    }
     throw err;
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
 }
 
-function isRefused(err: unknown): boolean {
-  return /ECONNREFUSED/.test((err as Error)?.message ?? '');
+/** One line that says whether the server was not there at all or refused the stream (and why). */
+function connectError(server: string, err: unknown): EarshotError {
+  if (!(err instanceof EarshotClientError)) return new EarshotError('ERR_IO', `cannot connect to the earshot server at ${server}: ${(err as Error).message}`, { cause: err });
+  if (err.code === 'connect_failed' || err.code === 'connect_timeout') {
+    const hint = /ECONNREFUSED/.test(err.detail) ? ' (is `earshot serve` running there?)' : '';
+    return new EarshotError('ERR_IO', `cannot connect to the earshot server at ${server}: ${err.detail}${hint}`, { cause: err });
+  }
+  // The server answered with an error event and a close code (unauthorized 4401, too_many_streams 1008…).
+  return new EarshotError('ERR_IO', `the earshot server at ${server} refused the stream: ${err.code}: ${err.detail} (close ${err.closeCode})`, { cause: err });
 }
 
 /** Finalize, wait for the final event (printed by its listener), close. */
-async function finish(client: EarshotClient): Promise<void> {
+async function finish(client: EarshotClient, signal: AbortSignal): Promise<void> {
   if (client.state !== 'open') {
-    // Reconnecting (the server went away): wait for it so the final event is not lost.
-    await client.drain(Infinity);
+    // Reconnecting (the server went away): wait for it so that there is a stream to finalize.
+    try {
+      await client.drain(Infinity, signal);
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      throw new EarshotError('ERR_IO', `interrupted while reconnecting to ${client.url.split('?')[0]}: no final event`);
+    }
   }
   await client.finalize();
   await client.close();
@@ -167,7 +184,8 @@ function wireEvents(client: EarshotClient, out: Printer): void {
   client.on('begin', (b) => out.status(`connected to ${client.url.split('?')[0]}: model ${b.model}, ${b.items} items, ${b.factors} factors, window ${b.window_s} s, hop ${b.hop_s} s`));
   client.on('error', (e) => {
     if (e.source === 'client') out.event(e);
-    out.status(`${e.source} error ${e.code}: ${e.message}`);
+    // Before `begin`, an error is a refusal: connectError() words it, once.
+    if (client.begin) out.status(`${e.source} error ${e.code}: ${e.message}`);
   });
   client.on('reconnect', (r) => {
     out.event({ type: 'reconnect', ...r });
@@ -184,8 +202,13 @@ async function openWithRetry(input: string, out: Printer, signal: AbortSignal, a
       out.event({ type: 'source_reconnect', attempt, delayMs } as { type: string });
       out.status(`reconnecting to ${input} in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt})`);
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delayMs);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        const done = (): void => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done); // one retry after another for hours: leave no listener behind
+          resolve();
+        };
+        const t = setTimeout(done, delayMs);
+        signal.addEventListener('abort', done, { once: true });
       });
     }
     if (signal.aborted) return null;

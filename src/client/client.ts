@@ -10,66 +10,14 @@
  * (bytesDropped): live audio cannot wait, and file streamers wait in drain(), which holds until the
  * stream is open again.
  */
-import { CLOSE, parseClientMessage, BYTES_PER_SAMPLE, type BeginEvent, type ClientMessage, type ConfigureMessage, type ConfiguredEvent, type KeepaliveEvent, type ProtocolErrorCode, type ReloadEvent, type ResetEvent, type ServerEvent, type WindowEvent } from '../server/protocol';
+import { CLOSE, parseClientMessage, BYTES_PER_SAMPLE, type BeginEvent, type ClientMessage, type ConfigureMessage, type ServerEvent, type WindowEvent } from '../server/protocol';
 import { backoffDelayMs, resolveReconnect, type ResolvedReconnect } from './backoff';
 import { TypedEmitter } from './emitter';
+import { EarshotClientError, type ClientEvents, type CloseInfo, type StreamError } from './events';
+import { toWireBytes } from './pcm';
 import { authHandshake, buildStreamUrl, CLIENT_DEFAULTS, WS_OPEN, type AuthMode, type StreamOptions, type WebSocketConstructor, type WebSocketLike } from './options';
 
-/** Errors the client itself detects (the server's codes are ProtocolErrorCode). */
-export type ClientErrorCode = 'connect_failed' | 'connect_timeout' | 'connection_lost' | 'not_open' | 'closed' | 'bad_server_message';
-
-export interface StreamError {
-  type: 'error';
-  code: ProtocolErrorCode | ClientErrorCode;
-  message: string;
-  retryable: boolean;
-  /** server: an `error` event the server sent; client: found by the client. */
-  source: 'server' | 'client';
-}
-
-export interface ReconnectInfo {
-  /** 1 for the first attempt after a drop. */
-  attempt: number;
-  delayMs: number;
-  /** The close code that caused it (1006: the connection was lost without a close frame). */
-  code: number;
-  reason: string;
-}
-
-export interface CloseInfo {
-  code: number;
-  reason: string;
-  /** The last error event before the close, if any (e.g. the server's `unauthorized`). */
-  error?: StreamError;
-}
-
-export interface ClientEvents {
-  begin: BeginEvent;
-  window: WindowEvent;
-  final: WindowEvent;
-  configured: ConfiguredEvent;
-  reset: ResetEvent;
-  keepalive: KeepaliveEvent;
-  reload: ReloadEvent;
-  error: StreamError;
-  reconnect: ReconnectInfo;
-  /** The stream is over for good (closed by close(), a final close code, or reconnects given up). */
-  close: CloseInfo;
-  /** Every event the server sent, including types this SDK version does not know. */
-  message: ServerEvent;
-}
-
-export class EarshotClientError extends Error {
-  constructor(
-    readonly code: StreamError['code'],
-    message: string,
-    /** The WebSocket close code, when a close caused it. */
-    readonly closeCode?: number,
-  ) {
-    super(message);
-    this.name = 'EarshotClientError';
-  }
-}
+export { EarshotClientError, type ClientErrorCode, type ClientEvents, type CloseInfo, type ReconnectInfo, type StreamError } from './events';
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
 
@@ -152,7 +100,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
    * when no stream is open. Large buffers go out in frames of at most maxFrameBytes.
    */
   sendPcm(pcm: Float32Array | Int16Array | ArrayBuffer | Uint8Array): boolean {
-    const bytes = this.toWireBytes(pcm);
+    const bytes = toWireBytes(pcm, this.opts.encoding ?? CLIENT_DEFAULTS.encoding);
     const ws = this.socket;
     if (this._state !== 'open' || !ws || ws.readyState !== WS_OPEN) {
       this.stats.bytesDropped += bytes.byteLength;
@@ -168,10 +116,11 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
   /**
    * Resolves when the stream is open and bufferedAmount <= highWaterMarkBytes: a file streamer awaits this
    * between sends so memory stays bounded (and, with overflow=block, so it goes at the server's pace).
-   * Rejects once the client is closed for good.
+   * Rejects once the client is closed for good, or with `signal`'s reason when it is aborted.
    */
-  async drain(highWaterMarkBytes = this.opts.highWaterMarkBytes ?? CLIENT_DEFAULTS.highWaterMarkBytes): Promise<void> {
+  async drain(highWaterMarkBytes = this.opts.highWaterMarkBytes ?? CLIENT_DEFAULTS.highWaterMarkBytes, signal?: AbortSignal): Promise<void> {
     for (;;) {
+      signal?.throwIfAborted();
       if (this._state === 'closed' || this._state === 'closing' || this._state === 'idle') throw new EarshotClientError('closed', `drain(): the stream is ${this._state}`);
       if (this._state === 'open' && this.bufferedAmount <= highWaterMarkBytes) return;
       await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
@@ -342,7 +291,8 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     if (this._state === 'closing') return this.finish(code, reason);
     const detail = transportError ?? `closed with code ${code}${reason ? ` (${reason})` : ''}`;
     if (!this.everOpened) {
-      const error = new EarshotClientError(timedOut ? 'connect_timeout' : this.lastError ? this.lastError.code : 'connect_failed', `cannot open a stream at ${this.url}: ${this.lastError ? this.lastError.message : detail}`, code);
+      const why = this.lastError ? this.lastError.message : detail;
+      const error = new EarshotClientError(timedOut ? 'connect_timeout' : this.lastError ? this.lastError.code : 'connect_failed', `cannot open a stream at ${this.url}: ${why}`, code, why);
       this.connectWaiter?.reject(error);
       this.connectWaiter = null;
       return this.finish(code, reason);
@@ -381,26 +331,6 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     const ws = this.socket;
     // configure/reset sent while reconnecting are not lost: they are in restore* and replayed on begin.
     if (ws && ws.readyState === WS_OPEN && (this._state === 'open' || this._state === 'closing')) ws.send(JSON.stringify(msg));
-  }
-
-  private toWireBytes(pcm: Float32Array | Int16Array | ArrayBuffer | Uint8Array): Uint8Array {
-    // Typed arrays go out in host byte order; every platform browsers and Node run on is little-endian.
-    const encoding = this.opts.encoding ?? CLIENT_DEFAULTS.encoding;
-    if (pcm instanceof Float32Array) {
-      if (encoding === 'pcm_f32le') return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-      const s = new Int16Array(pcm.length);
-      for (let i = 0; i < pcm.length; i++) s[i] = Math.round(Math.max(-1, Math.min(1, pcm[i])) * 32767);
-      return new Uint8Array(s.buffer);
-    }
-    if (pcm instanceof Int16Array) {
-      if (encoding === 'pcm_s16le') return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-      const f = new Float32Array(pcm.length);
-      for (let i = 0; i < pcm.length; i++) f[i] = pcm[i] / 32768;
-      return new Uint8Array(f.buffer);
-    }
-    if (pcm instanceof Uint8Array) return pcm;
-    if (pcm instanceof ArrayBuffer) return new Uint8Array(pcm);
-    throw new TypeError('sendPcm takes a Float32Array, Int16Array, Uint8Array or ArrayBuffer');
   }
 
   private stopKeepalive(): void {

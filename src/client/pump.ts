@@ -34,9 +34,11 @@ const ABORTED = Symbol('aborted');
 
 /** Sends every chunk of `chunks`; resolves with the samples sent. Throws if the client closes for good. */
 export async function pumpAudio(client: EarshotClient, chunks: AsyncIterable<Float32Array>, o: PumpOptions): Promise<number> {
+  let onAbort = (): void => {};
   const aborted = new Promise<typeof ABORTED>((resolve) => {
+    onAbort = () => resolve(ABORTED);
     if (o.signal?.aborted) resolve(ABORTED);
-    o.signal?.addEventListener('abort', () => resolve(ABORTED), { once: true });
+    o.signal?.addEventListener('abort', onAbort, { once: true });
   });
   const it = chunks[Symbol.asyncIterator]();
   let t0 = performance.now();
@@ -56,7 +58,12 @@ export async function pumpAudio(client: EarshotClient, chunks: AsyncIterable<Flo
           if (now - due > MAX_LAG_MS) t0 += now - due;
           else if (due - now > 1) await sleep(due - now, o.signal);
         } else {
-          await client.drain();
+          try {
+            await client.drain(undefined, o.signal); // also waits out a reconnect: only frames in flight at the drop are lost
+          } catch (err) {
+            if (o.signal?.aborted) return sent;
+            throw err;
+          }
         }
         const piece = chunk.subarray(off, Math.min(chunk.length, off + o.chunkSamples));
         client.sendPcm(piece);
@@ -64,6 +71,7 @@ export async function pumpAudio(client: EarshotClient, chunks: AsyncIterable<Flo
       }
     }
   } finally {
+    o.signal?.removeEventListener('abort', onAbort); // --follow calls this once per source connection, for hours
     // Not awaited: a generator blocked in a network read finishes its return() only when the read ends.
     it.return?.(undefined)?.catch(() => {});
   }

@@ -135,7 +135,8 @@ export class EngineStream implements BatchClient {
     for (let j = 0; j < this.sum.length; j++) this.sum[j] += factors[j];
     this.count++;
     this.lastWindow = window;
-    if (!window.final && !this.finalizing) this.sink.event(this.snapshot('window'));
+    // Regular windows completed by a finalize still get their event, before the final one.
+    if (!window.final) this.sink.event(this.snapshot('window'));
     this.settleFinal();
   }
 
@@ -190,7 +191,8 @@ export class EngineStream implements BatchClient {
       type,
       seq: w ? w.seq : -1,
       t_start: w ? round(w.tStartS) : 0,
-      t_end: type === 'final' ? round(this.pipeline.audioS) : w ? round(w.tEndS) : 0,
+      // A final event without any window (audio shorter than the model's minimum) reports the audio's length.
+      t_end: w ? round(w.tEndS) : type === 'final' ? round(this.pipeline.audioS) : 0,
       windows: this.count,
       dropped: this.droppedTotal,
       suggestions: this.count > 0 ? rec.suggest(mean, this.settings.k, exclude, this.listener) : [],
