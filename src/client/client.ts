@@ -174,8 +174,15 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     const { protocols, headers } = authHandshake(this.opts.token, this.auth);
     let ws: WebSocketLike;
     try {
-      // perMessageDeflate (ws): PCM hardly compresses, and deflate would cost both ends CPU per frame.
-      ws = new this.WS(this.url, protocols, { headers, perMessageDeflate: false });
+      const browser = typeof globalThis.WebSocket === 'function' && this.WS === (globalThis.WebSocket as unknown);
+      if (browser) {
+        // Only the arguments a browser defines: Chromium turns an undefined `protocols` followed by a third
+        // argument into the literal subprotocol "undefined", which the engine refuses.
+        ws = protocols ? new this.WS(this.url, protocols) : new this.WS(this.url);
+      } else {
+        // perMessageDeflate (ws): PCM hardly compresses, and deflate would cost both ends CPU per frame.
+        ws = new this.WS(this.url, protocols ?? [], { headers, perMessageDeflate: false });
+      }
     } catch (err) {
       // e.g. a browser refusing the URL synchronously: treat as a failed attempt.
       queueMicrotask(() => this.onSocketClose(null, 1006, '', (err as Error).message));
