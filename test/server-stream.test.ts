@@ -246,6 +246,14 @@ test('POST /v1/catalog adds a song that is recommendable at once and persisted a
     assert.match(text, /^\S+\n$/);
     assert.notEqual(text.trim(), next.id, 'not the seed track itself');
     assert.equal((await fetch(`${own.url}/v1/next?after=nope`)).status, 404);
+    // playable=1: only songs with a uri (here the one added), whatever the seed.
+    for (const seed of [cat.item(0).id, cat.item(1234).id, '']) {
+      const p = (await (await fetch(`${own.url}/v1/next?playable=1&format=json${seed ? `&after=${seed}` : ''}`)).json()) as { id: string };
+      assert.equal(p.id, 'new-song');
+    }
+    const m = await (await fetch(`${own.url}/metrics`)).text();
+    assert.match(m, /^earshot_http_requests_total\{route="\/v1\/catalog",status="201"\} 1$/m);
+    assert.match(m, /^earshot_http_requests_total\{route="\/v1\/next",status="404"\} 1$/m);
   } finally {
     await own.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -112,9 +112,24 @@ async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promi
   return { result, ms: performance.now() - t0 };
 }
 
+/** Catalogue rows with a uri (a file or URL a player can open). */
+function playableRows(ctx: RouteContext): number[] {
+  const catalog = ctx.engine.recommender.catalog;
+  const rows: number[] = [];
+  for (let i = 0; i < catalog.size; i++) if (catalog.item(i).uri) rows.push(i);
+  return rows;
+}
+
+/**
+ * GET /v1/next: the song most similar (cosine) to `after` that was not among the last 50 answers or in
+ * `exclude`; with `playable=1` only songs that have a uri (a radio station's own files, not the bundle's
+ * training songs). The search widens ×8 until it finds one, so a catalogue of mostly unplayable songs
+ * costs a few searches, not a scan per answer.
+ */
 function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
   const q = url.searchParams;
   const catalog = ctx.engine.recommender.catalog;
+  const playable = ['1', 'true'].includes(q.get('playable') ?? '');
   if (catalog.size === 0) throw new HttpError(404, 'empty_catalog', 'the catalogue is empty');
   const after = q.get('after');
   const exclude = new Set<number>();
@@ -122,17 +137,28 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
     const i = id ? catalog.indexOf(id) : -1;
     if (i >= 0) exclude.add(i);
   }
-  let index: number;
   const ai = after ? catalog.indexOf(after) : -1;
   if (after && ai < 0) throw new HttpError(404, 'unknown_track', `after=${JSON.stringify(after)} is not in the catalogue`);
+  const ok = (i: number): boolean => !playable || Boolean(catalog.item(i).uri);
+  let index = -1;
   if (ai >= 0) {
-    exclude.add(ai);
-    // Everything excluded (a tiny catalogue): forget the recent ones rather than fail.
-    const hit = catalog.topK(catalog.vector(ai), 1, { metric: 'cosine', exclude })[0] ?? catalog.topK(catalog.vector(ai), 1, { metric: 'cosine', exclude: new Set([ai]) })[0];
-    index = hit ? hit.index : ai;
+    const v = catalog.vector(ai);
+    // Everything excluded (a tiny catalogue, a short playlist): forget the recent answers rather than fail.
+    for (const skip of [new Set([...exclude, ai]), new Set([ai])]) {
+      for (let k = Math.min(64, catalog.size); index < 0; k = Math.min(catalog.size, k * 8)) {
+        index = catalog.topK(v, k, { metric: 'cosine', exclude: skip }).find((h) => ok(h.index))?.index ?? -1;
+        if (k === catalog.size) break;
+      }
+      if (index >= 0) break;
+    }
   } else {
-    index = Math.floor(Math.random() * catalog.size); // no seed track: start anywhere
+    const all = playable ? playableRows(ctx) : null;
+    const fresh = all?.filter((i) => !exclude.has(i));
+    const rows = fresh && fresh.length > 0 ? fresh : all; // all played recently: repeat rather than fail
+    if (rows && rows.length === 0) throw new HttpError(404, 'nothing_playable', 'no catalogue song has a uri (add files with earshot catalog add)');
+    index = rows ? rows[Math.floor(Math.random() * rows.length)] : Math.floor(Math.random() * catalog.size); // no seed track: start anywhere
   }
+  if (index < 0) throw new HttpError(404, 'nothing_playable', `no playable song besides ${JSON.stringify(after)}`);
   const item = catalog.item(index);
   ctx.recentNext.push(item.id);
   if (ctx.recentNext.length > 50) ctx.recentNext.shift();

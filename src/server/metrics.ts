@@ -18,6 +18,25 @@ export interface ServerCounters {
   refusedTotal: number;
   slowConsumersTotal: number;
   errorsTotal: number;
+  /** HTTP requests by `route status` (route: the matched path, or "other"). */
+  http: Map<string, number>;
+}
+
+const ROUTES = new Set(['/healthz', '/metrics', '/v1/analyze', '/v1/catalog', '/v1/next', '/v1/admin/reload']);
+
+/** Counts one answered HTTP request (unknown paths pooled, so a scanner cannot grow the label set). */
+export function countRequest(c: ServerCounters, path: string, status: number): void {
+  const key = `${ROUTES.has(path) ? path : 'other'} ${status}`;
+  c.http.set(key, (c.http.get(key) ?? 0) + 1);
+}
+
+function httpRequests(c: ServerCounters): string[] {
+  const lines = ['# HELP earshot_http_requests_total HTTP requests answered, by route and status.', '# TYPE earshot_http_requests_total counter'];
+  for (const [key, n] of [...c.http].sort()) {
+    const [route, status] = key.split(' ');
+    lines.push(`earshot_http_requests_total{route="${route}",status="${status}"} ${n}`);
+  }
+  return lines;
 }
 
 export function renderMetrics(engine: Engine, c: ServerCounters): string {
@@ -37,6 +56,7 @@ export function renderMetrics(engine: Engine, c: ServerCounters): string {
     ...histogram('earshot_inference_seconds', 'ONNX Runtime time per batch.', s.inferenceSeconds),
     ...histogram('earshot_queue_seconds', 'Time a window waited for its batch.', s.queueSeconds),
     ...histogram('earshot_batch_windows', 'Windows per batch.', s.batchSize),
+    ...httpRequests(c),
     ...scalar('earshot_catalog_items', 'gauge', 'Songs in the catalogue.', engine.recommender.catalog.size),
     ...scalar('earshot_model_generation', 'gauge', 'Bundle loads since start (1 + reloads).', engine.generation),
     ...scalar('process_resident_memory_bytes', 'gauge', 'Resident set size.', mem.rss),

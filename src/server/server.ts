@@ -11,7 +11,7 @@ import { EarshotError } from '../errors';
 import { saveCatalog } from '../model/bundle-catalog';
 import { authorized, SUBPROTOCOL } from './auth';
 import { HttpError, route, sendJson, type RouteContext } from './http-routes';
-import type { ServerCounters } from './metrics';
+import { countRequest, type ServerCounters } from './metrics';
 import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams } from './protocol';
 import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
 import { StreamConnection } from './stream-connection';
@@ -34,7 +34,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
   const log = options.log ?? (() => undefined);
   const engine = await Engine.open({ bundleDir: options.bundleDir, batcher: options.batcher, model: options.model });
   const connections = new Set<StreamConnection>();
-  const counters: ServerCounters = { connectionsTotal: 0, refusedTotal: 0, slowConsumersTotal: 0, errorsTotal: 0 };
+  const counters: ServerCounters = { connectionsTotal: 0, refusedTotal: 0, slowConsumersTotal: 0, errorsTotal: 0, http: new Map() };
   let shuttingDown = false;
   let reloading: Promise<void> | null = null;
 
@@ -70,6 +70,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    res.on('finish', () => countRequest(counters, url.pathname, res.statusCode));
     const done = (err: unknown): void => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
