@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeWavPcm16 } from '../src/audio/wav-encode';
 import { startFakeServer } from './helpers/fake-stream-server';
+import { freePort } from './helpers/hosts';
 
 const CLI = path.resolve(__dirname, '..', 'src', 'cli', 'earshot.js');
 const BUNDLE = path.resolve(__dirname, '..', '..', 'models', 'default');
@@ -49,14 +50,6 @@ function writeWav(name: string, seconds: number, rate = 44100): string {
 
 function jsonLines(stdout: string): { type: string; ts: string; [k: string]: unknown }[] {
   return stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
-}
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 test('earshot stream --fast --jsonl against the real engine: windows with increasing t_end, then final; exit 0', async (t) => {
@@ -161,7 +154,7 @@ test('earshot stream --fast: the server drops the connection mid-file (1011); th
 test('earshot stream: an unreadable file is one line with a code, exit 1, before contacting any server', async () => {
   const bad = path.join(tmp, 'notes.wav');
   fs.writeFileSync(bad, 'these are not audio samples, just text that is long enough to sniff');
-  const port = await closedPort();
+  const port = await freePort();
   const r = await runCli([bad, '--server', `ws://127.0.0.1:${port}`]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^earshot stream: .*\[ERR_(AUDIO_FORMAT|DECODER_FAILED)\]\n$/);
@@ -169,7 +162,7 @@ test('earshot stream: an unreadable file is one line with a code, exit 1, before
 });
 
 test('earshot stream: server unreachable is one clear line with the code, exit 1', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const r = await runCli([writeWav('short.wav', 1), '--server', `ws://127.0.0.1:${port}`]);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `earshot stream: cannot connect to the earshot server at ws://127.0.0.1:${port}: ECONNREFUSED (is \`earshot serve\` running there?) [ERR_IO]\n`);

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { backoffDelayMs, resolveReconnect } from '../src/client/backoff';
 import { connectStream, EarshotClient, EarshotClientError, type ReconnectInfo } from '../src/client/node';
 import { CLOSE, ProtocolError, type WindowEvent } from '../src/server/protocol';
 import { startFakeServer } from './helpers/fake-stream-server';
+import { freePort } from './helpers/hosts';
 
 const FAST_RECONNECT = { initialDelayMs: 20, maxDelayMs: 100, factor: 2, jitter: 0.5 };
 
@@ -17,15 +17,6 @@ function until<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 test('connectStream: begin, query parameters, Authorization header; windows parsed; PCM bytes on the wire', async (t) => {
@@ -188,7 +179,7 @@ test('subprotocol auth (the browser way): earshot.v1 + bearer.<token>', async (t
 });
 
 test('an unreachable server rejects connect with connect_failed naming ECONNREFUSED, without retrying', async () => {
-  const port = await closedPort();
+  const port = await freePort();
   const client = new EarshotClient(`ws://127.0.0.1:${port}`, { sampleRateHz: 22050, reconnect: FAST_RECONNECT });
   let reconnects = 0;
   client.on('reconnect', () => reconnects++);

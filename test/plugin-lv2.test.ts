@@ -22,6 +22,7 @@ import { startServer, type EarshotServer } from '../src/server/server';
 import { DEFAULT_BUNDLE, testAudio } from './helpers/engine-client';
 import { repoRoot } from './helpers/shared';
 import { makeWav } from './helpers/wav-writer';
+import { freePort } from './helpers/hosts';
 
 const URI = 'https://earshot.dev/plugins/earshot-tap';
 const LV2_DIR = path.join(repoRoot(), 'plugin-host', 'lv2');
@@ -176,15 +177,6 @@ function loggedFinal(log: string): LoggedFinal | null {
   return { windows: Number(m[1]), tags: pairs(m[2]).map(([tag, p]) => ({ tag, p })), ids: pairs(m[3]).map(([id]) => id), line: m[0] };
 }
 
-/** A TCP port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
@@ -296,7 +288,7 @@ test('lv2apply with no engine listening: audio still passes through unchanged an
   if (!(await pluginOrSkip(t))) return;
   const { file, samples } = writeWav('alone.wav', 8, 7);
   const out = path.join(tmp, 'alone-out.wav');
-  const r = await runAsync('lv2apply', ['-i', file, '-o', out, URI], { env: pluginEnv(`ws://127.0.0.1:${await closedPort()}/v1/stream`), timeoutMs: 20_000 });
+  const r = await runAsync('lv2apply', ['-i', file, '-o', out, URI], { env: pluginEnv(`ws://127.0.0.1:${await freePort()}/v1/stream`), timeoutMs: 20_000 });
   t.diagnostic(`lv2apply took ${r.ms.toFixed(0)} ms without an engine`);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.ms < 5000, `${r.ms} ms`);
