@@ -11,6 +11,12 @@ import { BYTES_PER_SAMPLE, ProtocolError, type PcmEncoding } from '../server/pro
  */
 export const MAX_F32_MAGNITUDE = 16;
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+function badSample(index: number, x: number): ProtocolError {
+  return new ProtocolError('bad_audio', `pcm_f32le sample ${index} of this frame is ${x}; samples must be finite and within ±${MAX_F32_MAGNITUDE} (full scale 1.0); the frame was dropped`);
+}
+
 export class PcmDecoder {
   private readonly bytesPerSample: number;
   private readonly frameBytes: number;
@@ -38,11 +44,36 @@ export class PcmDecoder {
     }
     const frames = Math.floor(bytes.length / this.frameBytes);
     const used = frames * this.frameBytes;
-    // DataView reads little-endian at any alignment (a ws Buffer may start at an odd byte offset).
-    const view = new DataView(bytes.buffer, bytes.byteOffset, used);
     const out = new Float32Array(frames);
     const ch = this.channels;
     const inv = 1 / ch;
+    // Fast path: typed-array views where the bytes are aligned (ws hands over pooled Buffers, usually
+    // aligned) on a little-endian machine; otherwise DataView, which reads at any offset.
+    if (LITTLE_ENDIAN && bytes.byteOffset % this.bytesPerSample === 0) {
+      if (this.encoding === 'pcm_s16le') {
+        const v = new Int16Array(bytes.buffer, bytes.byteOffset, frames * ch);
+        if (ch === 1) for (let f = 0; f < frames; f++) out[f] = v[f] / 32768;
+        else for (let f = 0, i = 0; f < frames; f++) {
+          let sum = 0;
+          for (let c = 0; c < ch; c++) sum += v[i++];
+          out[f] = (sum * inv) / 32768;
+        }
+      } else {
+        const v = new Float32Array(bytes.buffer, bytes.byteOffset, frames * ch);
+        for (let f = 0, i = 0; f < frames; f++) {
+          let sum = 0;
+          for (let c = 0; c < ch; c++, i++) {
+            const x = v[i];
+            if (!(x >= -MAX_F32_MAGNITUDE && x <= MAX_F32_MAGNITUDE)) throw badSample(i, x);
+            sum += x;
+          }
+          out[f] = sum * inv;
+        }
+      }
+      this.carry = bytes.slice(used);
+      return out;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, used);
     if (this.encoding === 'pcm_s16le') {
       for (let f = 0, off = 0; f < frames; f++) {
         let s = 0;
@@ -54,9 +85,7 @@ export class PcmDecoder {
         let s = 0;
         for (let c = 0; c < ch; c++, off += 4) {
           const x = view.getFloat32(off, true);
-          if (!(x >= -MAX_F32_MAGNITUDE && x <= MAX_F32_MAGNITUDE)) {
-            throw new ProtocolError('bad_audio', `pcm_f32le sample ${f * ch + c} of this frame is ${x}; samples must be finite and within ±${MAX_F32_MAGNITUDE} (full scale 1.0); the frame was dropped`);
-          }
+          if (!(x >= -MAX_F32_MAGNITUDE && x <= MAX_F32_MAGNITUDE)) throw badSample(f * ch + c, x);
           s += x;
         }
         out[f] = s * inv;
