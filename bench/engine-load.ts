@@ -23,102 +23,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { BYTES_PER_SAMPLE, PCM_ENCODINGS, STREAM_PATH, type PcmEncoding, type ServerEvent } from '../src/server/protocol';
+import { BYTES_PER_SAMPLE, STREAM_PATH, type ServerEvent } from '../src/server/protocol';
 import { mulberry32 } from '../trainer/eval/prng';
-import { DEFAULT_CLIP_DIR, loadWireClips, type WireClip } from './engine-clips';
-import { Histogram, type LatencySummary } from './engine-stats';
-import { parseFlags } from './harness';
-
-export interface LoadOptions {
-  url: string;
-  streams: number;
-  seconds: number;
-  warmupS: number;
-  openMs: number;
-  encoding: PcmEncoding;
-  sampleRateHz: number;
-  channels: number;
-  chunkMs: number;
-  tickMs: number;
-  hopS: number;
-  k: number;
-  overdueMs: number;
-  seed: number;
-  clipDir: string;
-}
-
-export const LOAD_DEFAULTS: Omit<LoadOptions, 'url' | 'streams'> = {
-  seconds: 20,
-  warmupS: 3,
-  openMs: 1000,
-  encoding: 'pcm_s16le',
-  sampleRateHz: 22050,
-  channels: 1,
-  chunkMs: 20,
-  tickMs: 5,
-  hopS: 1.0,
-  k: 10,
-  overdueMs: 50,
-  seed: 2013,
-  clipDir: DEFAULT_CLIP_DIR,
-};
-
-/** The flags that map onto LoadOptions, shared with bench/engine.ts, which passes them through. */
-export const LOAD_FLAGS: Record<string, keyof LoadOptions> = {
-  '--url': 'url',
-  '--streams': 'streams',
-  '--seconds': 'seconds',
-  '--warmup': 'warmupS',
-  '--open-ms': 'openMs',
-  '--encoding': 'encoding',
-  '--rate': 'sampleRateHz',
-  '--channels': 'channels',
-  '--chunk-ms': 'chunkMs',
-  '--tick-ms': 'tickMs',
-  '--hop': 'hopS',
-  '--k': 'k',
-  '--overdue-ms': 'overdueMs',
-  '--seed': 'seed',
-  '--clips': 'clipDir',
-};
-
-/** What the generator prints as its last stdout line (`type: "result"`). */
-export interface LoadResult {
-  type: 'result';
-  streams: number;
-  connected: number;
-  /** Streams never answered with `begin` (refused, failed handshake, or too slow). */
-  not_connected: number;
-  /** Closes the generator did not ask for, by close code. */
-  closes: Record<string, number>;
-  /** `error` events by code, and socket errors as `socket: message`. */
-  errors: Record<string, number>;
-  first_errors: string[];
-  measure_s: number;
-  windows: number;
-  windows_per_s: number;
-  /** connected / hop_s: what a server keeping up delivers. */
-  expected_windows_per_s: number;
-  latency_ms: LatencySummary;
-  after_chunk_ms: LatencySummary;
-  overdue: number;
-  /** Window events whose t_end lay in the future when they arrived (a t_end convention mismatch). */
-  early_events: number;
-  seq_gaps: number;
-  /** Sum over streams of the last `dropped` each reported. */
-  dropped_reported: number;
-  send_lag_ms: LatencySummary;
-  /** How late the shared timer fired (ms past its interval): the generator's own event-loop stalls. */
-  tick_late_ms: LatencySummary;
-  connect_ms: LatencySummary;
-  /** Audio seconds sent per stream per second during the measurement: 1.0 is realtime. */
-  audio_xrt: number;
-  max_buffered_bytes: number;
-  clips: string;
-  clip_decode_s: number;
-  hop_s: number | null;
-  window_s: number | null;
-}
+import { loadWireClips, type WireClip } from './engine-clips';
+import { parseLoadOptions, type LoadOptions, type LoadResult } from './engine-load-options';
+import { Histogram } from './engine-stats';
 
 interface Stream {
   ws: WebSocket;
@@ -134,22 +43,6 @@ interface Stream {
   lastTEnd: number;
   lastSeq: number;
   dropped: number;
-}
-
-function parseOptions(args: string[]): LoadOptions {
-  const flags = parseFlags(args, Object.keys(LOAD_FLAGS), []);
-  const o: Record<string, unknown> = { ...LOAD_DEFAULTS };
-  for (const [flag, value] of flags) {
-    const key = LOAD_FLAGS[flag];
-    o[key] = key === 'url' || key === 'encoding' || key === 'clipDir' ? value : Number(value);
-  }
-  const opts = o as unknown as LoadOptions;
-  if (!opts.url) throw new Error('--url is required');
-  if (!(PCM_ENCODINGS as readonly string[]).includes(opts.encoding)) throw new Error(`--encoding must be one of ${PCM_ENCODINGS.join(', ')}`);
-  for (const key of ['streams', 'seconds', 'sampleRateHz', 'channels', 'chunkMs', 'tickMs', 'hopS', 'k'] as const) {
-    if (!(opts[key] > 0)) throw new Error(`${key} must be > 0, got ${opts[key]}`);
-  }
-  return opts;
 }
 
 function count(map: Record<string, number>, key: string): void {
@@ -190,6 +83,14 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const sendLag = new Histogram();
   const connectMs = new Histogram();
   const tickLate = new Histogram();
+  // Per second of the measurement: window events, worst latency, worst send lag (ms).
+  const perS = { windows: [] as number[], latency_max_ms: [] as number[], send_lag_max_ms: [] as number[] };
+  const bump = (series: number[], tMs: number, v: number, sum: boolean) => {
+    const i = Math.floor((tMs - measureStart) / 1000);
+    if (i < 0 || i >= opts.seconds) return;
+    while (series.length <= i) series.push(0);
+    series[i] = sum ? series[i] + v : Math.max(series[i], v);
+  };
   let windows = 0;
   let earlyEvents = 0;
   let seqGaps = 0;
@@ -254,6 +155,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         if (measuring && now <= measureEnd) {
           windows++;
           latency.add(now - dueMs);
+          bump(perS.windows, now, 1, true);
+          bump(perS.latency_max_ms, now, now - dueMs, false);
           afterChunk.add(now - (s.startMs + chunksNeeded * chunkDurMs));
         }
       } else if (ev.type === 'error') {
@@ -280,6 +183,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       s.ws.send(s.clip.bytes.subarray(s.pos, s.pos + chunkBytes), sendOpts);
       if (measuring) {
         sendLag.add(now - due);
+        bump(perS.send_lag_max_ms, now, now - due, false);
         bytesMeasured += chunkBytes;
       }
       s.pos += chunkBytes;
@@ -353,6 +257,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         dropped_reported: dropped,
         send_lag_ms: sendLag.summary(),
         tick_late_ms: tickLate.summary(),
+        per_second: perS,
         connect_ms: connectMs.summary(),
         audio_xrt: connected ? bytesMeasured / bytesPerFrame / opts.sampleRateHz / measureS / connected : 0,
         max_buffered_bytes: maxBuffered,
@@ -375,7 +280,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 async function cli(args: string[]): Promise<number> {
   let opts: LoadOptions;
   try {
-    opts = parseOptions(args);
+    opts = parseLoadOptions(args);
   } catch (err) {
     process.stderr.write(`engine-load: ${(err as Error).message}\n`);
     return 2;

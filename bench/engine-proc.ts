@@ -37,12 +37,12 @@ export interface Child {
 }
 
 /**
- * Spawns `node script args…`; every stdout line that parses as a JSON object goes to `onJson`, the rest
+ * Spawns `node [nodeArgs…] script args…`; every stdout line that parses as a JSON object goes to `onJson`, the rest
  * (and stderr) to a 40-line tail. stdin is closed.
  */
-export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv, onJson: (msg: Record<string, unknown>) => void): Child {
+export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv, onJson: (msg: Record<string, unknown>) => void, nodeArgs: string[] = []): Child {
   installHooks();
-  const proc = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeArgs, script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   const lines: string[] = [];
   const keep = (line: string) => {
@@ -100,9 +100,12 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves to how it ended and how long it took. */
-export async function stopChild(child: Child, graceMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; killed: boolean }> {
+export async function stopChild(
+  child: Child,
+  graceMs: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; killed: boolean; exitedBefore: boolean }> {
   const t0 = Date.now();
-  if (child.hasExited()) return { ...(await child.exited), ms: 0, killed: false };
+  if (child.hasExited()) return { ...(await child.exited), ms: 0, killed: false, exitedBefore: true };
   child.proc.kill('SIGTERM');
   let killed = false;
   const timer = setTimeout(() => {
@@ -111,7 +114,7 @@ export async function stopChild(child: Child, graceMs: number): Promise<{ code: 
   }, graceMs);
   const r = await child.exited;
   clearTimeout(timer);
-  return { ...r, ms: Date.now() - t0, killed };
+  return { ...r, ms: Date.now() - t0, killed, exitedBefore: false };
 }
 
 let clockTicks = 0;
@@ -146,6 +149,31 @@ export function readProc(pid: number): ProcSample | null {
   }
 }
 
+/** Whole-machine CPU time from /proc/stat's first line, s: busy (all but idle and iowait) and total. */
+export interface MachineSample {
+  busyS: number;
+  totalS: number;
+}
+
+export function readMachine(): MachineSample | null {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user/nice)
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = v[3] + v[4];
+    return { busyS: (total - idle) / clockTicksPerS(), totalS: total / clockTicksPerS() };
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU of the whole machine between two readings, as % of one core (0..100 × cores). */
+export function machineBusyPct(a: MachineSample | null, b: MachineSample | null): number | null {
+  if (!a || !b || b.totalS <= a.totalS) return null;
+  return ((b.busyS - a.busyS) / (b.totalS - a.totalS)) * os.cpus().length * 100;
+}
+
 export interface CpuFigures {
   /** Mean CPU between two readings as % of one core (200 = both cores of this VM busy). */
   corePct: number;
@@ -159,38 +187,72 @@ export function cpuBetween(a: ProcSample | null, b: ProcSample | null): CpuFigur
   return { corePct, machinePct: corePct / os.cpus().length };
 }
 
-/** Samples one process every `intervalMs`: the highest 1-s CPU and the peak RSS seen. */
-export class ProcMonitor {
-  private prev: ProcSample | null;
+/** One interval of the sampler: each process's CPU and the whole machine's busy CPU, % of one core. */
+export interface SamplerTick {
+  tMs: number;
+  corePct: (number | null)[];
+  rssBytes: (number | null)[];
+  busyPct: number | null;
+}
+
+/**
+ * Reads a few processes and the machine together every `intervalMs` (one timer, so the intervals line
+ * up and "everything else" = machine − ours is meaningful): per-interval CPU, highest 1-s CPU, peak RSS.
+ */
+export class Sampler {
+  readonly peakRssBytes: number[];
+  readonly maxCorePct: number[];
+  readonly ticks: SamplerTick[] = [];
+  private prev: (ProcSample | null)[];
+  private prevMachine: MachineSample | null;
   private timer: NodeJS.Timeout;
-  peakRssBytes = 0;
-  maxCorePct = 0;
 
   constructor(
-    readonly pid: number,
+    readonly pids: number[],
     intervalMs = 1000,
   ) {
-    this.prev = readProc(pid);
+    this.peakRssBytes = pids.map(() => 0);
+    this.maxCorePct = pids.map(() => 0);
+    this.prev = pids.map((_, i) => this.read(i));
+    this.prevMachine = readMachine();
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();
   }
 
-  /** A reading now (for the measurement's start and end marks); counts towards the peak RSS. */
-  read(): ProcSample | null {
-    const s = readProc(this.pid);
-    if (s) this.peakRssBytes = Math.max(this.peakRssBytes, s.rssBytes);
+  /** A reading of process i now (the measurement's marks); counts towards its peak RSS. */
+  read(i: number): ProcSample | null {
+    const s = readProc(this.pids[i]);
+    if (s) this.peakRssBytes[i] = Math.max(this.peakRssBytes[i], s.rssBytes);
     return s;
   }
 
   private sample(): void {
-    const s = this.read();
-    if (!s) return;
-    const cpu = cpuBetween(this.prev, s);
-    if (cpu) this.maxCorePct = Math.max(this.maxCorePct, cpu.corePct);
-    this.prev = s;
+    const now = this.pids.map((_, i) => this.read(i));
+    const machine = readMachine();
+    const corePct = now.map((s, i) => cpuBetween(this.prev[i], s)?.corePct ?? null);
+    corePct.forEach((c, i) => {
+      if (c !== null) this.maxCorePct[i] = Math.max(this.maxCorePct[i], c);
+    });
+    this.ticks.push({ tMs: Date.now(), corePct, rssBytes: now.map((p) => p?.rssBytes ?? null), busyPct: machineBusyPct(this.prevMachine, machine) });
+    this.prev = now.map((s, i) => s ?? this.prev[i]);
+    this.prevMachine = machine;
   }
 
   stop(): void {
     clearInterval(this.timer);
+  }
+}
+
+/**
+ * Waits until the machine has been nearly idle (busy < `busyPct` % of one core) over one `windowMs`
+ * window, or `maxWaitMs` passed; resolves to the busy figure of the last window (null off Linux).
+ */
+export async function waitQuiet(busyPct: number, windowMs: number, maxWaitMs: number): Promise<number | null> {
+  const t0 = Date.now();
+  for (;;) {
+    const a = readMachine();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const busy = machineBusyPct(a, readMachine());
+    if (busy === null || busy < busyPct || Date.now() - t0 >= maxWaitMs) return busy;
   }
 }

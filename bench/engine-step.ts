@@ -4,8 +4,8 @@
  * and ends, stop everything, and judge the run against the realtime criterion.
  */
 import * as path from 'node:path';
-import type { LoadResult } from './engine-load';
-import { cpuBetween, ProcMonitor, spawnNode, stopChild, type Child, type CpuFigures, type ProcSample } from './engine-proc';
+import type { LoadResult } from './engine-load-options';
+import { cpuBetween, machineBusyPct, readMachine, Sampler, spawnNode, stopChild, type Child, type CpuFigures, type MachineSample, type ProcSample } from './engine-proc';
 import { histogramQuantile, metricTotal, metricTotals, parsePrometheus, type MetricSample } from './engine-stats';
 
 export interface StepOptions {
@@ -14,15 +14,26 @@ export interface StepOptions {
   /** The server's CLI script (dist/src/cli/earshot.js) and the arguments after it. */
   serverScript: string;
   serverArgs: string[];
+  /** Node's own flags for the server process (e.g. --cpu-prof), before the script. */
+  serverNodeArgs: string[];
   /** Load-generator flags other than --url/--streams/--seconds (already rendered as argv). */
   loadArgs: string[];
   /** Worst case of the generator's schedule: open + warm-up + decode, s (for the step's time limit). */
   setupS: number;
   thresholdMs: number;
   lagLimitMs: number;
+  /** Other processes' CPU during the measurement (% of one core) above which a non-pass is 'disturbed'. */
+  othersLimitPct: number;
 }
 
-export type StepStatus = 'pass' | 'fail' | 'invalid' | 'error';
+/**
+ * pass: held in realtime. fail: not held. invalid: the generator fell behind its schedule, so the
+ * latencies measure it. disturbed: not held while other processes used more than `othersLimitPct` % of a
+ * core on average, or more than twice that in two or more seconds (this is a shared VM): says nothing
+ * about the server, and the step is run again. error: the
+ * run itself broke (server crash, no result).
+ */
+export type StepStatus = 'pass' | 'fail' | 'invalid' | 'disturbed' | 'error';
 
 export interface ProcFigures {
   cpu: CpuFigures | null;
@@ -40,13 +51,21 @@ export interface StepResult {
   load: LoadResult | null;
   server: ProcFigures & { startup_s: number; rss_mb_after_close: number | null; shutdown: string };
   loadgen: ProcFigures;
+  /** During the measurement, % of one core: the whole machine busy, and what neither the server nor the
+   *  generator used (other processes on the VM: a sign the figures were disturbed). */
+  machine: { busy_core_pct: number | null; others_core_pct: number | null };
+  /** Each second of the measurement, % of one core. */
+  timeline: { server: number | null; loadgen: number | null; others: number | null; server_rss_mb: number | null }[];
   metrics: {
     windows_measured: number | null;
     dropped_measured: number | null;
     dropped_total: number | null;
     streams_peak: number | null;
     streams_after_close: number | null;
+    /** ONNX Runtime time per batch, and how long a window waited for its batch (/metrics histograms). */
     inference_ms: { mean: number | null; p50: number | null; p99: number | null };
+    queue_ms: { mean: number | null; p50: number | null; p99: number | null };
+    batch_windows_mean: number | null;
     totals: Record<string, number>;
   } | null;
 }
@@ -55,6 +74,8 @@ const WINDOWS = 'earshot_windows_total';
 const DROPPED = 'earshot_windows_dropped_total';
 const STREAMS = 'earshot_streams';
 const INFERENCE = 'earshot_inference_seconds';
+const QUEUE = 'earshot_queue_seconds';
+const BATCH = 'earshot_batch_windows';
 
 async function scrape(baseUrl: string): Promise<MetricSample[] | null> {
   try {
@@ -83,7 +104,7 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   const serverArgs = [...o.serverArgs, '--max-streams', String(Math.max(1000, o.streams))];
   const server = spawnNode(o.serverScript, serverArgs, { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, (msg) => {
     if (msg.type === 'listening' && typeof msg.url === 'string') listening(msg.url);
-  });
+  }, o.serverNodeArgs);
   let load: Child | null = null;
   const empty: ProcFigures = { cpu: null, max_core_pct: 0, rss_mb_start: null, rss_mb_end: null, rss_mb_peak: 0 };
   const result: StepResult = {
@@ -93,6 +114,8 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     load: null,
     server: { ...empty, startup_s: 0, rss_mb_after_close: null, shutdown: '' },
     loadgen: { ...empty },
+    machine: { busy_core_pct: null, others_core_pct: null },
+    timeline: [],
     metrics: null,
   };
   try {
@@ -102,18 +125,16 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       'server start',
     );
     result.server.startup_s = (Date.now() - t0) / 1000;
-    const serverMon = new ProcMonitor(server.pid);
-
-    const marks: { server: ProcSample | null; load: ProcSample | null; metrics: Promise<MetricSample[] | null> }[] = [];
-    let loadResult: LoadResult | null = null;
-    let loadMon: ProcMonitor | null = null;
+    const marks: { tMs: number; server: ProcSample | null; load: ProcSample | null; machine: MachineSample | null; metrics: Promise<MetricSample[] | null> }[] = [];
+    const got: { result: LoadResult | null } = { result: null };
+    let sampler: Sampler | null = null;
     load = spawnNode(path.join(__dirname, 'engine-load.js'), ['--url', url, '--streams', String(o.streams), '--seconds', String(o.seconds), ...o.loadArgs], process.env, (msg) => {
-      if (msg.type === 'measuring' || msg.type === 'measured') {
-        marks.push({ server: serverMon.read(), load: loadMon?.read() ?? null, metrics: scrape(url) });
+      if ((msg.type === 'measuring' || msg.type === 'measured') && sampler) {
+        marks.push({ tMs: Date.now(), server: sampler.read(0), load: sampler.read(1), machine: readMachine(), metrics: scrape(url) });
       }
-      if (msg.type === 'result') loadResult = msg as unknown as LoadResult;
+      if (msg.type === 'result') got.result = msg as unknown as LoadResult;
     });
-    loadMon = new ProcMonitor(load.pid);
+    sampler = new Sampler([server.pid, load.pid]);
 
     // The generator ends on its own; the server must outlive it.
     const limitMs = (o.setupS + o.seconds + 120) * 1000;
@@ -122,8 +143,8 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
       limitMs,
       'load generator',
     ).catch((err: Error) => ({ who: 'timeout' as const, code: null, signal: null, message: err.message }));
-    serverMon.stop();
-    loadMon.stop();
+    sampler.stop();
+    const loadResult = got.result;
     if (first.who === 'server') {
       reasons.push(`server exited during the run (code ${first.code}, signal ${first.signal}): ${server.tail()}`);
     } else if (first.who === 'timeout') {
@@ -134,32 +155,48 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
     result.load = loadResult;
 
     const [start, end] = marks;
-    const fig = (mon: ProcMonitor, a: ProcSample | null | undefined, b: ProcSample | null | undefined): ProcFigures => ({
+    const fig = (i: number, a: ProcSample | null | undefined, b: ProcSample | null | undefined): ProcFigures => ({
       cpu: cpuBetween(a ?? null, b ?? null),
-      max_core_pct: mon.maxCorePct,
+      max_core_pct: sampler!.maxCorePct[i],
       rss_mb_start: mb(a ?? null),
       rss_mb_end: mb(b ?? null),
-      rss_mb_peak: mon.peakRssBytes / 2 ** 20,
+      rss_mb_peak: sampler!.peakRssBytes[i] / 2 ** 20,
     });
-    result.loadgen = fig(loadMon, start?.load, end?.load);
-    result.server = { ...result.server, ...fig(serverMon, start?.server, end?.server) };
+    result.server = { ...result.server, ...fig(0, start?.server, end?.server) };
+    result.loadgen = fig(1, start?.load, end?.load);
+    // Per second of the measurement: what the server, the generator and everything else used.
+    result.timeline = sampler.ticks
+      .filter((t) => start && end && t.tMs - 500 >= start.tMs && t.tMs - 500 < end.tMs)
+      .map((t) => ({
+        server: t.corePct[0],
+        loadgen: t.corePct[1],
+        others: t.busyPct === null ? null : Math.max(0, t.busyPct - (t.corePct[0] ?? 0) - (t.corePct[1] ?? 0)),
+        server_rss_mb: t.rssBytes[0] === null ? null : t.rssBytes[0] / 2 ** 20,
+      }));
+    const busy = machineBusyPct(start?.machine ?? null, end?.machine ?? null);
+    const ours = (result.server.cpu?.corePct ?? 0) + (result.loadgen.cpu?.corePct ?? 0);
+    result.machine = { busy_core_pct: busy, others_core_pct: busy === null ? null : Math.max(0, busy - ours) };
 
     if (!server.hasExited()) {
       const m0 = (await start?.metrics) ?? null;
       const m1 = (await end?.metrics) ?? null;
       await sleep(1000); // the generator's sockets are gone: the server should be back to zero streams
       const m2 = await scrape(url);
-      result.server.rss_mb_after_close = mb(serverMon.read());
+      result.server.rss_mb_after_close = mb(sampler.read(0));
       const diff = (name: string) => {
         const a = m0 ? metricTotal(m0, name) : null;
         const b = m1 ? metricTotal(m1, name) : null;
         return a !== null && b !== null ? b - a : null;
       };
-      const infCount = diff(`${INFERENCE}_count`);
-      const infSum = diff(`${INFERENCE}_sum`);
-      const q = (p: number) => {
-        const v = m0 && m1 ? histogramQuantile(m0, m1, INFERENCE, p) : null;
-        return v === null ? null : v * 1000;
+      /** mean / p50 / p99 of a histogram over the measurement, scaled (s → ms). */
+      const hist = (name: string, scale: number) => {
+        const count = diff(`${name}_count`);
+        const sum = diff(`${name}_sum`);
+        const q = (p: number) => {
+          const v = m0 && m1 ? histogramQuantile(m0, m1, name, p) : null;
+          return v === null ? null : v * scale;
+        };
+        return { mean: count && sum !== null ? (sum / count) * scale : null, p50: q(0.5), p99: q(0.99) };
       };
       result.metrics = {
         windows_measured: diff(WINDOWS),
@@ -167,7 +204,9 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
         dropped_total: m2 ? metricTotal(m2, DROPPED) : m1 ? metricTotal(m1, DROPPED) : null,
         streams_peak: m1 ? metricTotal(m1, STREAMS) : null,
         streams_after_close: m2 ? metricTotal(m2, STREAMS) : null,
-        inference_ms: { mean: infCount && infSum !== null ? (infSum / infCount) * 1000 : null, p50: q(0.5), p99: q(0.99) },
+        inference_ms: hist(INFERENCE, 1000),
+        queue_ms: hist(QUEUE, 1000),
+        batch_windows_mean: hist(BATCH, 1).mean,
         totals: m2 ? metricTotals(m2) : m1 ? metricTotals(m1) : {},
       };
       if (!m1) reasons.push('could not read /metrics at the end of the measurement');
@@ -177,9 +216,8 @@ export async function runStep(o: StepOptions): Promise<StepResult> {
   } finally {
     if (load && !load.hasExited()) await stopChild(load, 2000);
     const s = await stopChild(server, 15_000);
-    result.server.shutdown = s.killed
-      ? `did not exit within 15 s of SIGTERM (killed)`
-      : `exit code ${s.code}${s.signal ? `, signal ${s.signal}` : ''} ${s.ms} ms after SIGTERM`;
+    const how = `exit code ${s.code}${s.signal ? `, signal ${s.signal}` : ''}`;
+    result.server.shutdown = s.exitedBefore ? `had already exited (${how})` : s.killed ? `did not exit within 15 s of SIGTERM (killed)` : `${how} ${s.ms} ms after SIGTERM`;
   }
   judge(result, o);
   return result;
@@ -209,5 +247,15 @@ function judge(r: StepResult, o: StepOptions): void {
   if (!(l.latency_ms.p99 < o.thresholdMs)) reasons.push(`latency p99 ${l.latency_ms.p99.toFixed(1)} ms >= ${o.thresholdMs} ms`);
   const lagBad = !(l.send_lag_ms.p99 < o.lagLimitMs);
   if (lagBad) reasons.push(`load generator fell behind: send lag p99 ${l.send_lag_ms.p99.toFixed(1)} ms >= ${o.lagLimitMs} ms (measurement invalid)`);
-  r.status = lagBad ? 'invalid' : reasons.length ? 'fail' : 'pass';
+  // Other work on the VM comes in bursts (test suites, compilers): a mean over the run can hide a few
+  // seconds at 100 % of a core, which is enough to break a step, so busy seconds count on their own.
+  const others = r.machine.others_core_pct;
+  const busySeconds = r.timeline.filter((t) => t.others !== null && t.others > 2 * o.othersLimitPct).length;
+  const disturbed = reasons.length > 0 && ((others !== null && others > o.othersLimitPct) || busySeconds >= 2);
+  if (disturbed) {
+    reasons.push(
+      `other processes used ${others?.toFixed(0)} % of a core on average (limit ${o.othersLimitPct} %), more than ${2 * o.othersLimitPct} % in ${busySeconds} of ${r.timeline.length} seconds`,
+    );
+  }
+  r.status = disturbed ? 'disturbed' : lagBad ? 'invalid' : reasons.length ? 'fail' : 'pass';
 }

@@ -272,3 +272,22 @@ test('GET /healthz and /metrics report the engine state', async () => {
   assert.match(m, /# TYPE earshot_inference_seconds histogram/);
   assert.match(m, /earshot_inference_seconds_bucket\{le="\+Inf"\} \d+/);
 });
+
+test('if the inference thread dies, streams go on with inference on the main thread', async () => {
+  const own = await startServer({ bundleDir: DEFAULT_BUNDLE, port: 0, persistCatalog: false });
+  try {
+    const s = await TestStream.open(own.url, 'encoding=pcm_f32le&sample_rate=22050&hop=1&factors=1');
+    s.sendF32(testAudio(3.5, 4));
+    const before = await s.next('window');
+    const thread = (own.engine as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread;
+    await thread.worker.terminate();
+    s.send({ type: 'reset' });
+    await s.next('reset');
+    s.sendF32(testAudio(3.5, 4));
+    const after = await s.next('window');
+    assert.ok(maxDiff(after.factors!, before.factors!) < 1e-5, 'the main thread predicts what the worker did');
+    s.close();
+  } finally {
+    await own.close();
+  }
+});

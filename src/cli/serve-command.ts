@@ -3,6 +3,7 @@
  * (docs/protocol.md). SIGHUP reloads the bundle; SIGINT/SIGTERM finalise every stream and exit 0.
  */
 import { parseArgs } from 'node:util';
+import { EarshotError } from '../errors';
 import { startServer } from '../server/server';
 import { LIMIT_DEFAULTS } from '../server/server-options';
 import { BATCHER_DEFAULTS } from '../engine/micro-batcher';
@@ -22,8 +23,14 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --max-batch <n>         windows per ONNX Runtime run (default ${BATCHER_DEFAULTS.maxBatch})
   --batch-wait-ms <ms>    longest a window waits for a batch (default ${BATCHER_DEFAULTS.maxWaitMs})
   --threads <n>           ONNX Runtime threads per run (default 1)
+  --inference-thread <t>  worker: the CNN on its own thread, off the event loop (default); main
   --no-persist            keep POST /v1/catalog additions in memory only
   --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
+
+function inferenceThreadArg(v: string | undefined): 'worker' | 'main' | undefined {
+  if (v === undefined || v === 'worker' || v === 'main') return v;
+  throw new EarshotError('ERR_INVALID_ARGUMENT', `--inference-thread must be worker or main, got '${v}'`);
+}
 
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -31,7 +38,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     options: {
       bundle: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
       'max-streams': { type: 'string' }, 'max-frame-bytes': { type: 'string' }, 'idle-timeout': { type: 'string' },
-      'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
+      'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
     },
   });
   const json = values.json ?? false;
@@ -54,6 +61,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ...(values['max-batch'] !== undefined && { maxBatch: intArg('max-batch', values['max-batch'], 1, 1024) }),
       ...(values['batch-wait-ms'] !== undefined && { maxWaitMs: numArg('batch-wait-ms', values['batch-wait-ms'], 0, 1000) }),
     },
+    inferenceThread: inferenceThreadArg(values['inference-thread']),
     model: values.threads !== undefined ? { threads: intArg('threads', values.threads, 1, 256) } : undefined,
     log: (line) => log('log', line),
   });

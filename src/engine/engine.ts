@@ -3,12 +3,14 @@
  * windows go through, and the streams themselves. Offline analysis (`earshot analyze`, POST
  * /v1/analyze) cuts windows with the same WindowPipeline, so it agrees with a stream of the same audio.
  */
+import * as path from 'node:path';
 import { EarshotError } from '../errors';
 import { melOptionsFromConfig } from '../dsp/mel-options';
 import { loadBundle, type Bundle } from '../model/bundle';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
 import type { Suggestion, TagScore } from '../server/protocol';
 import { EngineStats } from './engine-stats';
+import { InferenceThread } from './inference-thread';
 import { EngineStream, type StreamSettings, type StreamSink } from './engine-stream';
 import { BATCHER_DEFAULTS, MicroBatcher, type BatcherOptions } from './micro-batcher';
 import { Recommender } from './recommender';
@@ -18,6 +20,12 @@ export interface EngineOptions {
   bundleDir: string;
   batcher?: Partial<BatcherOptions>;
   model?: FactorModelOptions;
+  /**
+   * Where stream windows run through the CNN: 'worker' (default), a worker thread with its own ONNX
+   * Runtime session, so inference never blocks the event loop and a second core is used; or 'main'.
+   */
+  inferenceThread?: 'worker' | 'main';
+  log?: (line: string) => void;
 }
 
 export interface AnalyzeOptions {
@@ -49,20 +57,29 @@ export class Engine {
 
   private constructor(
     bundle: Bundle,
+    private thread: InferenceThread | null,
     private readonly options: EngineOptions,
   ) {
     this.current = new Recommender(bundle);
     const batcherOptions = { ...BATCHER_DEFAULTS, ...options.batcher };
-    this.batcher = new MicroBatcher(bundle.model.predictWindows, bundle.manifest.factors, batcherOptions, this.stats);
+    this.batcher = new MicroBatcher(thread?.run ?? bundle.model.predictWindows, bundle.manifest.factors, batcherOptions, this.stats);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
-    const bundle = await loadBundle(options.bundleDir, options.model);
-    if (bundle.model.inputKind !== 'mel') {
+    const bundle = await Engine.loadChecked(options.bundleDir, options);
+    let thread: InferenceThread | null;
+    try {
+      thread = await Engine.startThread(bundle, options);
+    } catch (err) {
       await bundle.close();
-      throw new EarshotError('ERR_MODEL_FORMAT', `bundle ${options.bundleDir}: the engine needs a mel-input model (this one takes feature vectors)`);
+      throw err;
     }
-    return new Engine(bundle, options);
+    return new Engine(bundle, thread, options);
+  }
+
+  private static async startThread(bundle: Bundle, options: EngineOptions): Promise<InferenceThread | null> {
+    if (options.inferenceThread === 'main') return null;
+    return InferenceThread.start(path.join(bundle.dir, bundle.manifest.files.model), options.model ?? {}, bundle.model.predictWindows, options.log);
   }
 
   get bundle(): Bundle {
@@ -152,19 +169,29 @@ export class Engine {
    */
   async reload(dir: string = this.bundle.dir): Promise<void> {
     const next = await Engine.loadChecked(dir, this.options);
+    let thread: InferenceThread | null;
+    try {
+      thread = await Engine.startThread(next, this.options);
+    } catch (err) {
+      await next.close();
+      throw err;
+    }
     const old = this.current;
+    const oldThread = this.thread;
+    this.thread = thread;
     const frontEnd = (b: Bundle): string => JSON.stringify([b.manifest.mel, b.manifest.windowFrames, b.model.minFrames]);
     const changed = frontEnd(old.bundle) !== frontEnd(next);
     this.current = new Recommender(next);
     this.generation++;
-    this.batcher.setRunner(next.model.predictWindows, next.manifest.factors);
+    this.batcher.setRunner(thread?.run ?? next.model.predictWindows, next.manifest.factors);
     for (const s of this.streams) s.modelChanged(changed);
     // Batches already running on the old session finish first; their results are ignored (stale generation).
     await this.batcher.idle();
+    await oldThread?.close();
     await old.bundle.close();
   }
 
-  private static async loadChecked(dir: string, options: EngineOptions): Promise<Bundle> {
+  private static async loadChecked(dir: string, options: Pick<EngineOptions, 'model'>): Promise<Bundle> {
     const b = await loadBundle(dir, options.model);
     if (b.model.inputKind !== 'mel') {
       await b.close();
@@ -177,6 +204,7 @@ export class Engine {
     for (const s of this.streams) s.close();
     this.streams.clear();
     await this.batcher.idle();
+    await this.thread?.close();
     await this.bundle.close();
   }
 }

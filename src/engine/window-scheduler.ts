@@ -66,11 +66,16 @@ export class WindowScheduler {
   }
 }
 
-/** A growing frames × bands buffer addressed by absolute frame index, trimmed from the front. */
+/**
+ * A frames × bands buffer addressed by absolute frame index, trimmed from the front. Trimming only moves
+ * a start offset; the live frames are moved to the front when an append would run past the end, so a
+ * stream that pushes 20 ms at a time copies its ~3 s of live frames once per ~3 s, not on every push.
+ */
 export class FrameBuffer {
   private data: Float32Array;
-  /** Absolute index of data's first frame. */
+  /** Absolute index of the first live frame, and its position (frames) in data. */
   private base = 0;
+  private start = 0;
   private count = 0;
 
   constructor(
@@ -87,13 +92,18 @@ export class FrameBuffer {
   append(frames: Float32Array): void {
     const n = frames.length / this.bands;
     if (n === 0) return;
-    const need = (this.count + n) * this.bands;
-    if (need > this.data.length) {
-      const grown = new Float32Array(Math.max(need, this.data.length * 2));
-      grown.set(this.data.subarray(0, this.count * this.bands));
-      this.data = grown;
+    const b = this.bands;
+    if ((this.start + this.count + n) * b > this.data.length) {
+      if ((this.count + n) * b <= this.data.length / 2) {
+        this.data.copyWithin(0, this.start * b, (this.start + this.count) * b);
+      } else {
+        const grown = new Float32Array(Math.max((this.count + n) * b * 2, this.data.length));
+        grown.set(this.data.subarray(this.start * b, (this.start + this.count) * b));
+        this.data = grown;
+      }
+      this.start = 0;
     }
-    this.data.set(frames, this.count * this.bands);
+    this.data.set(frames, (this.start + this.count) * b);
     this.count += n;
   }
 
@@ -101,20 +111,21 @@ export class FrameBuffer {
   copy(start: number, frames: number): Float32Array {
     const from = start - this.base;
     if (from < 0 || from + frames > this.count) throw new RangeError(`frames ${start}..${start + frames} are not buffered (have ${this.base}..${this.totalFrames})`);
-    return this.data.slice(from * this.bands, (from + frames) * this.bands);
+    const at = (this.start + from) * this.bands;
+    return this.data.slice(at, at + frames * this.bands);
   }
 
-  /** Forgets frames before `index` (keeps the buffer's capacity: no allocation in the steady state). */
+  /** Forgets frames before `index`. */
   trimBefore(index: number): void {
     const drop = Math.min(Math.max(0, index - this.base), this.count);
-    if (drop === 0) return;
-    this.data.copyWithin(0, drop * this.bands, this.count * this.bands);
     this.base += drop;
+    this.start += drop;
     this.count -= drop;
   }
 
   reset(): void {
     this.base = 0;
+    this.start = 0;
     this.count = 0;
   }
 }

@@ -40,6 +40,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   batcher?: Partial<BatcherOptions>;
   model?: FactorModelOptions;
+  /** Where stream windows run through the CNN (EngineOptions.inferenceThread): 'worker' (default) or 'main'. */
+  inferenceThread?: 'worker' | 'main';
   /** Persist catalogue additions to the bundle directory (default true). */
   persistCatalog?: boolean;
   /** One line per notable event (connections refused, reloads); default none. */

@@ -32,7 +32,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
   const limits: ServerLimits = { ...LIMIT_DEFAULTS, ...options.limits };
   const tokens = options.tokens ?? [];
   const log = options.log ?? (() => undefined);
-  const engine = await Engine.open({ bundleDir: options.bundleDir, batcher: options.batcher, model: options.model });
+  const engine = await Engine.open({ bundleDir: options.bundleDir, batcher: options.batcher, model: options.model, inferenceThread: options.inferenceThread, log });
   const connections = new Set<StreamConnection>();
   const counters: ServerCounters = { connectionsTotal: 0, refusedTotal: 0, slowConsumersTotal: 0, errorsTotal: 0, http: new Map() };
   let shuttingDown = false;
