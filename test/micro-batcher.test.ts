@@ -41,7 +41,7 @@ function fakeModel(batches: number[]) {
   };
 }
 
-const opts = (o: Partial<BatcherOptions>): BatcherOptions => ({ maxBatch: 4, maxWaitMs: 2, maxPendingPerStream: 100, maxPending: 1000, ...o });
+const opts = (o: Partial<BatcherOptions>): BatcherOptions => ({ maxBatch: 4, maxWaitMs: 2, maxPendingPerStream: 100, maxPending: 1000, maxQueueAgeMs: 60_000, ...o });
 
 test('windows of many streams share runs of at most maxBatch; each stream gets its results in order', async () => {
   const batches: number[] = [];
@@ -118,4 +118,31 @@ test('windows of different lengths never share a run; cancel forgets a stream wi
   await b.idle();
   assert.deepEqual(d.results, []);
   assert.deepEqual(d.dropped, []);
+});
+
+test('windows that waited longer than maxQueueAgeMs are dropped for drop streams, kept for block streams', async () => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  let first = true;
+  const runner = async (mel: Float32Array, batch: number): Promise<Float32Array> => {
+    if (first) {
+      first = false;
+      await gate; // the first batch stalls (a starved CPU) while more windows queue up
+    }
+    return new Float32Array(batch);
+  };
+  const b = new MicroBatcher(runner, 1, opts({ maxBatch: 1, maxWaitMs: 0, maxQueueAgeMs: 30 }));
+  const live = new Client('drop');
+  const file = new Client('block');
+  b.submit(live, win(0, 1), 0);
+  await new Promise((r) => setTimeout(r, 5));
+  b.submit(live, win(1, 1), 0);
+  b.submit(file, win(0, 1), 0);
+  await new Promise((r) => setTimeout(r, 60));
+  b.submit(live, win(2, 1), 0);
+  release();
+  await b.idle();
+  assert.deepEqual(live.dropped, [1], 'the window that waited 60 ms behind the stalled batch');
+  assert.deepEqual(live.results.map((r) => r[0]), [0, 2]);
+  assert.deepEqual(file.results.map((r) => r[0]), [0]);
 });

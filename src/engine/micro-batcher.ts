@@ -19,9 +19,15 @@ export interface BatcherOptions {
   maxPendingPerStream: number;
   /** Queued windows in all (default 4096: 4096 × 130 × 128 × 4 B ≈ 272 MB at most). */
   maxPending: number;
+  /**
+   * A `drop` stream's window that waited longer than this (ms) is dropped, counted, when its batch would
+   * start (default 1500): under CPU starvation a live listener is better served by fresh suggestions
+   * than by ones seconds behind the music. `block` streams wait however long it takes.
+   */
+  maxQueueAgeMs: number;
 }
 
-export const BATCHER_DEFAULTS: BatcherOptions = { maxBatch: 32, maxWaitMs: 2, maxPendingPerStream: 8, maxPending: 4096 };
+export const BATCHER_DEFAULTS: BatcherOptions = { maxBatch: 32, maxWaitMs: 2, maxPendingPerStream: 8, maxPending: 4096, maxQueueAgeMs: 1500 };
 
 /** What the batcher needs from a stream. */
 export interface BatchClient {
@@ -114,6 +120,21 @@ export class MicroBatcher {
     e.client.onDropped(e.window);
   }
 
+  /** Drops `drop` streams' windows older than maxQueueAgeMs (the queue is in arrival order). */
+  private dropStale(): void {
+    const limit = performance.now() - this.options.maxQueueAgeMs;
+    if (this.queue[0].queuedAt >= limit) return;
+    const keep: Entry[] = [];
+    for (const e of this.queue) {
+      if (e.queuedAt < limit && e.client.overflow === 'drop') {
+        this.decrement(e.client);
+        this.observer?.dropped();
+        e.client.onDropped(e.window);
+      } else keep.push(e);
+    }
+    this.queue = keep;
+  }
+
   private decrement(client: BatchClient): void {
     const n = this.pendingFor(client) - 1;
     if (n <= 0) this.pending.delete(client);
@@ -147,6 +168,8 @@ export class MicroBatcher {
 
   private runNext(): void {
     if (this.running > 0 || this.queue.length === 0) return;
+    this.dropStale();
+    if (this.queue.length === 0) return this.settleIfIdle();
     // One run needs windows of one length: take the oldest and those of its length behind it.
     const frames = this.queue[0].window.frames;
     const batch: Entry[] = [];
