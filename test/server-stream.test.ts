@@ -273,7 +273,7 @@ test('GET /healthz and /metrics report the engine state', async () => {
   assert.match(m, /earshot_inference_seconds_bucket\{le="\+Inf"\} \d+/);
 });
 
-test('if the inference thread dies, streams go on with inference on the main thread', async () => {
+test('if the inference thread dies, streams go on with inference on the main thread', { timeout: 20_000 }, async () => {
   const own = await startServer({ bundleDir: DEFAULT_BUNDLE, port: 0, persistCatalog: false });
   try {
     const s = await TestStream.open(own.url, 'encoding=pcm_f32le&sample_rate=22050&hop=1&factors=1');

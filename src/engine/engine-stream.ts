@@ -125,6 +125,12 @@ export class EngineStream implements BatchClient {
   close(): void {
     this.closed = true;
     this.engine.batcher.cancel(this);
+    // A finalize still waiting (e.g. server shutdown racing the client's close) answers with what is in.
+    if (this.finalizing) {
+      const f = this.finalizing;
+      this.finalizing = { resolve: () => undefined };
+      f.resolve(this.snapshot('final'));
+    }
   }
 
   // ---- BatchClient ----
