@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { packageRoot } from '../../src/io/package-root';
 
 export const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -101,18 +102,7 @@ export function startStaticServer(o: StaticServerOptions): Promise<StaticServer>
   });
 }
 
-/** The repository root (the nearest ancestor with package.json): works from the source and from dist/. */
-export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
-
-export const WEB_DIR = path.join(repoRoot(), 'plugin-host', 'web');
+export const WEB_DIR = path.join(packageRoot(), 'plugin-host', 'web');
 
 if (require.main === module) {
   const args = process.argv.slice(2);
@@ -120,7 +110,7 @@ if (require.main === module) {
     const i = args.indexOf(name);
     return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
   };
-  const bundle = path.resolve(arg('--bundle', path.join(repoRoot(), 'models', 'default')));
+  const bundle = path.resolve(arg('--bundle', path.join(packageRoot(), 'models', 'default')));
   void startStaticServer({ mounts: { '/': WEB_DIR, '/bundle/': bundle }, port: Number(arg('--port', '8080')), crossOriginIsolated: args.includes('--isolate') }).then((s) => {
     console.log(`earshot web player: ${s.url}/  (bundle ${bundle} at /bundle/; run \`npm run build:web\` first)`);
   });

@@ -1,5 +1,5 @@
-/** The bundle shipped in the package (models/default), found relative to this file, not the working directory. */
+/** The bundle shipped in the package (models/default), found from the package root, not the working directory. */
 import * as path from 'node:path';
+import { packageRoot } from '../io/package-root';
 
-/** dist/src/cli → the package root's models/default. */
-export const DEFAULT_BUNDLE_DIR = path.resolve(__dirname, '..', '..', '..', 'models', 'default');
+export const DEFAULT_BUNDLE_DIR = path.join(packageRoot(__dirname), 'models', 'default');

@@ -7,16 +7,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestContext } from 'node:test';
+import { packageRoot } from '../../src/io/package-root';
 
-/** The repo root: the nearest ancestor of this file holding package.json (works from dist/ too). */
+/** The repo root (works from dist/ too). */
 export function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
+  return packageRoot(__dirname);
 }
 
 export function sharedPath(rel: string): string {
