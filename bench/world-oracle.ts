@@ -7,8 +7,8 @@
  *   style only     ridge regression from the song's style (one-hot) to its WMF factors: what a perfect
  *                  genre classifier could reach;
  *   audible traits ridge from everything listeners' taste is defined over (style, energy, energy²,
- *                  valence, valence², acousticness, instrument families): a perfect audio model that
- *                  stays linear in those traits;
+ *                  valence, valence², log2 tempo and its square, acousticness, instrument families):
+ *                  a perfect audio model that stays linear in those traits;
  *   upper bound    the held-out songs' factors folded in from their own test plays (the paper's row).
  * Popularity, artist reputation and per-pair chance are invisible in audio, so the gap between the
  * last two rows is the part of taste no audio model can reach.
@@ -32,7 +32,9 @@ const USAGE = 'usage: npm run bench -- world-oracle [--preset tiny|small|paper-s
 function features(s: Song, withTraits: boolean): number[] {
   const f: number[] = STYLES.map((_, k) => (s.style === k ? 1 : 0));
   if (!withTraits) return f;
-  f.push(s.energy, s.energy ** 2, s.valence, s.valence ** 2, s.acousticness);
+  // Taste is quadratic in energy, valence and log tempo (listeners.ts): their squares keep it linear.
+  const octaves = Math.log2(s.tempoBpm / 120);
+  f.push(s.energy, s.energy ** 2, s.valence, s.valence ** 2, octaves, octaves ** 2, s.acousticness);
   for (const fam of FAMILIES) f.push(s.families.includes(fam) ? 1 : 0);
   return f;
 }

@@ -1,10 +1,11 @@
 // Ridge regression against closed forms: exact recovery of a noiseless linear map (with intercepts),
-// the one-feature shrinkage formula w = Σxy / (Σx² + λ), row subsets, and clear errors.
+// the one-feature shrinkage formula w = Σxy / (Σx² + λ), row subsets, λ chosen by cross-validation
+// (against a brute-force k-fold loop over fitRidge), and clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EarshotError } from '../src/errors';
-import { mulberry32 } from '../trainer/eval/prng';
-import { fitRidge, predictRidge } from '../trainer/models/ridge';
+import { mulberry32, sampleInPlace } from '../trainer/eval/prng';
+import { fitRidge, predictRidge, selectRidgeLambda } from '../trainer/models/ridge';
 
 test('recovers a noiseless affine map exactly (lambda 0)', () => {
   const r = mulberry32(4);
@@ -47,4 +48,42 @@ test('fits only the given rows; bad shapes and lambdas are refused', () => {
   assert.throws(() => fitRidge(x, y, 4, 1, 1, -1), isArg);
   assert.throws(() => fitRidge(x, y, 4, 1, 1, 0, []), isArg);
   assert.throws(() => predictRidge(m, [1, 2], 3), isArg);
+});
+
+test('selectRidgeLambda: k-fold CV errors equal a brute-force loop over fitRidge; noise needs a larger λ', () => {
+  const r = mulberry32(11);
+  const [n, d, k] = [60, 12, 2];
+  const x = Float64Array.from({ length: n * d }, () => r() * 2 - 1);
+  // Only feature 0 matters; the rest is noise that an unregularised fit chases.
+  const y = Float64Array.from({ length: n * k }, (_, j) => x[Math.floor(j / k) * d] * (j % k ? -1 : 1) + (r() - 0.5) * 2);
+  const lambdas = [0, 0.1, 1, 10, 100, 1e4];
+  const cv = selectRidgeLambda(x, y, n, d, k, { lambdas, folds: 4, seed: 3 });
+  // Brute force: the same seeded fold assignment, one fitRidge per (fold, λ).
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  sampleInPlace(mulberry32(3), order, n);
+  for (const [li, lambda] of lambdas.entries()) {
+    let sse = 0;
+    for (let f = 0; f < 4; f++) {
+      const held = Array.from(order).filter((_, j) => j % 4 === f);
+      const fit = Array.from(order).filter((_, j) => j % 4 !== f);
+      const m = fitRidge(x, y, n, d, k, lambda, fit);
+      for (const i of held) {
+        const p = predictRidge(m, x.subarray(i * d, (i + 1) * d), 1);
+        for (let b = 0; b < k; b++) sse += (p[b] - y[i * k + b]) ** 2;
+      }
+    }
+    assert.ok(Math.abs(cv.grid[li].mse - sse / n) < 1e-9, `λ ${lambda}: ${cv.grid[li].mse} vs ${sse / n}`);
+  }
+  const best = cv.grid.reduce((a, b) => (b.mse < a.mse ? b : a));
+  assert.equal(cv.lambda, best.lambda);
+  assert.ok(cv.lambda > 0 && cv.lambda < 1e4, `noise calls for some shrinkage, not all: chose ${cv.lambda}`);
+  // The default grid is relative to the features' scale: scaling X by 100 scales the chosen λ by 10^4.
+  const big = x.map((v) => v * 100);
+  const a = selectRidgeLambda(x, y, n, d, k, { seed: 3 });
+  const b = selectRidgeLambda(big, y, n, d, k, { seed: 3 });
+  assert.ok(Math.abs(b.lambda / a.lambda - 1e4) < 1e-6 * 1e4, `${a.lambda} -> ${b.lambda}`);
+  const isArg = (e: unknown) => e instanceof EarshotError && e.code === 'ERR_INVALID_ARGUMENT';
+  assert.throws(() => selectRidgeLambda(x, y, n, d, k, { folds: 1 }), isArg);
+  assert.throws(() => selectRidgeLambda(x, y, n, d, k, { lambdas: [] }), isArg);
+  assert.throws(() => selectRidgeLambda(x, y, n, d, k, { lambdas: [1, -1] }), isArg);
 });

@@ -19,8 +19,8 @@ import { melWindowStats, nearestCentroidAccuracy, hillTailIndex, spearman } from
 interface Truth {
   styles: string[];
   artists: { id: string; style: string; reputation: number }[];
-  songs: { id: string; artist: string; style: string; energy: number; valence: number; acousticness: number; families: string[]; popularity: number; listeners: number; sections: { name: string; startS: number; endS: number }[] }[];
-  users: { id: string; styleAffinity: Record<string, number>; energyCenter: number; energyWeight: number; valenceCenter: number; valenceWeight: number; acousticWeight: number; familyLikes: Record<string, number>; popularityWeight: number; activity: number }[];
+  songs: { id: string; artist: string; style: string; tempoBpm: number; energy: number; valence: number; acousticness: number; families: string[]; popularity: number; listeners: number; sections: { name: string; startS: number; endS: number }[] }[];
+  users: { id: string; styleAffinity: Record<string, number>; energyCenter: number; energyWeight: number; valenceCenter: number; valenceWeight: number; tempoCenterBpm: number; tempoWeight: number; acousticWeight: number; familyLikes: Record<string, number>; popularityWeight: number; activity: number }[];
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-world-'));
@@ -45,6 +45,7 @@ function hashTree(dir: string): Map<string, string> {
 /** The truth's utility without the Gumbel chance, recomputed here from its stated formula. */
 function utility(u: Truth['users'][number], s: Truth['songs'][number], reputation: Map<string, number>): number {
   let x = u.styleAffinity[s.style] - u.energyWeight * (s.energy - u.energyCenter) ** 2 - u.valenceWeight * (s.valence - u.valenceCenter) ** 2;
+  x -= u.tempoWeight * Math.log2(s.tempoBpm / u.tempoCenterBpm) ** 2;
   x += u.acousticWeight * (s.acousticness - 0.5);
   for (const f of s.families) x += u.familyLikes[f];
   return x + u.popularityWeight * Math.log(s.popularity) + (reputation.get(s.artist) ?? NaN);
@@ -137,7 +138,8 @@ describe('benchmark world (tiny preset)', () => {
     const alpha = hillTailIndex(truth.songs.map((s) => s.popularity), 40);
     assert.ok(alpha > 1.4 && alpha < 2.8, `Hill tail index ${alpha} (drawn with 2)`);
     const rho = spearman(truth.songs.map((s) => s.popularity), truth.songs.map((s) => s.listeners));
-    assert.ok(rho > 0.4, `popularity vs listeners Spearman ${rho}`);
+    // 0.31 on tiny seed 7 (0.43 before listeners had a preferred tempo: more audible taste, less room for popularity).
+    assert.ok(rho > 0.25, `popularity vs listeners Spearman ${rho}`);
     const counts = Array.from(data.byUser.data).sort((a, b) => a - b);
     const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
     const variance = counts.reduce((a, b) => a + (b - mean) ** 2, 0) / counts.length;

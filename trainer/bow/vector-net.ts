@@ -19,6 +19,13 @@ export interface VectorNetOptions {
   seed?: number;
   threads?: number;
   validationFraction?: number;
+  /**
+   * How inputs are scaled: 'feature' standardises each column; 'global' (default) centres each column
+   * and divides all by one RMS, so PCA coordinates keep their relative variances and the low-variance
+   * tail does not weigh as much as the leading components.
+   */
+  inputScaling?: 'feature' | 'global';
+  weightDecay?: number;
 }
 
 export interface TrainedVectorNet {
@@ -36,7 +43,10 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
   const std = new Float32Array(d);
   for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) mean[a] += x[i * d + a] / n;
   for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) std[a] += (x[i * d + a] - mean[a]) ** 2 / n;
-  for (let a = 0; a < d; a++) std[a] = Math.max(1e-6, Math.sqrt(std[a]));
+  if ((o.inputScaling ?? 'global') === 'global') {
+    const rmsAll = Math.max(1e-6, Math.sqrt(std.reduce((acc, v) => acc + v, 0) / d));
+    std.fill(rmsAll);
+  } else for (let a = 0; a < d; a++) std[a] = Math.max(1e-6, Math.sqrt(std[a]));
   const stats = { mean, std };
   const xs = Float32Array.from(x);
   standardize(xs, stats);
@@ -53,7 +63,7 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
   const val = order.slice(0, nVal);
   const train = order.slice(nVal);
   const config: NetConfig = { input: { kind: 'vector', features: d }, conv: [], globalPool: [], dense: o.hidden ?? [1000], dropout: o.dropout ?? 0.5, outputs: f };
-  const net = new TorchNet(config, { seed, threads: o.threads, lr: o.lr ?? 1e-3 });
+  const net = new TorchNet(config, { seed, threads: o.threads, lr: o.lr ?? 1e-3, weightDecay: o.weightDecay });
   const batch = Math.min(o.batch ?? 64, train.length);
   const gather = (rows: Int32Array, src: Float32Array, w: number) => {
     const out = new Float32Array(rows.length * w);

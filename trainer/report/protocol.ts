@@ -16,7 +16,7 @@ import { PAPER_NET, type NetConfig } from '../cnn/net-config';
 import { predictClips, trainCnn, type CnnObjective, type EpochReport, type TrainedCnn } from '../cnn/train-cnn';
 import { wpeForms } from '../cnn/wpe';
 
-export type RowName = 'random' | 'bow-linear' | 'bow-mlp' | 'cnn-mse' | 'cnn-wpe' | 'upper-bound';
+export type RowName = 'random' | 'bow-linear' | 'bow-mlr' | 'bow-mlp' | 'cnn-mse' | 'cnn-wpe' | 'upper-bound';
 
 export interface RowResult {
   name: RowName;

@@ -18,6 +18,7 @@ import type { SongRow } from '../world/songs-tsv';
 export const ROW_TITLES: Record<RowName, string> = {
   random: 'random',
   'bow-linear': 'linear regression (MFCC bag-of-words, PCA)',
+  'bow-mlr': 'metric learning to rank (MLR, McFee et al.; k-NN factors, MFCC bag-of-words, PCA)',
   'bow-mlp': 'multilayer perceptron (MFCC bag-of-words, PCA)',
   'cnn-mse': 'CNN, MSE objective',
   'cnn-wpe': 'CNN, WPE objective',

@@ -1,6 +1,6 @@
 /**
  * Simulated listeners. Taste is defined over what a person hears — style, energy, valence
- * (happy/sad), acoustic vs electronic, instrument families — never over the generator's raw numbers.
+ * (happy/sad), tempo, acoustic vs electronic, instrument families — never over the generator's raw numbers.
  * On top come effects no audio model can recover: each song's power-law popularity (how often anyone
  * meets it), each artist's reputation, and per-(user, song) chance. A listener's library is a sample
  * without replacement with probability ∝ exp(utility) (the Gumbel top-k trick); play counts are
@@ -21,6 +21,13 @@ export interface Listener {
   energyWeight: number;
   valenceCenter: number;
   valenceWeight: number;
+  /**
+   * Preferred tempo (BPM) and the cost per octave² of distance from it: people have a preferred pace
+   * (a runner's, a DJ's set) across styles. Tempo is heard in the rhythm over seconds, not in the
+   * spectrum of a single frame.
+   */
+  tempoCenterBpm: number;
+  tempoWeight: number;
   /** Utility per unit of acousticness above 0.5 (negative: prefers electronic sounds). */
   acousticWeight: number;
   /** Utility of a family being in the mix. */
@@ -59,6 +66,9 @@ export function drawListener(seed: number, index: number, songCount: number): Li
     activity,
     meanPlays: Math.exp(normal(rand, Math.log(3), 0.6)),
     dispersion: uniform(rand, 0.5, 1.5),
+    // Drawn last so that adding them kept every earlier draw of the stream.
+    tempoCenterBpm: 2 ** uniform(rand, Math.log2(75), Math.log2(175)),
+    tempoWeight: uniform(rand, 2, 12),
   };
 }
 
@@ -71,6 +81,7 @@ export class UtilityTable {
   private readonly energy: Float64Array;
   private readonly valence: Float64Array;
   private readonly acoustic: Float64Array;
+  private readonly log2Tempo: Float64Array;
   private readonly logPopularity: Float64Array;
   private readonly reputation: Float64Array;
   /** Family indices of song i: families[familyStart[i] .. familyStart[i + 1]). */
@@ -83,6 +94,7 @@ export class UtilityTable {
     this.energy = Float64Array.from(songs, (s) => s.energy);
     this.valence = Float64Array.from(songs, (s) => s.valence);
     this.acoustic = Float64Array.from(songs, (s) => s.acousticness - 0.5);
+    this.log2Tempo = Float64Array.from(songs, (s) => Math.log2(s.tempoBpm));
     this.logPopularity = Float64Array.from(songs, (s) => Math.log(s.popularity));
     this.reputation = Float64Array.from(songs, (s) => artists[s.artist].reputation);
     this.familyStart = new Int32Array(n + 1);
@@ -96,15 +108,18 @@ export class UtilityTable {
 
   /**
    * out[i] = u(listener, song i) = styleAffinity[style] − energyWeight·(energy − energyCenter)²
-   * − valenceWeight·(valence − valenceCenter)² + acousticWeight·(acousticness − 0.5) + Σ familyLikes
+   * − valenceWeight·(valence − valenceCenter)² − tempoWeight·log2(tempo / tempoCenter)²
+   * + acousticWeight·(acousticness − 0.5) + Σ familyLikes
    * + popularityWeight·ln(popularity) + reputation(artist). The audible part comes first.
    */
   fill(l: Listener, out: Float64Array): void {
     const likes = Float64Array.from(FAMILIES, (f) => l.familyLikes[f]);
+    const log2Center = Math.log2(l.tempoCenterBpm);
     for (let i = 0; i < this.style.length; i++) {
       let u = l.styleAffinity[this.style[i]];
       u -= l.energyWeight * (this.energy[i] - l.energyCenter) ** 2;
       u -= l.valenceWeight * (this.valence[i] - l.valenceCenter) ** 2;
+      u -= l.tempoWeight * (this.log2Tempo[i] - log2Center) ** 2;
       u += l.acousticWeight * this.acoustic[i];
       for (let k = this.familyStart[i]; k < this.familyStart[i + 1]; k++) u += likes[this.families[k]];
       out[i] = u + l.popularityWeight * this.logPopularity[i] + this.reputation[i];

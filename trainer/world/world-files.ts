@@ -34,7 +34,7 @@ export function playsTsv(listeners: readonly Listener[], c: Catalog, plays: Play
 
 export const UTILITY_MODEL =
   'u(user, song) = styleAffinity[style] - energyWeight*(energy - energyCenter)^2 - valenceWeight*(valence - valenceCenter)^2 ' +
-  '+ acousticWeight*(acousticness - 0.5) + sum(familyLikes[f] for f in families) + popularityWeight*ln(popularity) + artist.reputation; ' +
+  '- tempoWeight*log2(tempoBpm / tempoCenterBpm)^2 + acousticWeight*(acousticness - 0.5) + sum(familyLikes[f] for f in families) + popularityWeight*ln(popularity) + artist.reputation; ' +
   'library = the `activity` songs with the largest u + Gumbel(0,1) noise (sampling without replacement, p ∝ exp(u)); ' +
   'plays = 1 + NegativeBinomial(mean = meanPlays*exp(0.6*clamp(u - mean u over the library, -4, 4)), dispersion)';
 
