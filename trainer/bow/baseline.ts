@@ -13,6 +13,7 @@ import { fitPca, transformPca } from './pca';
 import { predictVectorNet, trainVectorNet } from './vector-net';
 import { predictFactorsByNeighbours, relevantByFactors, trainMlr, type MlrModel } from './mlr';
 import { mulberry32, sampleInPlace } from '../eval/prng';
+import { gatherRows } from '../data/gather-rows';
 
 export interface BowOptions {
   k?: number;
@@ -137,17 +138,12 @@ export async function mlrPredictions(bow: BowFeatures, trainFactors: Float32Arra
   const order = Int32Array.from({ length: trainCount }, (_, i) => i);
   sampleInPlace(mulberry32(o.seed ?? 1), order, trainCount);
   const nVal = Math.max(1, Math.round(0.1 * trainCount));
-  const gather = (rows: Int32Array, src: Float32Array, w: number) => {
-    const out = new Float32Array(rows.length * w);
-    rows.forEach((r, k) => out.set(src.subarray(r * w, (r + 1) * w), k * w));
-    return out;
-  };
   const fitRows = order.subarray(nVal);
   const valRows = order.subarray(0, nVal);
-  const xFit = gather(fitRows, x, m);
-  const yFit = gather(fitRows, trainFactors, f);
-  const xVal = gather(valRows, x, m);
-  const yVal = gather(valRows, trainFactors, f);
+  const xFit = gatherRows(x, m, fitRows);
+  const yFit = gatherRows(trainFactors, f, fitRows);
+  const xVal = gatherRows(x, m, valRows);
+  const yVal = gatherRows(trainFactors, f, valRows);
   const relevant = relevantByFactors(yFit, fitRows.length, f);
   let best: { metric: MlrModel; mse: number; C: number } | null = null;
   for (const C of MLR_C_GRID) {

@@ -10,6 +10,7 @@
 import { mapNativeError, nativeAddon } from '../../src/dsp/native';
 import { mulberry32, sampleInPlace } from '../eval/prng';
 import { intArg, invalid, matrixArg, numberArg, threadsArg, describe } from './args';
+import { gatherRows } from '../data/gather-rows';
 
 export interface KmeansOptions {
   /** Clusters (codewords). Default 4,000, the paper's dictionary size. */
@@ -114,10 +115,4 @@ function drawRows(n: number, count: number, seed: number): Int32Array {
   for (let i = 0; i < n; i++) all[i] = i;
   sampleInPlace(mulberry32(seed), all, count);
   return all.slice(0, count).sort();
-}
-
-function gatherRows(x: Float32Array, d: number, rows: Int32Array): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  for (let r = 0; r < rows.length; r++) out.set(x.subarray(rows[r] * d, rows[r] * d + d), r * d);
-  return out;
 }

@@ -8,6 +8,7 @@ import { mulberry32, sampleInPlace } from '../eval/prng';
 import type { NetConfig, NetParameter } from '../cnn/net-config';
 import { TorchNet } from '../cnn/torch-net';
 import { standardize, type InputStats } from '../cnn/windows';
+import { gatherRows } from '../data/gather-rows';
 
 export interface VectorNetOptions {
   hidden?: number[];
@@ -65,13 +66,8 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
   const config: NetConfig = { input: { kind: 'vector', features: d }, conv: [], globalPool: [], dense: o.hidden ?? [1000], dropout: o.dropout ?? 0.5, outputs: f };
   const net = new TorchNet(config, { seed, threads: o.threads, lr: o.lr ?? 1e-3, weightDecay: o.weightDecay });
   const batch = Math.min(o.batch ?? 64, train.length);
-  const gather = (rows: Int32Array, src: Float32Array, w: number) => {
-    const out = new Float32Array(rows.length * w);
-    rows.forEach((r, k) => out.set(src.subarray(r * w, (r + 1) * w), k * w));
-    return out;
-  };
-  const xVal = gather(val, xs, d);
-  const yVal = gather(val, ys, f);
+  const xVal = gatherRows(xs, d, val);
+  const yVal = gatherRows(ys, f, val);
   let best: NetParameter[] = net.parameters();
   let bestLoss = Infinity;
   let bestEpoch = 0;
@@ -82,7 +78,7 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
     sampleInPlace(mulberry32(seed + epoch), train, train.length);
     for (let s = 0; s + batch <= train.length; s += batch) {
       const rows = train.subarray(s, s + batch);
-      await net.trainStep({ x: gather(rows, xs, d), batch, y: gather(rows, ys, f) }, 'mse');
+      await net.trainStep({ x: gatherRows(xs, d, rows), batch, y: gatherRows(ys, f, rows) }, 'mse');
     }
     const loss = await net.evalLoss({ x: xVal, batch: val.length, y: yVal }, 'mse');
     if (loss < bestLoss) {
