@@ -26,6 +26,7 @@ export interface VectorNetOptions {
    * tail does not weigh as much as the leading components.
    */
   inputScaling?: 'feature' | 'global';
+  /** L2 penalty added to every weight's gradient (weightDecay · w) at each Adam step; default 0. */
   weightDecay?: number;
 }
 
@@ -44,7 +45,9 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
   const std = new Float32Array(d);
   for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) mean[a] += x[i * d + a] / n;
   for (let i = 0; i < n; i++) for (let a = 0; a < d; a++) std[a] += (x[i * d + a] - mean[a]) ** 2 / n;
-  if ((o.inputScaling ?? 'global') === 'global') {
+  const scaling = o.inputScaling ?? 'global';
+  if (scaling !== 'global' && scaling !== 'feature') throw new EarshotError('ERR_INVALID_ARGUMENT', `vector net: inputScaling must be 'global' or 'feature', got ${String(scaling)}`);
+  if (scaling === 'global') {
     const rmsAll = Math.max(1e-6, Math.sqrt(std.reduce((acc, v) => acc + v, 0) / d));
     std.fill(rmsAll);
   } else for (let a = 0; a < d; a++) std[a] = Math.max(1e-6, Math.sqrt(std[a]));
