@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkCsr, type Csr } from '../trainer/data/csr';
 import { evaluate, randomBaseline } from '../trainer/eval/evaluate';
-import { mulberry32 } from '../trainer/eval/prng';
-import { interactionHoldout, itemColdStartHoldout, type Split } from '../trainer/eval/splits';
+import { mulberry32, sampleInPlace } from '../trainer/eval/prng';
+import { interactionHoldout, itemColdStartHoldout, validationShare, type Split } from '../trainer/eval/splits';
 import type { EarshotError } from '../src/errors';
 
 /** Users with 0..maxPerUser distinct items (skewed, like play data), counts 1..50. */
@@ -127,4 +127,21 @@ test('splits refuse bad fractions, seeds and degenerate input', () => {
   assert.throws(() => itemColdStartHoldout(single), isArg);
   // Users with one item keep it in training.
   assert.equal(interactionHoldout(single).test.indices.length, 0);
+});
+
+test('validationShare: a seeded partition of the rows, the first round(fraction·n) of a seeded shuffle', () => {
+  for (const [n, fraction] of [[1600, 0.1], [7, 0.5], [2, 0.1], [10, 0.99]] as const) {
+    const { validation, rest } = validationShare(n, fraction, mulberry32(5));
+    // Reference: the same shuffle done by hand.
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    sampleInPlace(mulberry32(5), order, n);
+    const nVal = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+    assert.deepEqual(Array.from(validation), Array.from(order.subarray(0, nVal)));
+    assert.deepEqual(Array.from(rest), Array.from(order.subarray(nVal)));
+    assert.deepEqual([...validation, ...rest].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), 'every row exactly once');
+  }
+  const isArg = (e: unknown) => (e as EarshotError).code === 'ERR_INVALID_ARGUMENT';
+  assert.throws(() => validationShare(1, 0.1, mulberry32(1)), isArg);
+  assert.throws(() => validationShare(10, 0, mulberry32(1)), isArg);
+  assert.throws(() => validationShare(10, 1, mulberry32(1)), isArg);
 });

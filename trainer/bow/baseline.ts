@@ -12,7 +12,8 @@ import { codewordHistograms } from './histogram';
 import { fitPca, transformPca } from './pca';
 import { predictVectorNet, trainVectorNet } from './vector-net';
 import { predictFactorsByNeighbours, relevantByFactors, trainMlr, type MlrModel } from './mlr';
-import { mulberry32, sampleInPlace } from '../eval/prng';
+import { mulberry32 } from '../eval/prng';
+import { validationShare } from '../eval/splits';
 import { gatherRows } from '../data/gather-rows';
 
 export interface BowOptions {
@@ -136,11 +137,8 @@ export async function mlrPredictions(bow: BowFeatures, trainFactors: Float32Arra
   const t0 = performance.now();
   const { x, m } = bow;
   const others = x.subarray(trainCount * m);
-  const order = Int32Array.from({ length: trainCount }, (_, i) => i);
-  sampleInPlace(mulberry32(o.seed ?? 1), order, trainCount);
-  const nVal = Math.max(1, Math.round(0.1 * trainCount));
-  const fitRows = order.subarray(nVal);
-  const valRows = order.subarray(0, nVal);
+  const { validation: valRows, rest: fitRows } = validationShare(trainCount, 0.1, mulberry32(o.seed ?? 1));
+  const nVal = valRows.length;
   const xFit = gatherRows(x, m, fitRows);
   const yFit = gatherRows(trainFactors, f, fitRows);
   const xVal = gatherRows(x, m, valRows);

@@ -22,7 +22,7 @@
  * recommendation protocol needs: a cold-start song gets the mean WMF factors of its k nearest
  * training songs under d_W.
  */
-import { describe, intArg, invalid, numberArg } from './args';
+import { describe, intArg, invalid, matrixArg, numberArg } from './args';
 import { metricProducts, meanRankingAuc, separationOracle } from './mlr-oracle';
 import { dot, regValue, RestrictedSolver, type MlrRegularizer } from './mlr-solver';
 
@@ -249,11 +249,9 @@ function centred(x: Float32Array, n: number, d: number, dims: number, center: Fl
 
 /** A Float32Array of rows x cols finite values, rows >= minRows. */
 function finiteMatrix(name: string, x: unknown, rows: unknown, cols: unknown, minRows: number): void {
-  if (!(x instanceof Float32Array)) throw invalid(`${name} must be a Float32Array, got ${describe(x)}`);
-  const r = intArg(`${name} rows`, rows, minRows, 2 ** 31 - 1);
-  const c = intArg(`${name} columns`, cols, 1, 2 ** 31 - 1);
-  if (x.length !== r * c) throw invalid(`${name} holds ${x.length} values, expected ${r} x ${c} = ${r * c}`);
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw invalid(`${name} is not finite at row ${Math.floor(i / c)}, column ${i % c}: ${x[i]}`);
+  const { cols: c } = matrixArg(name, x, rows, cols, minRows);
+  const v = x as Float32Array;
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw invalid(`${name} is not finite at row ${Math.floor(i / c)}, column ${i % c}: ${v[i]}`);
 }
 
 function metricArg(m: MlrMetric): void {

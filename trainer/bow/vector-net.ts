@@ -9,6 +9,7 @@ import type { NetConfig, NetParameter } from '../cnn/net-config';
 import { TorchNet } from '../cnn/torch-net';
 import { standardize, type InputStats } from '../cnn/windows';
 import { gatherRows } from '../data/gather-rows';
+import { validationShare } from '../eval/splits';
 
 export interface VectorNetOptions {
   hidden?: number[];
@@ -61,11 +62,7 @@ export async function trainVectorNet(x: Float32Array, y: Float32Array, n: number
   const ys = y.map((v) => v / scale);
 
   const seed = o.seed ?? 1;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  sampleInPlace(mulberry32(seed), order, n);
-  const nVal = Math.max(1, Math.round((o.validationFraction ?? 0.1) * n));
-  const val = order.slice(0, nVal);
-  const train = order.slice(nVal);
+  const { validation: val, rest: train } = validationShare(n, o.validationFraction ?? 0.1, mulberry32(seed));
   const config: NetConfig = { input: { kind: 'vector', features: d }, conv: [], globalPool: [], dense: o.hidden ?? [1000], dropout: o.dropout ?? 0.5, outputs: f };
   const net = new TorchNet(config, { seed, threads: o.threads, lr: o.lr ?? 1e-3, weightDecay: o.weightDecay });
   const batch = Math.min(o.batch ?? 64, train.length);

@@ -16,6 +16,7 @@ import { EarshotError } from '../../src/errors';
 import { writeFileAtomic } from '../../src/io/atomic-write';
 import type { FeatureStore } from '../features/store';
 import { mulberry32, sampleInPlace } from '../eval/prng';
+import { validationShare } from '../eval/splits';
 import { deriveSeed } from '../world/random';
 import type { NetConfig, NetParameter } from './net-config';
 import { TfjsNet } from './tfjs-net';
@@ -137,11 +138,9 @@ export async function trainCnn(store: FeatureStore, targets: CnnTargets, o: CnnT
   const y = yRaw.map((v) => v / scale);
 
   // Seeded split of the songs into training and validation rows.
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  sampleInPlace(mulberry32(deriveSeed(seed, 1)), order, n);
-  const nVal = Math.max(1, Math.round((o.validationFraction ?? 0.1) * n));
-  const valRows = Array.from(order.subarray(0, nVal)).sort((a, b) => a - b);
-  const trainRows = Array.from(order.subarray(nVal)).sort((a, b) => a - b);
+  const share = validationShare(n, o.validationFraction ?? 0.1, mulberry32(deriveSeed(seed, 1)));
+  const valRows = Array.from(share.validation).sort((a, b) => a - b);
+  const trainRows = Array.from(share.rest).sort((a, b) => a - b);
   const trainIds = trainRows.map((r) => targets.ids[r]);
   const validationIds = valRows.map((r) => targets.ids[r]);
 

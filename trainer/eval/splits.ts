@@ -111,3 +111,17 @@ function checkFraction(f: number): number {
   if (!(f > 0 && f < 1)) throw new EarshotError('ERR_INVALID_ARGUMENT', `fraction must be in (0, 1), got ${String(f)}`);
   return f;
 }
+
+/**
+ * A seeded validation share of n training rows, for early stopping and hyperparameter choice (the
+ * CNN, the bag-of-words MLP, MLR's C): the rows shuffled by `rand`, the first max(1, round(fraction·n))
+ * validate, the rest train. Both come back in shuffled order, as fresh arrays.
+ */
+export function validationShare(n: number, fraction: number, rand: () => number): { validation: Int32Array; rest: Int32Array } {
+  if (!Number.isInteger(n) || n < 2) throw new EarshotError('ERR_INVALID_ARGUMENT', `a validation share needs at least 2 rows, got ${n}`);
+  if (!(fraction > 0 && fraction < 1)) throw new EarshotError('ERR_INVALID_ARGUMENT', `validation fraction must be in (0, 1), got ${fraction}`);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  sampleInPlace(rand, order, n);
+  const nVal = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+  return { validation: order.slice(0, nVal), rest: order.slice(nVal) };
+}
