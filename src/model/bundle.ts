@@ -34,18 +34,61 @@ function readText(dir: string, file: string): string {
   }
 }
 
-export async function loadBundle(dir: string, options: FactorModelOptions = {}): Promise<Bundle> {
-  let manifest: BundleManifest;
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A file the manifest names: a non-empty relative path that stays inside the bundle directory. */
+function checkBundleFile(dir: string, key: string, name: unknown): void {
+  if (typeof name !== 'string' || name === '' || name.includes('\0')) bad(dir, `manifest.json files.${key} must be a file name, got ${JSON.stringify(name)}`);
+  if (path.isAbsolute(name) || name.split(/[\\/]/).includes('..')) {
+    bad(dir, `manifest.json files.${key} ${JSON.stringify(name)} must name a file inside the bundle directory`);
+  }
+}
+
+/**
+ * Parses and checks manifest.json's text (found by the fuzzer: `null`, a missing `files` or a
+ * non-string file name used to escape as a TypeError): ERR_MODEL_FORMAT naming the first field that is
+ * missing or of the wrong type, or a file name outside the bundle directory.
+ */
+export function parseBundleManifest(text: string, dir: string): BundleManifest {
+  let m: unknown;
   try {
-    manifest = JSON.parse(readText(dir, 'manifest.json')) as BundleManifest;
+    m = JSON.parse(text);
   } catch (err) {
-    if (err instanceof EarshotError) throw err;
     return bad(dir, `manifest.json is not JSON (${(err as Error).message})`);
   }
-  if (manifest.format !== BUNDLE_FORMAT) bad(dir, `manifest.json format is ${JSON.stringify(manifest.format)}, expected "${BUNDLE_FORMAT}"`);
-  if (manifest.version !== BUNDLE_VERSION) bad(dir, `format version ${manifest.version} is not supported (this earshot reads version ${BUNDLE_VERSION})`);
+  if (!isObject(m)) return bad(dir, 'manifest.json must hold a JSON object');
+  if (m.format !== BUNDLE_FORMAT) bad(dir, `manifest.json format is ${JSON.stringify(m.format)}, expected "${BUNDLE_FORMAT}"`);
+  if (m.version !== BUNDLE_VERSION) bad(dir, `format version ${JSON.stringify(m.version)} is not supported (this earshot reads version ${BUNDLE_VERSION})`);
+  const positive = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+  if (!positive(m.factors)) bad(dir, `factors must be a positive integer, got ${JSON.stringify(m.factors)}`);
+  if (!positive(m.windowFrames)) bad(dir, `windowFrames must be a positive integer, got ${JSON.stringify(m.windowFrames)}`);
+  if (!isObject(m.mel)) bad(dir, 'manifest.json mel must be an object (the mel front end)');
+  const files = m.files;
+  if (!isObject(files)) return bad(dir, 'manifest.json files must be an object naming model, itemFactors, items and tags');
+  for (const key of ['model', 'itemFactors', 'items']) checkBundleFile(dir, key, files[key]);
+  if (files.tags !== undefined && files.tags !== null) checkBundleFile(dir, 'tags', files.tags);
+  return m as unknown as BundleManifest;
+}
+
+/** Parses and checks tags.json's text: an object with `factors` = F and `tags`, each a tag model of F weights. */
+export function parseBundleTags(text: string, file: string, factors: number, dir: string): BundleTagModel[] {
+  let t: unknown;
+  try {
+    t = JSON.parse(text);
+  } catch (err) {
+    return bad(dir, `${file} is not JSON (${(err as Error).message})`);
+  }
+  if (!isObject(t) || t.factors !== factors || !Array.isArray(t.tags) || t.tags.some((m) => !isObject(m) || !Array.isArray(m.weights) || m.weights.length !== factors)) {
+    bad(dir, `${file} does not hold ${factors}-factor tag models`);
+  }
+  return t.tags as BundleTagModel[];
+}
+
+export async function loadBundle(dir: string, options: FactorModelOptions = {}): Promise<Bundle> {
+  const manifest = parseBundleManifest(readText(dir, 'manifest.json'), dir);
   const f = manifest.factors;
-  if (!Number.isInteger(f) || f < 1) bad(dir, `factors must be a positive integer, got ${f}`);
   const npy = (() => {
     try {
       return readNpy(path.join(dir, manifest.files.itemFactors));
@@ -67,11 +110,7 @@ export async function loadBundle(dir: string, options: FactorModelOptions = {}):
   });
   if (items.length !== npy.shape[0]) bad(dir, `${manifest.files.items} lists ${items.length} items, ${manifest.files.itemFactors} has ${npy.shape[0]} rows`);
   let tags: BundleTagModel[] = [];
-  if (manifest.files.tags) {
-    const t = JSON.parse(readText(dir, manifest.files.tags)) as { factors: number; tags: BundleTagModel[] };
-    if (t.factors !== f || !Array.isArray(t.tags) || t.tags.some((m) => m.weights?.length !== f)) bad(dir, `${manifest.files.tags} does not hold ${f}-factor tag models`);
-    tags = t.tags;
-  }
+  if (manifest.files.tags) tags = parseBundleTags(readText(dir, manifest.files.tags), manifest.files.tags, f, dir);
   const model = await loadFactorModel(path.join(dir, manifest.files.model), options);
   if (model.outputs !== f) {
     await model.close();
