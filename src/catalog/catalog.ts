@@ -12,13 +12,25 @@
  * approximate search.
  */
 import { nativeAddon } from '../dsp/native';
+import { EarshotError } from '../errors';
 import { describe, intArg, invalid, threadsArg, vectorsArg } from './args';
 import { gramOf } from './fold-in';
 import type { Hit, Metric } from './hit';
+import { checkItemFields } from './item-fields';
 import { ANN_DEFAULTS, buildAnnIndex, inverseNorms, normalizeRows, type AnnIndex, type AnnOptions } from './ivf';
 
 export type { Hit, Metric } from './hit';
 export type { AnnOptions } from './ivf';
+
+/** Catalog.add's error for an id that is already there (ERR_INVALID_ARGUMENT; the server answers 409). */
+export class DuplicateIdError extends EarshotError {
+  constructor(
+    readonly id: string,
+    message: string,
+  ) {
+    super('ERR_INVALID_ARGUMENT', message);
+  }
+}
 
 export interface CatalogItem {
   id: string;
@@ -139,10 +151,8 @@ export class Catalog {
       for (; j < m; j++) {
         const it: CatalogItem = items[j];
         if (typeof it !== 'object' || it === null) throw invalid(`items[${j}] must be an object, got ${describe(it)}`);
-        if (typeof it.id !== 'string' || it.id.length === 0) throw invalid(`items[${j}].id must be a non-empty string`);
-        if (this.rowOf.has(it.id)) throw invalid(`duplicate song id ${JSON.stringify(it.id)} (items[${j}])`);
-        if (typeof it.artist !== 'string' || typeof it.title !== 'string') throw invalid(`items[${j}] (${JSON.stringify(it.id)}) needs string artist and title`);
-        if (it.uri !== undefined && typeof it.uri !== 'string') throw invalid(`items[${j}].uri must be a string when given`);
+        checkItemFields(it, `items[${j}].`); // src/catalog/item-fields.ts: the rules every path that adds songs shares
+        if (this.rowOf.has(it.id)) throw new DuplicateIdError(it.id, `duplicate song id ${JSON.stringify(it.id)} (items[${j}])`);
         this.rowOf.set(it.id, first + j);
         copies[j] = it.uri === undefined ? { id: it.id, artist: it.artist, title: it.title } : { id: it.id, artist: it.artist, title: it.title, uri: it.uri };
       }

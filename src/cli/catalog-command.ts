@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { CONTROL_CHARACTERS, itemFieldsProblem } from '../catalog/item-fields';
 import { EarshotError } from '../errors';
 
 /** What a directory walk picks up (a file named explicitly is sent whatever its extension). */
@@ -154,7 +155,8 @@ function probeTags(file: string): Promise<{ artist?: string; title?: string }> {
         const j = JSON.parse(stdout) as { format?: { tags?: Record<string, string> }; streams?: { tags?: Record<string, string> }[] };
         // ID3/MP4/FLAC tags are the container's, Ogg Vorbis/Opus comments the stream's; keys differ in case ("title", "TITLE").
         const raw = { ...(j.streams ?? []).reduce((a, st) => ({ ...st.tags, ...a }), {}), ...j.format?.tags };
-        const tags = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), String(v).replace(/[\t\r\n]+/g, ' ').trim()]));
+        // Tags are the file's, not the user's words: control characters (a tab, a newline) become a space.
+        const tags = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.toLowerCase(), String(v).replace(CONTROL_CHARACTERS, ' ').trim()]));
         resolve({ artist: tags.artist, title: tags.title });
       } catch {
         resolve({});
@@ -177,6 +179,7 @@ async function add(api: Api, inputs: readonly string[], idFrom: 'name' | 'path',
     else (toStderr ? process.stderr : process.stdout).write(text + '\n');
   };
   const counts = { added: 0, duplicate: 0, failed: 0 };
+  const invalid: string[] = []; // failures by the field rules: ERR_INVALID_ARGUMENT when they are all there is
   const firstFileOfId = new Map<string, string>();
   let items: number | undefined;
   const width = String(files.length).length;
@@ -202,6 +205,13 @@ async function add(api: Api, inputs: readonly string[], idFrom: 'name' | 'path',
       continue;
     }
     const meta = await describeFile(file);
+    // The engine's own field rules (src/catalog/item-fields.ts), checked before the upload: same message, no wasted analysis.
+    const problem = itemFieldsProblem({ id, artist: meta.artist, title: meta.title, uri: file });
+    if (problem) {
+      done({ event: 'failed', file, id }, { code: 'ERR_INVALID_ARGUMENT', message: problem }, `FAILED ${file}: ${problem} [ERR_INVALID_ARGUMENT]`, true);
+      invalid.push(problem);
+      continue;
+    }
     const q = new URLSearchParams({ id, artist: meta.artist, title: meta.title, uri: file });
     const t0 = performance.now();
     const { status, text } = await api.request('POST', `/v1/catalog?${q}`, body);
@@ -220,5 +230,8 @@ async function add(api: Api, inputs: readonly string[], idFrom: 'name' | 'path',
   }
   const summary = `${counts.added} added, ${counts.duplicate} skipped (already there), ${counts.failed} failed of ${files.length} files${items !== undefined ? `; the catalogue holds ${items} songs` : ''}`;
   emit({ event: 'summary', files: files.length, ...counts, ...(items !== undefined ? { items } : {}) }, summary);
+  if (counts.failed > 0 && invalid.length === counts.failed) {
+    throw new EarshotError('ERR_INVALID_ARGUMENT', invalid.length === 1 ? invalid[0] : `${counts.failed} of ${files.length} files could not be added (their ids, names or paths break the catalogue's field rules)`);
+  }
   if (counts.failed > 0) throw new EarshotError('ERR_IO', `${counts.failed} of ${files.length} files could not be added`);
 }

@@ -66,8 +66,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     log: (line) => log('log', line),
   });
   const e = server.engine;
-  log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.modelName}, ${e.recommender.catalog.size} items, ${e.factors} factors${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
-    url: server.url, port: server.port, bundle: e.modelName, items: e.recommender.catalog.size, factors: e.factors,
+  log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.bundle.dir}, ${e.recommender.catalog.size} items, ${e.factors} factors${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
+    url: server.url, port: server.port, bundle: e.bundle.dir, items: e.recommender.catalog.size, factors: e.factors,
   });
 
   await new Promise<void>((resolve) => {

@@ -94,9 +94,13 @@ export class Engine {
     return this.current.factors;
   }
 
-  /** A display name for the model: the bundle directory's and its training source. */
+  /**
+   * The model's name for clients (health, begin and reload events): the bundle directory's base name,
+   * never its path (unauthenticated /healthz must not reveal the server's file layout). The full
+   * directory, for local logs, is `bundle.dir`.
+   */
   get modelName(): string {
-    return this.bundle.dir;
+    return path.basename(path.resolve(this.bundle.dir));
   }
 
   private pipelineOptions(inputRateHz: number, hopS: number): WindowPipelineOptions {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkItemFields } from '../catalog/item-fields';
 import { writeFileAtomic } from '../io/atomic-write';
 import { encodeNpy } from '../io/npy';
 import { ITEMS_HEADER, ITEMS_HEADER_URI, type BundleManifest } from './bundle-format';
@@ -17,14 +18,15 @@ export interface CatalogRow {
   uri?: string;
 }
 
-/** Tabs and newlines would break the TSV: they become spaces. */
-function cell(s: string): string {
-  return s.replace(/[\t\r\n]+/g, ' ');
-}
-
+/**
+ * items.tsv text. Every field is written as it is: the shared field rules (src/catalog/item-fields.ts)
+ * exclude tabs, newlines and every other control character, so a row that breaks them is refused
+ * (ERR_INVALID_ARGUMENT naming items[row] and the field), never rewritten.
+ */
 export function encodeItemsTsv(items: readonly CatalogRow[]): string {
+  items.forEach((i, j) => checkItemFields(i, `items[${j}].`));
   const withUri = items.some((i) => i.uri);
-  const rows = items.map((i) => [i.id, i.artist, i.title, ...(withUri ? [i.uri ?? ''] : [])].map(cell).join('\t'));
+  const rows = items.map((i) => [i.id, i.artist, i.title, ...(withUri ? [i.uri ?? ''] : [])].join('\t'));
   return [withUri ? ITEMS_HEADER_URI : ITEMS_HEADER, ...rows].join('\n') + '\n';
 }
 

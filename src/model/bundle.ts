@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { itemFieldsProblem } from '../catalog/item-fields';
 import { EarshotError } from '../errors';
 import { readNpy } from '../io/npy';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, ITEMS_HEADER, ITEMS_HEADER_URI, type BundleManifest, type BundleTagModel } from './bundle-format';
@@ -106,7 +107,10 @@ export async function loadBundle(dir: string, options: FactorModelOptions = {}):
     if (!id || artist === undefined || title === undefined || extra !== undefined || (uri !== undefined && !withUri)) bad(dir, `${manifest.files.items} line ${k + 2} is not id<TAB>artist<TAB>title${withUri ? '[<TAB>uri]' : ''}`);
     if (seen.has(id)) bad(dir, `${manifest.files.items} line ${k + 2}: id ${JSON.stringify(id)} appears twice`);
     seen.add(id);
-    return uri ? { id, artist, title, uri } : { id, artist, title };
+    const item = uri ? { id, artist, title, uri } : { id, artist, title };
+    const problem = itemFieldsProblem(item); // the rules every path that adds songs shares (src/catalog/item-fields.ts)
+    if (problem) bad(dir, `${manifest.files.items} line ${k + 2}: ${problem}`);
+    return item;
   });
   if (items.length !== npy.shape[0]) bad(dir, `${manifest.files.items} lists ${items.length} items, ${manifest.files.itemFactors} has ${npy.shape[0]} rows`);
   let tags: BundleTagModel[] = [];

@@ -7,8 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { streamAudio } from '../audio/load';
 import type { Engine } from '../engine/engine';
+import { DuplicateIdError } from '../catalog/catalog';
+import { itemFieldsProblem } from '../catalog/item-fields';
 import { EarshotError } from '../errors';
 import { MAX_HOP_S, MAX_K, MIN_HOP_S } from './protocol';
+import { echoValue, scrubPaths } from './redact';
 import { renderMetrics, type ServerCounters } from './metrics';
 import type { ServerLimits } from './server-options';
 
@@ -31,6 +34,8 @@ export interface RouteContext {
   addToCatalog: (item: { id: string; artist: string; title: string; uri?: string }, factors: Float32Array) => void;
   /** Ids /v1/next answered recently, newest last (not repeated while in here). */
   recentNext: string[];
+  /** Ids of POST /v1/catalog requests under way: a second request for one of them is a 409 at once. */
+  pendingCatalogIds: Set<string>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -69,7 +74,7 @@ async function decodeUpload(buf: Buffer, rateHz: number, maxS: number): Promise<
       chunks.push(c);
     }
   } catch (err) {
-    if (err instanceof EarshotError) throw new HttpError(415, 'bad_audio', `cannot decode the audio: ${err.message} [${err.code}]`);
+    if (err instanceof EarshotError) throw new HttpError(415, 'bad_audio', `cannot decode the audio: ${scrubPaths(err.message)} [${err.code}]`);
     throw err;
   }
   const out = new Float32Array(n);
@@ -85,7 +90,7 @@ function intParam(q: URLSearchParams, name: string, fallback: number, min: numbe
   const raw = q.get(name);
   if (raw === null) return fallback;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new HttpError(400, 'bad_request', `${name}=${JSON.stringify(raw)} must be an integer in ${min}..${max}`);
+  if (!Number.isInteger(v) || v < min || v > max) throw new HttpError(400, 'bad_request', `${name}=${echoValue(raw)} must be an integer in ${min}..${max}`);
   return v;
 }
 
@@ -93,7 +98,7 @@ function hopParam(q: URLSearchParams): number | undefined {
   const raw = q.get('hop');
   if (raw === null) return undefined;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v < MIN_HOP_S || v > MAX_HOP_S) throw new HttpError(400, 'bad_request', `hop=${JSON.stringify(raw)} must be seconds in ${MIN_HOP_S}..${MAX_HOP_S}`);
+  if (!Number.isFinite(v) || v < MIN_HOP_S || v > MAX_HOP_S) throw new HttpError(400, 'bad_request', `hop=${echoValue(raw)} must be seconds in ${MIN_HOP_S}..${MAX_HOP_S}`);
   return v;
 }
 
@@ -138,7 +143,7 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
     if (i >= 0) exclude.add(i);
   }
   const ai = after ? catalog.indexOf(after) : -1;
-  if (after && ai < 0) throw new HttpError(404, 'unknown_track', `after=${JSON.stringify(after)} is not in the catalogue`);
+  if (after && ai < 0) throw new HttpError(404, 'unknown_track', `after=${echoValue(after)} is not in the catalogue`);
   const ok = (i: number): boolean => !playable || Boolean(catalog.item(i).uri);
   let index = -1;
   if (ai >= 0) {
@@ -158,7 +163,7 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
     if (rows && rows.length === 0) throw new HttpError(404, 'nothing_playable', 'no catalogue song has a uri (add files with earshot catalog add)');
     index = rows ? rows[Math.floor(Math.random() * rows.length)] : Math.floor(Math.random() * catalog.size); // no seed track: start anywhere
   }
-  if (index < 0) throw new HttpError(404, 'nothing_playable', `no playable song besides ${JSON.stringify(after)}`);
+  if (index < 0) throw new HttpError(404, 'nothing_playable', `no playable song besides ${echoValue(after)}`);
   const item = catalog.item(index);
   ctx.recentNext.push(item.id);
   if (ctx.recentNext.length > 50) ctx.recentNext.shift();
@@ -184,12 +189,26 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
     case 'POST /v1/catalog': {
       const q = url.searchParams;
       const id = q.get('id');
-      if (!id || /[\t\r\n]/.test(id)) throw new HttpError(400, 'bad_request', 'id is required (a catalogue id without tabs or newlines)');
-      if (ctx.engine.recommender.catalog.indexOf(id) >= 0) throw new HttpError(409, 'duplicate_id', `id ${JSON.stringify(id)} is already in the catalogue`);
-      const { result, ms } = await analyze(ctx, req, url);
+      if (id === null) throw new HttpError(400, 'bad_request', 'id is required');
       const item = { id, artist: q.get('artist') ?? '', title: q.get('title') ?? id, ...(q.get('uri') ? { uri: q.get('uri') as string } : {}) };
-      ctx.addToCatalog(item, result.factors);
-      sendJson(res, 201, { ...item, factors: Array.from(result.factors), tags: result.tags, items: ctx.engine.recommender.catalog.size, ms: Math.round(ms * 10) / 10 });
+      const problem = itemFieldsProblem(item); // src/catalog/item-fields.ts: accepted as given, or refused
+      if (problem) throw new HttpError(400, 'bad_request', problem);
+      const duplicate = (): HttpError => new HttpError(409, 'duplicate_id', `id ${echoValue(id)} is already in the catalogue`);
+      // The id is reserved while its audio is analysed: concurrent adds of one id get 409, not a race.
+      if (ctx.engine.recommender.catalog.indexOf(id) >= 0 || ctx.pendingCatalogIds.has(id)) throw duplicate();
+      ctx.pendingCatalogIds.add(id);
+      try {
+        const { result, ms } = await analyze(ctx, req, url);
+        try {
+          ctx.addToCatalog(item, result.factors);
+        } catch (err) {
+          if (err instanceof DuplicateIdError) throw duplicate(); // backstop: added by another path meanwhile
+          throw err;
+        }
+        sendJson(res, 201, { ...item, factors: Array.from(result.factors), tags: result.tags, items: ctx.engine.recommender.catalog.size, ms: Math.round(ms * 10) / 10 });
+      } finally {
+        ctx.pendingCatalogIds.delete(id);
+      }
       return true;
     }
     case 'GET /v1/next':

@@ -2,8 +2,10 @@
  * Protocol v1 of the realtime engine (docs/protocol.md), typed once and shared by the server, the client
  * SDK and the tests. The codec here touches no socket: parseStreamQuery() reads the upgrade URL,
  * parseClientMessage() reads one JSON text frame; both return a value or a ProtocolError that names the
- * field, so every bad input is answered with an `error` event (or a close code), never a crash.
+ * field, so every bad input is answered with an `error` event (or a close code), never a crash. Client
+ * values are quoted in messages through echoValue() (./redact.ts): short, flat, never serialised whole.
  */
+import { echoValue } from './redact';
 
 export const PROTOCOL_VERSION = 1;
 export const STREAM_PATH = '/v1/stream';
@@ -102,7 +104,7 @@ function numberParam(q: URLSearchParams, name: string, fallback: number | null, 
   }
   const v = Number(raw);
   if (!Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-    bad(`query parameter ${name}=${JSON.stringify(raw)} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}`, closeCode);
+    bad(`query parameter ${name}=${echoValue(raw)} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}`, closeCode);
   }
   return v;
 }
@@ -111,14 +113,14 @@ function flagParam(q: URLSearchParams, name: string): boolean {
   const raw = q.get(name);
   if (raw === null || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
-  return bad(`query parameter ${name}=${JSON.stringify(raw)} must be true/false/1/0`);
+  return bad(`query parameter ${name}=${echoValue(raw)} must be true/false/1/0`);
 }
 
 /** Reads `/v1/stream?encoding=…&sample_rate=…&channels=…[&hop=…][&k=…][&factors=1][&tags=…][&overflow=…][&token=…]`. */
 export function parseStreamQuery(query: URLSearchParams): StreamParams {
   const encoding = query.get('encoding') ?? 'pcm_f32le';
   if (!(PCM_ENCODINGS as readonly string[]).includes(encoding)) {
-    bad(`encoding=${JSON.stringify(encoding)} is not supported; use one of ${PCM_ENCODINGS.join(', ')}`, CLOSE.unsupportedAudio);
+    bad(`encoding=${echoValue(encoding)} is not supported; use one of ${PCM_ENCODINGS.join(', ')}`, CLOSE.unsupportedAudio);
   }
   const sampleRateHz = numberParam(query, 'sample_rate', null, MIN_SAMPLE_RATE_HZ, MAX_SAMPLE_RATE_HZ, true, CLOSE.unsupportedAudio);
   const channels = numberParam(query, 'channels', 1, 1, MAX_CHANNELS, true, CLOSE.unsupportedAudio);
@@ -126,7 +128,7 @@ export function parseStreamQuery(query: URLSearchParams): StreamParams {
   const k = numberParam(query, 'k', STREAM_DEFAULTS.k, 1, MAX_K, true);
   const tags = numberParam(query, 'tags', STREAM_DEFAULTS.tags, 0, 1000, true);
   const overflow = query.get('overflow') ?? 'drop';
-  if (overflow !== 'drop' && overflow !== 'block') bad(`overflow=${JSON.stringify(overflow)} must be "drop" or "block"`);
+  if (overflow !== 'drop' && overflow !== 'block') bad(`overflow=${echoValue(overflow)} must be "drop" or "block"`);
   return { encoding: encoding as PcmEncoding, sampleRateHz, channels, hopS, k, factors: flagParam(query, 'factors'), tags, overflow, token: query.get('token') };
 }
 
@@ -174,7 +176,7 @@ function optionalNumber(m: Record<string, unknown>, name: string, min: number, m
   const v = m[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-    field(`${m.type}.${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${JSON.stringify(v)}`);
+    field(`${m.type}.${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}, got ${echoValue(v)}`);
   }
   return v;
 }
@@ -188,7 +190,7 @@ function parseHistory(v: unknown): HistoryEntry[] | undefined {
     const o = e as Record<string, unknown>;
     if (!o || typeof o !== 'object' || typeof o.id !== 'string' || o.id.length === 0) field(`configure.history[${i}] must be an id string or {id, plays}`);
     const plays = o.plays ?? 1;
-    if (typeof plays !== 'number' || !Number.isFinite(plays) || plays <= 0) field(`configure.history[${i}].plays must be a positive number, got ${JSON.stringify(o.plays)}`);
+    if (typeof plays !== 'number' || !Number.isFinite(plays) || plays <= 0) field(`configure.history[${i}].plays must be a positive number, got ${echoValue(o.plays)}`);
     return { id: o.id, plays };
   });
 }
@@ -223,7 +225,7 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'close':
       return { type: o.type };
     default:
-      throw new ProtocolError('unknown_message', `unknown message type ${JSON.stringify(o.type)}; expected configure, reset, finalize, keepalive or close`);
+      throw new ProtocolError('unknown_message', `unknown message type ${echoValue(o.type)}; expected configure, reset, finalize, keepalive or close`);
   }
 }
 

@@ -13,6 +13,7 @@ import { authorized, SUBPROTOCOL } from './auth';
 import { HttpError, route, sendJson, type RouteContext } from './http-routes';
 import { countRequest, type ServerCounters } from './metrics';
 import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams } from './protocol';
+import { scrubPaths } from './redact';
 import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
 import { StreamConnection } from './stream-connection';
 
@@ -45,7 +46,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     try {
       await reloading;
       for (const c of connections) c.reloaded();
-      log(`reloaded bundle ${engine.modelName} (${engine.recommender.catalog.size} items)`);
+      log(`reloaded bundle ${engine.bundle.dir} (${engine.recommender.catalog.size} items)`);
     } finally {
       reloading = null;
     }
@@ -58,6 +59,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     shuttingDown: () => shuttingDown,
     reload: () => reload(),
     recentNext: [],
+    pendingCatalogIds: new Set(),
     addToCatalog(item, factors) {
       const catalog = engine.recommender.catalog;
       catalog.add([item], factors);
@@ -74,9 +76,11 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     const done = (err: unknown): void => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
-      if (err instanceof EarshotError) return sendJson(res, err.code === 'ERR_INVALID_ARGUMENT' ? 400 : 500, { error: { code: err.code, message: err.message } });
-      log(`internal error on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? err}`);
-      sendJson(res, 500, { error: { code: 'internal', message: (err as Error)?.message ?? String(err) } });
+      // Server-side messages may name files (a bundle that failed to load): the client gets base names, the log the paths.
+      if (err instanceof EarshotError && err.code === 'ERR_INVALID_ARGUMENT') return sendJson(res, 400, { error: { code: err.code, message: scrubPaths(err.message) } });
+      log(`${err instanceof EarshotError ? 'error' : 'internal error'} on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? err}`);
+      if (err instanceof EarshotError) return sendJson(res, 500, { error: { code: err.code, message: scrubPaths(err.message) } });
+      sendJson(res, 500, { error: { code: 'internal', message: scrubPaths((err as Error)?.message ?? String(err)) } });
     };
     if (url.pathname !== '/healthz' && !authorized(tokens, req, url)) return done(new HttpError(401, 'unauthorized', 'a valid token is required (Authorization: Bearer <token>)'));
     if (shuttingDown && req.method === 'POST') return done(new HttpError(503, 'shutting_down', 'the server is shutting down'));
@@ -115,7 +119,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
         if (connections.size >= limits.maxStreams) throw new ProtocolError('too_many_streams', `the server holds its limit of ${limits.maxStreams} streams`, CLOSE.policy, true);
         params = parseStreamQuery(url.searchParams);
       } catch (err) {
-        return refuse(ws, err instanceof ProtocolError ? err : new ProtocolError('internal', String(err), CLOSE.internal));
+        return refuse(ws, err instanceof ProtocolError ? err : new ProtocolError('internal', scrubPaths(String(err)), CLOSE.internal));
       }
       counters.connectionsTotal++;
       const c = new StreamConnection(ws, engine, params, limits, counters, (gone) => connections.delete(gone));

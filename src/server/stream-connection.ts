@@ -9,6 +9,7 @@ import type { EngineStream } from '../engine/engine-stream';
 import { PcmDecoder } from '../engine/pcm-decoder';
 import { CLOSE, PROTOCOL_VERSION, ProtocolError, parseClientMessage, type ErrorEvent, type ServerEvent, type StreamParams } from './protocol';
 import type { ServerCounters } from './metrics';
+import { echoValue, scrubPaths } from './redact';
 import type { ServerLimits } from './server-options';
 
 let nextId = 1;
@@ -40,7 +41,7 @@ export class StreamConnection {
       { inputRateHz: params.sampleRateHz, hopS: params.hopS, k: params.k, tags: params.tags, factors: params.factors, overflow: params.overflow },
       {
         event: (e) => this.send(e),
-        error: (err) => this.sendError(new ProtocolError('inference_failed', `inference failed for a window (it is not in the mean): ${err.message}`, undefined, true)),
+        error: (err) => this.sendError(new ProtocolError('inference_failed', `inference failed for a window (it is not in the mean): ${scrubPaths(err.message)}`, undefined, true)),
         blocked: (b) => (b ? ws.pause() : ws.resume()),
       },
     );
@@ -89,14 +90,14 @@ export class StreamConnection {
     switch (m.type) {
       case 'configure': {
         const r = await this.stream.configure(m);
-        if (r.unknown.length > 0) this.sendError(new ProtocolError('unknown_track', `history ids not in the catalogue (ignored): ${r.unknown.slice(0, 10).join(', ')}${r.unknown.length > 10 ? ` and ${r.unknown.length - 10} more` : ''}`));
+        if (r.unknown.length > 0) this.sendError(new ProtocolError('unknown_track', `history ids not in the catalogue (ignored): ${r.unknown.slice(0, 10).map(echoValue).join(', ')}${r.unknown.length > 10 ? ` and ${r.unknown.length - 10} more` : ''}`));
         this.send(r.event);
         return;
       }
       case 'reset': {
         this.decoder.reset();
         const r = this.stream.reset(m.track);
-        if (!r.known) this.sendError(new ProtocolError('unknown_track', `track ${JSON.stringify(m.track)} is not in the catalogue; nothing is excluded`));
+        if (!r.known) this.sendError(new ProtocolError('unknown_track', `track ${echoValue(m.track)} is not in the catalogue; nothing is excluded`));
         this.send(r.event);
         return;
       }
@@ -143,7 +144,7 @@ export class StreamConnection {
 
   private fail(err: unknown): void {
     if (err instanceof ProtocolError) return this.sendError(err);
-    this.sendError(new ProtocolError('internal', `internal error: ${(err as Error)?.message ?? String(err)}`, CLOSE.internal, true));
+    this.sendError(new ProtocolError('internal', `internal error: ${scrubPaths((err as Error)?.message ?? String(err))}`, CLOSE.internal, true));
   }
 
   private takeToken(): boolean {

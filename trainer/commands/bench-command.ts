@@ -14,7 +14,7 @@ import { openFeatureStore } from '../features/store';
 import { PAPER_CNN, runProtocol, type RowName } from '../report/protocol';
 import { writeReport } from '../report/report-writer';
 import { readSongsTsv } from '../world/songs-tsv';
-import { intArg, numArg, progressLine } from './cli-util';
+import { checkOutputPath, intArg, numArg, progressLine } from './cli-util';
 import { writeDefaultBundle } from '../report/bundle-from-protocol';
 import { hetrecTagExperiment } from '../tags/hetrec-experiment';
 
@@ -59,6 +59,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const threads = intArg('threads', v.threads);
   const seed = intArg('seed', v.seed) ?? 1;
   const factors = intArg('factors', v.factors) ?? 50;
+  // Every output is checked now: a report or bundle that cannot be written must not cost the whole run.
+  checkOutputPath('--out', v.out, 'dir');
+  if (v.features !== undefined) checkOutputPath('--features', v.features, 'dir');
+  if (v.bundle) checkOutputPath('--bundle', v.bundle, 'dir');
   const started = performance.now();
   const progress = progressLine(process.stderr, 'bench');
   const log = (line: string) => {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { runFeatures } from '../features/run-features';
-import { intArg, progressLine } from './cli-util';
+import { checkOutputPath, intArg, progressLine } from './cli-util';
 
 export const FEATURES_USAGE = `usage: earshot-train features --audio <dir|list.txt> --out <dir> [options]
   Decodes every clip and stores its log-mel spectrogram (128 bands, 1024/512 at 22,050 Hz, dB, float16:
@@ -28,6 +28,7 @@ export async function featuresCommand(argv: string[]): Promise<void> {
   });
   if (!v.audio) throw new EarshotError('ERR_INVALID_ARGUMENT', `--audio is required (a folder of clips or a list file)\n${FEATURES_USAGE}`);
   if (!v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out is required\n${FEATURES_USAGE}`);
+  checkOutputPath('--out', v.out, 'dir');
   const progress = progressLine(process.stderr, 'features');
   let last = 0;
   const summary = await runFeatures({

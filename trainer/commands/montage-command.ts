@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { writePng } from '../../src/io/png';
 import { renderMontage } from '../world/montage';
-import { intArg, numArg } from './cli-util';
+import { checkOutputPath, intArg, numArg } from './cli-util';
 
 export const MONTAGE_USAGE = `usage: earshot-train montage --world <dir> --out <file.png> [options]
   Draws the log-mel spectrogram of the first seconds of the first song(s) of every style in
@@ -32,6 +32,7 @@ export async function montageCommand(argv: string[]): Promise<void> {
   if (positionals.length > 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `unexpected argument '${positionals[0]}'\n${MONTAGE_USAGE}`);
   if (!values.world) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world <dir> is required\n${MONTAGE_USAGE}`);
   if (!values.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out <file.png> is required\n${MONTAGE_USAGE}`);
+  checkOutputPath('--out', values.out, 'file');
   const t0 = process.hrtime.bigint();
   const { image, layout, tiles } = await renderMontage(values.world, {
     seconds: numArg('seconds', values.seconds),

@@ -11,7 +11,7 @@ import { interactionHoldout, itemColdStartHoldout } from '../eval/splits';
 import { saveWmfModel, type WmfManifest } from '../wmf/model-io';
 import { trainWmf, type WmfOptions } from '../wmf/train';
 import type { Csr } from '../data/csr';
-import { intArg, numArg, progressLine } from './cli-util';
+import { checkOutputPath, intArg, numArg, progressLine } from './cli-util';
 
 export const WMF_USAGE = `usage: earshot-train wmf --input <plays.tsv[.gz]> --out <dir> [options]
   --format triplets|hetrec   input layout (default triplets: user<TAB>item<TAB>count)
@@ -46,6 +46,7 @@ export async function wmfCommand(argv: string[]): Promise<void> {
   if (holdout !== 'none' && holdout !== 'interactions' && holdout !== 'cold-start') throw new EarshotError('ERR_INVALID_ARGUMENT', `--holdout must be none, interactions or cold-start, got '${holdout}'`);
   const seed = intArg('seed', v.seed) ?? 1;
   const fraction = numArg('test-fraction', v['test-fraction']) ?? 0.2;
+  checkOutputPath('--out', v.out, 'dir', { empty: true }); // before loading and training, not after
   const opts: WmfOptions = {
     factors: intArg('factors', v.factors), iterations: intArg('iterations', v.iterations), alpha: numArg('alpha', v.alpha), eps: numArg('eps', v.eps),
     mode: v.confidence as WmfOptions['mode'], lambda: numArg('lambda', v.lambda), solver: v.solver as WmfOptions['solver'],

@@ -7,7 +7,7 @@ import { EarshotError } from '../../src/errors';
 import { generateWorld } from '../world/generate';
 import { PRESETS } from '../world/presets';
 import type { AudioFormat } from '../world/render-job';
-import { intArg, numArg, progressLine } from './cli-util';
+import { checkOutputPath, intArg, numArg, progressLine } from './cli-util';
 
 export const WORLD_USAGE = `usage: earshot-train world --preset tiny|small|paper-subset --out <dir> [options]
   --preset P             tiny (200 songs, 500 users), small (2,000 / 20,000), paper-subset (9,330 / 20,000)
@@ -32,6 +32,7 @@ export async function worldCommand(argv: string[]): Promise<void> {
   const songs = intArg('songs', v.songs) ?? preset?.songs;
   const users = intArg('users', v.users) ?? preset?.users;
   if (songs === undefined || users === undefined) throw new EarshotError('ERR_INVALID_ARGUMENT', `give --preset, or both --songs and --users\n${WORLD_USAGE}`);
+  checkOutputPath('--out', v.out, 'dir'); // (generateWorld also wants it empty, and says so)
   const progress = progressLine(process.stderr, 'world');
   const started = performance.now();
   const summary = await generateWorld({

@@ -5,6 +5,8 @@
  *
  * Formats (tab-separated, LF or CRLF, final newline optional, a UTF-8 BOM skipped, blank lines skipped):
  *   'triplets'  user<TAB>item<TAB>count                  Echo Nest Taste Profile (train_triplets.txt)
+ *               (no header: a first line whose count is a word, e.g. user<TAB>song<TAB>plays, is an
+ *               ERR_TRIPLETS_FORMAT when data follows, and ERR_TRIPLETS_EMPTY when nothing does)
  *   'hetrec'    header `userID<TAB>artistID<TAB>weight`,  HetRec 2011 Last.fm (user_artists.dat)
  *               then userID<TAB>artistID<TAB>weight
  *
@@ -28,6 +30,8 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 /** What the slow path accepts as a count: a non-negative decimal, optional exponent. */
 const NUMBER_RE = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A count column's name ("plays", "play_count"): what makes a first line look like a header. */
+const HEADER_COUNT_RE = /^(?!(nan|inf|infinity)$)[A-Za-z][\w .-]{0,63}$/i;
 /** Offending lines are quoted in messages up to this many characters. */
 const QUOTE_CHARS = 80;
 
@@ -74,6 +78,11 @@ export class TripletParser {
   private lines = 0;
   private rows = 0;
   private zeroCounts = 0;
+  /**
+   * 'triplets' line 1 whose count is not a number: a header, if no data row follows (then end() says
+   * ERR_TRIPLETS_EMPTY, as for an empty file); its ERR_TRIPLETS_FORMAT is thrown at the first data row.
+   */
+  private headerLike: { error: EarshotError; quoted: string } | null = null;
   /** The unfinished last line of the previous chunk(s). */
   private carry = Buffer.alloc(256);
   private carryLen = 0;
@@ -132,7 +141,8 @@ export class TripletParser {
       this.carryLen = 0;
     }
     if (this.rows === 0) {
-      throw new EarshotError('ERR_TRIPLETS_EMPTY', `${this.name}: no data rows (${this.lines} lines read)`);
+      const header = this.headerLike ? `; line 1 is not a play count, a header?: ${this.headerLike.quoted}` : '';
+      throw new EarshotError('ERR_TRIPLETS_EMPTY', `${this.name}: no data rows (${this.lines} lines read${header})`);
     }
     return { users: this.users, items: this.items, coo: this.coo, lines: this.lines, rows: this.rows, zeroCounts: this.zeroCounts };
   }
@@ -215,6 +225,10 @@ export class TripletParser {
       else if (frac > 0) v /= POW10[frac];
       if (c1 - lineStart > this.maxLine) this.fail(line, `line longer than ${this.maxLine} bytes`, buf, lineStart);
       p++; // past LF
+      if (this.headerLike) {
+        if (line === 1) continue; // the header-like line itself: no row
+        throw this.headerLike.error; // data follows: line 1 was a bad line after all
+      }
 
       const u = users.intern(buf, lineStart, u1, hu);
       const i = items.intern(buf, i0, i1, hi);
@@ -253,7 +267,14 @@ export class TripletParser {
     if (text.includes('\t')) this.badFields(buf, lineStart, line);
     if (text === '') this.fail(line, 'empty count', buf, lineStart);
     if (text[0] === '-' && NUMBER_RE.test(text.slice(1))) this.fail(line, 'count is negative', buf, lineStart);
-    if (!NUMBER_RE.test(text)) this.fail(line, 'count is not a non-negative number', buf, lineStart);
+    if (!NUMBER_RE.test(text)) {
+      if (line === 1 && this.format === 'triplets' && this.rows === 0 && HEADER_COUNT_RE.test(text)) {
+        // Perhaps a header ("user<TAB>song<TAB>plays"): decided by what follows (see headerLike).
+        this.headerLike = this.formatError(line, 'count is not a non-negative number', buf, lineStart);
+        return NaN;
+      }
+      this.fail(line, 'count is not a non-negative number', buf, lineStart);
+    }
     const v = Number(text);
     if (!(v <= FLOAT32_MAX)) this.fail(line, 'count does not fit in float32', buf, lineStart);
     return v;
@@ -284,13 +305,18 @@ export class TripletParser {
 
   /** ERR_TRIPLETS_FORMAT naming input, 1-based line, reason and the line itself (quoted, truncated). */
   private fail(line: number, reason: string, buf: Buffer, lineStart: number, lineEnd = -1): never {
+    this.lines = line;
+    throw this.formatError(line, reason, buf, lineStart, lineEnd).error;
+  }
+
+  private formatError(line: number, reason: string, buf: Buffer, lineStart: number, lineEnd = -1): { error: EarshotError; quoted: string } {
     let e = lineEnd >= 0 ? lineEnd : buf.indexOf(LF, lineStart);
     if (e < 0) e = buf.length;
     if (e > lineStart && buf[e - 1] === CR) e--;
     const cut = Math.min(e, lineStart + QUOTE_CHARS * 4); // bytes; the quote is cut again in characters
     let text = buf.toString('utf8', lineStart, cut);
     if (text.length > QUOTE_CHARS || cut < e) text = `${text.slice(0, QUOTE_CHARS)}…`;
-    this.lines = line;
-    throw new EarshotError('ERR_TRIPLETS_FORMAT', `${this.name}:${line}: ${reason}: ${JSON.stringify(text)}`);
+    const quoted = JSON.stringify(text);
+    return { error: new EarshotError('ERR_TRIPLETS_FORMAT', `${this.name}:${line}: ${reason}: ${quoted}`), quoted };
   }
 }
