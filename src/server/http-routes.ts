@@ -195,7 +195,8 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
       if (problem) throw new HttpError(400, 'bad_request', problem);
       const duplicate = (): HttpError => new HttpError(409, 'duplicate_id', `id ${echoValue(id)} is already in the catalogue`);
       // The id is reserved while its audio is analysed: concurrent adds of one id get 409, not a race.
-      if (ctx.engine.recommender.catalog.indexOf(id) >= 0 || ctx.pendingCatalogIds.has(id)) throw duplicate();
+      if (ctx.engine.recommender.catalog.indexOf(id) >= 0) throw duplicate();
+      if (ctx.pendingCatalogIds.has(id)) throw new HttpError(409, 'duplicate_id', `id ${echoValue(id)} is being added by another request`);
       ctx.pendingCatalogIds.add(id);
       try {
         const { result, ms } = await analyze(ctx, req, url);
