@@ -1,6 +1,10 @@
 // earshot_native: the hot DSP kernels behind a small typed API (src/dsp/native.ts declares it).
 #include <napi.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "als_binding.h"
 #include "catalog_binding.h"
 #include "cuda_als_binding.h"
@@ -22,8 +26,21 @@ static Napi::Value Kernels(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), activeKernels().isa);
 }
 
+// trimMemory() -> whether memory was returned. glibc keeps freed blocks in its arenas (one per thread
+// that ever allocated) and returns only the top of the main heap by itself, so after a thousand
+// streams close a server would hold their buffers' pages for ever; malloc_trim(0) gives every
+// arena's free pages back. A no-op (false) on other C libraries.
+static Napi::Value TrimMemory(const Napi::CallbackInfo& info) {
+#if defined(__GLIBC__)
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) != 0);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kernels", Napi::Function::New(env, Kernels));
+  exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));
   InitMel(env, exports);
   InitResampler(env, exports);
   InitAls(env, exports);

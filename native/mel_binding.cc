@@ -170,6 +170,7 @@ class MelStreamWrap : public Napi::ObjectWrap<MelStreamWrap> {
       InstanceMethod("flush", &MelStreamWrap::Flush),
       InstanceMethod("reset", &MelStreamWrap::Reset),
       InstanceMethod("lastFrames", &MelStreamWrap::LastFrames),
+      InstanceMethod("dispose", &MelStreamWrap::Dispose),
       InstanceAccessor("framesEmitted", &MelStreamWrap::FramesEmitted, nullptr),
       InstanceAccessor("samplesPushed", &MelStreamWrap::SamplesPushed, nullptr),
     });
@@ -192,6 +193,7 @@ class MelStreamWrap : public Napi::ObjectWrap<MelStreamWrap> {
   Napi::Value Push(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     EARSHOT_NAPI_TRY(env, {
+      live(env);
       Napi::Float32Array x = requireFloat32(info, 0, "samples");
       requireFinite(env, x.Data(), x.ElementLength());
       if (stream_->flushed()) throw Napi::Error::New(env, "MelStream was flushed; call reset() before pushing more audio");
@@ -200,23 +202,34 @@ class MelStreamWrap : public Napi::ObjectWrap<MelStreamWrap> {
       return out;
     })
   }
+  // Frees the stream's buffers now instead of at the wrapper's garbage collection (a server closes
+  // streams by the thousand; V8 does not see native memory and may not collect for minutes).
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    stream_.reset();
+    return info.Env().Undefined();
+  }
+  void live(Napi::Env env) const {
+    if (!stream_) throw Napi::Error::New(env, "MelStream was disposed");
+  }
   Napi::Value Flush(const Napi::CallbackInfo& info) {
+    live(info.Env());
     Napi::Float32Array out = Napi::Float32Array::New(info.Env(), stream_->framesForFlush() * stream_->nMels());
     stream_->flush(out.Data());
     return out;
   }
-  Napi::Value Reset(const Napi::CallbackInfo& info) { stream_->reset(); return info.Env().Undefined(); }
+  Napi::Value Reset(const Napi::CallbackInfo& info) { live(info.Env()); stream_->reset(); return info.Env().Undefined(); }
   Napi::Value LastFrames(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     EARSHOT_NAPI_TRY(env, {
+      live(env);
       const int n = requireInt(info, 0, "count", 1, stream_->ringFrames());
       const float* p = stream_->lastFrames(n);
       const size_t offset = static_cast<size_t>(p - stream_->ringStorage().get());
       return Napi::Float32Array::New(env, static_cast<size_t>(n) * stream_->nMels(), ring_.Value(), offset * sizeof(float));
     })
   }
-  Napi::Value FramesEmitted(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(stream_->framesEmitted())); }
-  Napi::Value SamplesPushed(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(stream_->samplesPushed())); }
+  Napi::Value FramesEmitted(const Napi::CallbackInfo& info) { live(info.Env()); return Napi::Number::New(info.Env(), static_cast<double>(stream_->framesEmitted())); }
+  Napi::Value SamplesPushed(const Napi::CallbackInfo& info) { live(info.Env()); return Napi::Number::New(info.Env(), static_cast<double>(stream_->samplesPushed())); }
 
   std::unique_ptr<MelStream> stream_;
   Napi::Reference<Napi::ArrayBuffer> ring_;

@@ -21,6 +21,7 @@ class ResamplerWrap : public Napi::ObjectWrap<ResamplerWrap> {
                            InstanceMethod<&ResamplerWrap::Process>("process"),
                            InstanceMethod<&ResamplerWrap::Flush>("flush"),
                            InstanceMethod<&ResamplerWrap::Reset>("reset"),
+                           InstanceMethod<&ResamplerWrap::Dispose>("dispose"),
                            InstanceAccessor<&ResamplerWrap::GetInfo>("info"),
                        });
   }
@@ -37,6 +38,7 @@ class ResamplerWrap : public Napi::ObjectWrap<ResamplerWrap> {
   // process(samples: Float32Array): Float32Array, sized exactly to what this call emits.
   Napi::Value Process(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    live(env);
     const size_t n = requireFloat32(info, 0, "samples").ElementLength();
     {
       Napi::Float32Array x = info[0].As<Napi::Float32Array>();
@@ -52,12 +54,24 @@ class ResamplerWrap : public Napi::ObjectWrap<ResamplerWrap> {
   // flush(): Float32Array with the tail; afterwards the stream restarts at time 0.
   Napi::Value Flush(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    live(env);
     Napi::Float32Array y = Napi::Float32Array::New(env, resampler_->flushOutput());
     EARSHOT_NAPI_TRY(env, { resampler_->flush(y.Data(), y.ElementLength()); })
     return y;
   }
 
+  // Frees the filter tables and history now, not at garbage collection (see MelStream.dispose).
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    resampler_.reset();
+    return info.Env().Undefined();
+  }
+
+  void live(Napi::Env env) const {
+    if (!resampler_) throw Napi::Error::New(env, "Resampler was disposed");
+  }
+
   Napi::Value Reset(const Napi::CallbackInfo& info) {
+    live(info.Env());
     resampler_->reset();
     return info.Env().Undefined();
   }
@@ -66,6 +80,7 @@ class ResamplerWrap : public Napi::ObjectWrap<ResamplerWrap> {
   Napi::Value GetInfo(const Napi::CallbackInfo& info) {
     if (infoRef_.IsEmpty()) {
       Napi::Env env = info.Env();
+      live(env);
       const ResamplerInfo& d = resampler_->info();
       Napi::Object o = Napi::Object::New(env);
       o.Set("inRateHz", double(d.inRateHz));

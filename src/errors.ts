@@ -28,7 +28,9 @@ export type EarshotErrorCode =
   | 'ERR_TORCH' // libtorch raised an error while training or predicting (the message is torch's)
   | 'ERR_CHECKPOINT' // a training checkpoint is not one, is damaged, or holds another architecture/optimizer
   | 'ERR_INVALID_STATE' // the object cannot do this now: it was disposed, or a queued native call still owns it
-  | 'ERR_NATIVE_UNAVAILABLE'; // the native addon could not be loaded
+  | 'ERR_NATIVE_UNAVAILABLE' // the native addon could not be loaded
+  | 'ERR_BUSY' // every analysis worker is busy and the queue is full: retry later (HTTP 503 + Retry-After)
+  | 'ERR_TIMEOUT'; // an operation ran past its time limit and was stopped
 
 export class EarshotError extends Error {
   readonly code: EarshotErrorCode;

@@ -153,15 +153,19 @@ test('WAV: absurd header values are format or truncation errors naming the value
   throwsCode(() => parseWav(shortDs64), 'ERR_AUDIO_FORMAT', /ds64 chunk is 4 bytes/);
 });
 
-test('loadAudio: a 4 GiB data claim on a small file names the file; a 1 Hz WAV is resampled, not refused', async () => {
+test('loadAudio: a 4 GiB data claim on a small file names the file; a 1 Hz WAV is refused before resampling, 4 kHz is resampled', async () => {
   const liar = path.join(tmp, 'liar.wav');
   fs.writeFileSync(liar, makeWav({ ...base, declaredDataBytes: 0xfffffffe }));
   await assert.rejects(loadAudio(liar), (e: EarshotError) => e.code === 'ERR_AUDIO_TRUNCATED' && e.message.includes('liar.wav'));
+  // Resampling 1 Hz to 22,050 Hz multiplies the samples by 22,050 (issue 13: a 44-KB upload became 2 GB).
   const slow = path.join(tmp, 'one-hz.wav');
   fs.writeFileSync(slow, makeWav({ ...base, sampleRateHz: 1, values: [0, 1000, -1000, 0] }));
-  const a = await loadAudio(slow);
-  assert.equal(a.sourceRateHz, 1);
-  assert.equal(a.samples.length, 4 * 22050);
+  await assert.rejects(loadAudio(slow), (e: EarshotError) => e.code === 'ERR_AUDIO_FORMAT' && /one-hz\.wav" has a sample rate of 1 Hz; supported: 4000\.\.768000 Hz/.test(e.message));
+  const low = path.join(tmp, 'four-khz.wav');
+  fs.writeFileSync(low, makeWav({ ...base, sampleRateHz: 4000, values: [0, 1000, -1000, 0] }));
+  const a = await loadAudio(low);
+  assert.equal(a.sourceRateHz, 4000);
+  assert.equal(a.samples.length, Math.ceil((4 * 22050) / 4000));
   assert.ok(a.samples.every(Number.isFinite));
 });
 

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { EarshotError } from '../errors';
 import { downmixToMono } from './downmix';
 import { ffmpegDecodeStream, type DecodedChunk, type FfmpegOptions, type SourceFormat } from './ffmpeg';
+import { AudioBudget, type AudioInputLimits } from './input-limits';
 import { isWavMagic, SNIFF_BYTES } from './magic';
 import { WavStreamDecoder } from './wav';
 
@@ -18,7 +19,17 @@ const READ_CHUNK_BYTES = 64 * 1024;
 /** Default cap for decodeAudioFile, seconds: 1 h of 48 kHz mono float32 is ~690 MB. */
 export const DEFAULT_MAX_DURATION_S = 3600;
 
-export type OpenAudioOptions = FfmpegOptions;
+export interface OpenAudioOptions extends FfmpegOptions {
+  /**
+   * Bounds on the input (src/audio/input-limits.ts), checked from its header before any sample is used
+   * and as it decodes. Default: AUDIO_INPUT_DEFAULTS with no duration limit (a live stream may run for days).
+   */
+  limits?: Partial<AudioInputLimits>;
+  /** The encoded input's size in bytes, when known: bounds how much audio it may claim to hold. */
+  inputBytes?: number;
+  /** How messages name the input (default: the path, or "<stream>"). */
+  label?: string;
+}
 
 export interface AudioFormat extends SourceFormat {
   /** Which path decodes it: in-process WAV parser or the ffmpeg child process. */
@@ -62,7 +73,8 @@ async function* wavChunks(bytes: AsyncIterable<Uint8Array>, label: string): Asyn
       const interleaved = dec.push(r.value);
       if (interleaved.length === 0) continue;
       const f = dec.format!;
-      yield { format: { sampleRateHz: f.sampleRateHz, channels: f.channels }, interleaved };
+      const declared = f.dataBytes === null ? {} : { declaredFrames: Math.floor(f.dataBytes / f.blockAlign), declaredBytes: f.dataBytes };
+      yield { format: { sampleRateHz: f.sampleRateHz, channels: f.channels, ...declared }, interleaved };
     }
     dec.end();
   } catch (err) {
@@ -158,10 +170,24 @@ async function* ffmpegFromStream(rest: AsyncGenerator<Uint8Array>, opts: OpenAud
  * samples are decoded), so the caller can configure resampling before iterating.
  */
 export async function openAudio(input: string | NodeJS.ReadableStream, opts: OpenAudioOptions = {}): Promise<AudioSource> {
+  const label = opts.label ?? (typeof input === 'string' ? `"${input}"` : 'the audio input stream');
+  const budget = new AudioBudget({ maxDurationS: Infinity, ...opts.limits }, label, opts.inputBytes);
   const { decoder, gen } = await chunksFor(input, opts);
-  const first = await gen.next(); // decoders throw ERR_AUDIO_EMPTY rather than finishing empty
-  if (first.done) throw new EarshotError('ERR_AUDIO_EMPTY', 'audio input decoded to zero frames');
-  const format: AudioFormat = { ...first.value.format, decoder };
+  let format: AudioFormat;
+  let first: IteratorResult<DecodedChunk, void>;
+  try {
+    first = await gen.next(); // decoders throw ERR_AUDIO_EMPTY rather than finishing empty
+    if (first.done) throw new EarshotError('ERR_AUDIO_EMPTY', 'audio input decoded to zero frames');
+    const { declaredFrames, declaredBytes, ...sourceFormat } = first.value.format;
+    format = { ...sourceFormat, decoder };
+    // Before any sample is resampled or kept: a 1-Hz or hour-long header is refused here, not later.
+    budget.admit({ ...sourceFormat, declaredFrames, declaredBytes });
+    budget.consume(first.value.interleaved.length / format.channels);
+  } catch (err) {
+    await gen.return(undefined);
+    throw err;
+  }
+  const firstChunk = first.value;
   let started = false;
   return {
     format,
@@ -172,8 +198,9 @@ export async function openAudio(input: string | NodeJS.ReadableStream, opts: Ope
       if (started) throw new EarshotError('ERR_INVALID_ARGUMENT', 'an AudioSource can be iterated only once');
       started = true;
       try {
-        yield downmixToMono(first.value.interleaved, format.channels);
+        yield downmixToMono(firstChunk.interleaved, format.channels);
         for await (const chunk of gen) {
+          budget.consume(chunk.interleaved.length / format.channels);
           yield downmixToMono(chunk.interleaved, format.channels);
         }
       } finally {
@@ -196,26 +223,27 @@ export interface DecodeFileOptions extends OpenAudioOptions {
   maxDurationS?: number;
 }
 
-/** Decode a whole file to mono float32 at its own sample rate. */
+/** Decode a whole file to mono float32 at its own sample rate, within the input limits (src/audio/input-limits.ts). */
 export async function decodeAudioFile(path: string, opts: DecodeFileOptions = {}): Promise<DecodedAudio> {
-  const maxDurationS = opts.maxDurationS ?? DEFAULT_MAX_DURATION_S;
+  const maxDurationS = opts.maxDurationS ?? opts.limits?.maxDurationS ?? DEFAULT_MAX_DURATION_S;
   if (!(maxDurationS > 0)) {
     throw new EarshotError('ERR_INVALID_ARGUMENT', `maxDurationS must be > 0 seconds, got ${maxDurationS}`);
   }
-  const source = await openAudio(path, opts);
+  let inputBytes = opts.inputBytes;
+  if (inputBytes === undefined) {
+    try {
+      inputBytes = (await fs.promises.stat(path)).size;
+    } catch (err) {
+      throw ioError(`cannot open audio file "${path}"`, err);
+    }
+  }
+  const source = await openAudio(path, { ...opts, inputBytes, limits: { ...opts.limits, maxDurationS } });
   const { sampleRateHz, channels } = source.format;
-  const maxFrames = Math.floor(maxDurationS * sampleRateHz);
   const parts: Float32Array[] = [];
   let frames = 0;
   try {
     for await (const mono of source) {
       frames += mono.length;
-      if (frames > maxFrames) {
-        throw new EarshotError(
-          'ERR_AUDIO_TOO_LONG',
-          `"${path}" is longer than maxDurationS = ${maxDurationS} s; raise the limit or stream it with openAudio()`,
-        );
-      }
       parts.push(mono);
     }
   } finally {

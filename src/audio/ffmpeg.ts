@@ -23,6 +23,10 @@ export interface FfmpegOptions {
 export interface SourceFormat {
   sampleRateHz: number;
   channels: number;
+  /** Frames the container declares, when it does (a WAV's data chunk); ffmpeg's pipe output never does. */
+  declaredFrames?: number;
+  /** The container bytes those frames take. */
+  declaredBytes?: number;
 }
 
 export interface DecodedChunk {

@@ -34,6 +34,7 @@ export class StreamResampler {
   readonly inRateHz: number;
   readonly outRateHz: number;
   private readonly native: NativeResampler;
+  private disposed = false;
 
   /**
    * @param inRateHz  source rate, integer Hz in 1..768000
@@ -55,6 +56,7 @@ export class StreamResampler {
     if (!(samples instanceof Float32Array)) {
       throw new EarshotError('ERR_INVALID_ARGUMENT', 'samples must be a Float32Array of mono PCM');
     }
+    this.live();
     try {
       return this.native.process(samples);
     } catch (err) {
@@ -65,16 +67,30 @@ export class StreamResampler {
   /** Ends the stream (input treated as silence past its end) and returns the remaining outputs;
    *  the resampler then starts a new stream at time 0. */
   flush(): Float32Array {
+    this.live();
     return this.native.flush();
   }
 
   /** Drops all history without emitting; the next sample is time 0 of a new stream. */
   reset(): void {
+    this.live();
     this.native.reset();
+  }
+
+  /** Frees the native filter tables and history now (see MelStream.dispose); later calls throw ERR_INVALID_STATE. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.native.dispose();
+  }
+
+  private live(): void {
+    if (this.disposed) throw new EarshotError('ERR_INVALID_STATE', 'StreamResampler was disposed');
   }
 
   /** The filter design in use (taps, phases, Kaiser beta, band edges in Hz). */
   get info(): NativeResamplerInfo {
+    this.live();
     return this.native.info;
   }
 }

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { EarshotError } from '../errors';
 import { startServer } from '../server/server';
 import { LIMIT_DEFAULTS } from '../server/server-options';
+import { ANALYSIS_POOL_DEFAULTS } from '../engine/analysis-pool';
 import { BATCHER_DEFAULTS } from '../engine/micro-batcher';
 import { intArg, numArg } from './args';
 import { DEFAULT_BUNDLE_DIR } from './default-bundle';
@@ -24,8 +25,23 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --batch-wait-ms <ms>    longest a window waits for a batch (default ${BATCHER_DEFAULTS.maxWaitMs})
   --threads <n>           ONNX Runtime threads per run (default 1)
   --inference-thread <t>  worker: the CNN on its own thread, off the event loop (default); main
+  --allow-origin <o>      also let web pages from this origin use the server (repeatable; scheme://host[:port],
+                          or * for any). Default: only the server's own and loopback pages (docs/security.md)
+  --allow-host <name>     also answer this Host name on a loopback bind without --token (a reverse proxy)
+  --headers-timeout <s>   close connections whose request headers (or WebSocket handshake) are not
+                          complete in this time (default ${LIMIT_DEFAULTS.headersTimeoutS})
+  --request-timeout <s>   a request with its body (an upload) must arrive within (default ${LIMIT_DEFAULTS.requestTimeoutS})
+  --keep-alive-timeout <s> close idle HTTP keep-alive connections after (default ${LIMIT_DEFAULTS.keepAliveTimeoutS})
+  --analysis-workers <n>  uploads analysed at once, each on its own thread (default ${ANALYSIS_POOL_DEFAULTS.workers})
+  --analysis-queue <n>    uploads waiting beyond those; more get 503 + Retry-After (default ${ANALYSIS_POOL_DEFAULTS.maxQueued})
+  --analysis-timeout <s>  stop an analysis running longer (default ${ANALYSIS_POOL_DEFAULTS.timeoutS})
   --no-persist            keep POST /v1/catalog additions in memory only
   --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
+
+/** Repeatable and comma-separated list options. */
+function splitList(v: string[] | undefined): string[] {
+  return (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+}
 
 function inferenceThreadArg(v: string | undefined): 'worker' | 'main' | undefined {
   if (v === undefined || v === 'worker' || v === 'main') return v;
@@ -39,6 +55,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
       bundle: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
       'max-streams': { type: 'string' }, 'max-frame-bytes': { type: 'string' }, 'idle-timeout': { type: 'string' },
       'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
+      'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
+      'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'keep-alive-timeout': { type: 'string' },
+      'analysis-workers': { type: 'string' }, 'analysis-queue': { type: 'string' }, 'analysis-timeout': { type: 'string' },
     },
   });
   const json = values.json ?? false;
@@ -56,6 +75,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ...(values['max-streams'] !== undefined && { maxStreams: intArg('max-streams', values['max-streams'], 1, 1_000_000) }),
       ...(values['max-frame-bytes'] !== undefined && { maxFrameBytes: intArg('max-frame-bytes', values['max-frame-bytes'], 1024, 1 << 30) }),
       ...(values['idle-timeout'] !== undefined && { idleTimeoutS: numArg('idle-timeout', values['idle-timeout'], 1, 86_400) }),
+      ...(values['headers-timeout'] !== undefined && { headersTimeoutS: numArg('headers-timeout', values['headers-timeout'], 0.1, 3600) }),
+      ...(values['request-timeout'] !== undefined && { requestTimeoutS: numArg('request-timeout', values['request-timeout'], 1, 86_400) }),
+      ...(values['keep-alive-timeout'] !== undefined && { keepAliveTimeoutS: numArg('keep-alive-timeout', values['keep-alive-timeout'], 0.1, 3600) }),
+    },
+    origins: { allowOrigins: splitList(values['allow-origin']), allowHosts: splitList(values['allow-host']) },
+    analysis: {
+      ...(values['analysis-workers'] !== undefined && { workers: intArg('analysis-workers', values['analysis-workers'], 1, 64) }),
+      ...(values['analysis-queue'] !== undefined && { maxQueued: intArg('analysis-queue', values['analysis-queue'], 0, 10_000) }),
+      ...(values['analysis-timeout'] !== undefined && { timeoutS: numArg('analysis-timeout', values['analysis-timeout'], 1, 86_400) }),
     },
     batcher: {
       ...(values['max-batch'] !== undefined && { maxBatch: intArg('max-batch', values['max-batch'], 1, 1024) }),

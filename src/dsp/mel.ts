@@ -83,6 +83,7 @@ export class MelStream {
   private readonly native: NativeMelStream;
   /** Set by flush(), cleared by reset(): push() in between is refused with a coded error. */
   private flushed = false;
+  private disposed = false;
 
   constructor(options: MelStreamOptions = {}) {
     const { historyFrames = 130, ...mel } = options;
@@ -107,6 +108,7 @@ export class MelStream {
   /** Appends mono samples; returns the frames they completed (frames x bands, a fresh array). */
   push(samples: Float32Array): Float32Array {
     if (!(samples instanceof Float32Array)) throw new EarshotError('ERR_INVALID_ARGUMENT', 'samples must be a Float32Array of mono PCM');
+    this.live();
     // The addon refuses too, but with a plain Error that has no code (docs/errors.md: every error has one).
     if (this.flushed) throw new EarshotError('ERR_INVALID_ARGUMENT', 'MelStream was flushed; call reset() before pushing more audio');
     try {
@@ -118,6 +120,7 @@ export class MelStream {
 
   /** End of the audio: emits the trailing edge frames. push() then fails until reset(). */
   flush(): Float32Array {
+    this.live();
     const out = this.native.flush();
     this.flushed = true;
     return out;
@@ -125,8 +128,24 @@ export class MelStream {
 
   /** A new track starts: forgets all audio, frames and counters. */
   reset(): void {
+    this.live();
     this.native.reset();
     this.flushed = false;
+  }
+
+  /**
+   * Frees the native buffers now rather than when the garbage collector finds this object (it does not
+   * see native memory, so thousands of closed streams could wait minutes). Every later call but
+   * dispose() throws ERR_INVALID_STATE; views from lastFrames() stay valid.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.native.dispose();
+  }
+
+  private live(): void {
+    if (this.disposed) throw new EarshotError('ERR_INVALID_STATE', 'MelStream was disposed');
   }
 
   /**
@@ -141,10 +160,12 @@ export class MelStream {
   }
 
   get framesEmitted(): number {
+    this.live();
     return this.native.framesEmitted;
   }
 
   get samplesPushed(): number {
+    this.live();
     return this.native.samplesPushed;
   }
 }

@@ -29,6 +29,8 @@ export interface NativeMelStream {
   flush(): Float32Array;
   reset(): void;
   lastFrames(count: number): Float32Array;
+  /** Frees the native state now; every later call but dispose() throws. */
+  dispose(): void;
   readonly framesEmitted: number;
   readonly samplesPushed: number;
 }
@@ -59,6 +61,8 @@ export interface NativeResampler {
   process(samples: Float32Array): Float32Array;
   flush(): Float32Array;
   reset(): void;
+  /** Frees the filter tables and history now; every later call but dispose() throws. */
+  dispose(): void;
   readonly info: NativeResamplerInfo;
 }
 
@@ -76,6 +80,8 @@ export interface NativeKmeansFit {
 
 export interface NativeAddon {
   kernels(select?: 'generic' | 'avx2' | 'auto'): string | false;
+  /** glibc malloc_trim(0): gives every malloc arena's free pages back to the OS; false elsewhere or when none were. */
+  trimMemory(): boolean;
   melBatch(samples: Float32Array, cfg: NativeMelConfig): Float32Array;
   melBatchAsync(samples: Float32Array, cfg: NativeMelConfig): Promise<Float32Array>;
   melFilterbank(cfg: NativeMelConfig): Float64Array;
@@ -153,8 +159,9 @@ let cached: NativeAddon | undefined;
 /** Loads build/Release/earshot_native.node (built by `npm install` through node-gyp). */
 export function nativeAddon(): NativeAddon {
   if (cached) return cached;
-  // dist/src/dsp/native.js -> repository root is three levels up.
-  const file = path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'earshot_native.node');
+  // dist/src/dsp/native.js -> repository root is three levels up. EARSHOT_NATIVE_ADDON names another
+  // build (a debug or sanitizer build of the same sources).
+  const file = process.env.EARSHOT_NATIVE_ADDON || path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'earshot_native.node');
   try {
     cached = require(file) as NativeAddon;
   } catch (err) {

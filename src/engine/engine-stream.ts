@@ -131,6 +131,7 @@ export class EngineStream implements BatchClient {
       this.finalizing = { resolve: () => undefined };
       f.resolve(this.snapshot('final'));
     }
+    this.pipeline.dispose(); // its native buffers now, not at some later garbage collection
   }
 
   // ---- BatchClient ----

@@ -6,15 +6,20 @@
 import * as path from 'node:path';
 import { EarshotError } from '../errors';
 import { melOptionsFromConfig } from '../dsp/mel-options';
+import { nativeAddon } from '../dsp/native';
 import { loadBundle, type Bundle } from '../model/bundle';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
 import type { Suggestion, TagScore } from '../server/protocol';
+import type { AudioInputLimits } from '../audio/input-limits';
+import { AnalysisPool, type AnalysisPoolOptions, type AnalysisTicket } from './analysis-pool';
 import { EngineStats } from './engine-stats';
+import { MemoryTrimmer } from './memory-trim';
 import { InferenceThread } from './inference-thread';
 import { EngineStream, type StreamSettings, type StreamSink } from './engine-stream';
 import { BATCHER_DEFAULTS, MicroBatcher, type BatcherOptions } from './micro-batcher';
 import { Recommender } from './recommender';
-import { WindowPipeline, type MelWindow, type WindowPipelineOptions } from './window-pipeline';
+import { WindowMean } from './window-mean';
+import { WindowPipeline, type WindowPipelineOptions } from './window-pipeline';
 
 export interface EngineOptions {
   bundleDir: string;
@@ -25,6 +30,10 @@ export interface EngineOptions {
    * Runtime session, so inference never blocks the event loop and a second core is used; or 'main'.
    */
   inferenceThread?: 'worker' | 'main';
+  /** Worker threads, queue and time limit for uploads (analyzeUpload). */
+  analysis?: Partial<AnalysisPoolOptions>;
+  /** Bounds on uploaded audio (analyzeUpload); default AUDIO_INPUT_DEFAULTS. */
+  inputLimits?: Partial<AudioInputLimits>;
   log?: (line: string) => void;
 }
 
@@ -44,13 +53,14 @@ export interface AnalysisResult {
   tags: TagScore[];
 }
 
-/** Windows per onnxruntime call in offline analysis (the memory bound of predictClip). */
-const ANALYZE_BATCH = 64;
-
 export class Engine {
   readonly stats = new EngineStats();
   readonly batcher: MicroBatcher;
   readonly streams = new Set<EngineStream>();
+  /** Uploads are analysed here, off the event loop (analyzeUpload). */
+  readonly analysisPool: AnalysisPool;
+  /** Returns closed streams' freed native memory to the OS after bursts. */
+  readonly memory = new MemoryTrimmer(() => this.streams.size);
   private current: Recommender;
   /** Bumped by each reload (a new bundle). */
   generation = 1;
@@ -61,11 +71,15 @@ export class Engine {
     private readonly options: EngineOptions,
   ) {
     this.current = new Recommender(bundle);
+    this.analysisPool = new AnalysisPool(options.analysis);
     const batcherOptions = { ...BATCHER_DEFAULTS, ...options.batcher };
     this.batcher = new MicroBatcher(thread?.run ?? bundle.model.predictWindows, bundle.manifest.factors, batcherOptions, this.stats);
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
+    // Every stream needs the native mel and resampler: a server without them must not start (and then
+    // fail on its first stream), so the addon is loaded now and ERR_NATIVE_UNAVAILABLE stops the start.
+    nativeAddon();
     const bundle = await Engine.loadChecked(options.bundleDir, options);
     let thread: InferenceThread | null;
     try {
@@ -128,42 +142,61 @@ export class Engine {
   closeStream(s: EngineStream): void {
     s.close();
     this.streams.delete(s);
+    this.memory.noteClosed();
+  }
+
+  /** The default analysis hop: one window length (non-overlapping windows, as the paper's clip mean). */
+  get defaultAnalysisHopS(): number {
+    const m = this.bundle.manifest;
+    return m.windowFrames * (m.mel.hopSamples / m.mel.sampleRateHz);
+  }
+
+  /** The WindowPipeline settings `analyze` uses for input at `rateHz` (also sent to the analysis workers). */
+  analysisPipelineOptions(rateHz: number, hopS: number = this.defaultAnalysisHopS): WindowPipelineOptions {
+    return this.pipelineOptions(rateHz, hopS);
   }
 
   /** Whole-clip analysis: mono samples at `rateHz` → the mean prediction of the same windows a stream would cut. */
   async analyze(samples: Float32Array, rateHz: number, o: AnalyzeOptions = {}): Promise<AnalysisResult> {
     const rec = this.current;
-    const pipeline = this.createPipeline(rateHz, o.hopS ?? this.bundle.manifest.windowFrames * (this.bundle.manifest.mel.hopSamples / this.bundle.manifest.mel.sampleRateHz));
-    const windows = [...pipeline.push(samples), ...pipeline.finalize()];
-    const factors = await this.predictMean(windows, rec);
+    const pipeline = this.createPipeline(rateHz, o.hopS ?? this.defaultAnalysisHopS);
+    const mean = new WindowMean(rec.bundle.model.predictWindows, rec.factors);
+    await mean.add(pipeline.push(samples));
+    await mean.add(pipeline.finalize());
+    const windows = mean.windows;
+    return this.answer(await mean.mean(), windows, samples.length / rateHz, o, rec);
+  }
+
+  /**
+   * An encoded upload (WAV or anything ffmpeg reads) → the same answer as `analyze`, computed on an
+   * analysis worker thread. Take the ticket (analysisPool.reserve(): ERR_BUSY when full) before reading
+   * the body. Errors: the input limits' ERR_AUDIO_FORMAT / ERR_AUDIO_TOO_LONG, the decoders' codes, ERR_TIMEOUT.
+   */
+  async analyzeUpload(ticket: AnalysisTicket, bytes: Uint8Array, o: AnalyzeOptions = {}): Promise<AnalysisResult> {
+    const rec = this.current;
+    const b = rec.bundle;
+    const rate = b.manifest.mel.sampleRateHz;
+    const r = await ticket.run({
+      bytes,
+      model: { path: path.join(b.dir, b.manifest.files.model), key: `${b.dir}#${this.generation}`, options: this.options.model ?? {} },
+      pipeline: this.analysisPipelineOptions(rate, o.hopS ?? this.defaultAnalysisHopS),
+      limits: { ...this.options.inputLimits },
+    });
+    // A reload during the analysis: the factors are the old model's, so answer from the old catalogue.
+    return this.answer(r.factors, r.windows, r.durationS, o, rec);
+  }
+
+  /** Suggestions and tags for a clip's mean factors (from `analyze` or an analysis worker). */
+  answer(factors: Float32Array, windows: number, durationS: number, o: AnalyzeOptions = {}, rec: Recommender = this.current): AnalysisResult {
     const exclude = new Set<number>(o.exclude !== undefined && o.exclude >= 0 ? [o.exclude] : []);
-    const any = windows.length > 0;
+    const any = windows > 0;
     return {
       factors,
-      windows: windows.length,
-      durationS: samples.length / rateHz,
+      windows,
+      durationS,
       suggestions: any ? rec.suggest(factors, o.k ?? 10, exclude, null) : [],
       tags: any ? rec.tags(factors, o.tags ?? 5) : [],
     };
-  }
-
-  /** The float64 mean of the windows' predictions, in window order (as a stream accumulates them). */
-  private async predictMean(windows: MelWindow[], rec: Recommender): Promise<Float32Array> {
-    const f = rec.factors;
-    const sum = new Float64Array(f);
-    const model = rec.bundle.model;
-    for (let i = 0; i < windows.length; ) {
-      // Batches of equal-length windows (the tail window of a short clip may be shorter).
-      let j = i;
-      while (j < windows.length && j - i < ANALYZE_BATCH && windows[j].frames === windows[i].frames) j++;
-      const frames = windows[i].frames;
-      const mel = new Float32Array((j - i) * windows[i].mel.length);
-      for (let w = i; w < j; w++) mel.set(windows[w].mel, (w - i) * windows[i].mel.length);
-      const out = await model.predictWindows(mel, j - i, frames);
-      for (let w = 0; w < j - i; w++) for (let c = 0; c < f; c++) sum[c] += out[w * f + c];
-      i = j;
-    }
-    return Float32Array.from(sum, (s) => (windows.length > 0 ? s / windows.length : 0));
   }
 
   /**
@@ -205,6 +238,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.analysisPool.close();
+    this.memory.stop();
     for (const s of this.streams) s.close();
     this.streams.clear();
     await this.batcher.idle();

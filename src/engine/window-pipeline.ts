@@ -38,6 +38,8 @@ export class WindowPipeline {
   private readonly scheduler: WindowScheduler;
   private seq = 0;
   private finished = false;
+  private disposed = false;
+  private audioSAtDispose = 0;
   private readonly frameS: number;
 
   constructor(private readonly o: WindowPipelineOptions) {
@@ -65,7 +67,21 @@ export class WindowPipeline {
 
   /** Seconds of audio (at the analysis rate) pushed since the last reset. */
   get audioS(): number {
+    if (this.disposed) return this.audioSAtDispose;
     return this.mel.samplesPushed / this.o.mel.sampleRateHz;
+  }
+
+  /**
+   * Frees the native mel and resampler state now (a closed stream's ≈ 70 KB would otherwise wait for a
+   * garbage collection that native memory does not trigger). The pipeline then stays inert: push and
+   * finalize return no windows, reset does nothing — a closed stream's late messages cannot revive it.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.audioSAtDispose = this.audioS;
+    this.disposed = true;
+    this.mel.dispose();
+    this.resampler?.dispose();
   }
 
   /** Changes the hop from the next window on (frames: round(hopS / frame step), at least 1). */
@@ -75,6 +91,7 @@ export class WindowPipeline {
 
   /** Appends mono samples at inputRateHz; returns the windows they completed. */
   push(samples: Float32Array): MelWindow[] {
+    if (this.disposed) return [];
     if (this.finished) throw new Error('WindowPipeline: finalize() was called; reset() before pushing');
     const x = this.resampler ? this.resampler.process(samples) : samples;
     if (x.length > 0) this.buffer.append(this.mel.push(x));
@@ -83,7 +100,7 @@ export class WindowPipeline {
 
   /** End of the audio: flushes resampler and mel, returns the remaining regular windows and the tail window. */
   finalize(): MelWindow[] {
-    if (this.finished) return [];
+    if (this.finished || this.disposed) return [];
     if (this.resampler) {
       const tail = this.resampler.flush();
       if (tail.length > 0) this.buffer.append(this.mel.push(tail));
@@ -95,6 +112,7 @@ export class WindowPipeline {
   }
 
   reset(): void {
+    if (this.disposed) return;
     this.resampler?.reset();
     this.mel.reset();
     this.buffer.reset();

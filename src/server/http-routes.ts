@@ -4,8 +4,7 @@
  * errors are `{ "error": { code, message } }` with the matching status, never a dropped connection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import { streamAudio } from '../audio/load';
+import type { AnalysisTicket } from '../engine/analysis-pool';
 import type { Engine } from '../engine/engine';
 import { DuplicateIdError } from '../catalog/catalog';
 import { itemFieldsProblem } from '../catalog/item-fields';
@@ -20,6 +19,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra response headers (Retry-After on 503). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -38,9 +39,9 @@ export interface RouteContext {
   pendingCatalogIds: Set<string>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -63,27 +64,21 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-/** Any container ffmpeg reads → mono float32 at the model's rate, bounded in duration. */
-async function decodeUpload(buf: Buffer, rateHz: number, maxS: number): Promise<Float32Array> {
-  const chunks: Float32Array[] = [];
-  let n = 0;
-  try {
-    for await (const c of streamAudio(Readable.from([buf]), { sampleRateHz: rateHz })) {
-      n += c.length;
-      if (n > maxS * rateHz) throw new HttpError(413, 'too_long', `the audio is longer than ${maxS} s`);
-      chunks.push(c);
-    }
-  } catch (err) {
-    if (err instanceof EarshotError) throw new HttpError(415, 'bad_audio', `cannot decode the audio: ${scrubPaths(err.message)} [${err.code}]`);
-    throw err;
+/** An upload's failure as the HTTP answer a client can act on. */
+function uploadError(ctx: RouteContext, err: unknown): unknown {
+  if (!(err instanceof EarshotError)) return err;
+  switch (err.code) {
+    case 'ERR_BUSY':
+      return new HttpError(503, 'busy', err.message, { 'retry-after': String(ctx.engine.analysisPool.retryAfterS()) });
+    case 'ERR_TIMEOUT':
+      return new HttpError(503, 'timeout', err.message, { 'retry-after': String(ctx.engine.analysisPool.retryAfterS()) });
+    case 'ERR_AUDIO_TOO_LONG':
+      return new HttpError(413, 'too_long', err.message);
+    case 'ERR_INFERENCE_FAILED':
+      return err;
+    default:
+      return new HttpError(415, 'bad_audio', `cannot decode the audio: ${scrubPaths(err.message)} [${err.code}]`);
   }
-  const out = new Float32Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function intParam(q: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
@@ -102,17 +97,29 @@ function hopParam(q: URLSearchParams): number | undefined {
   return v;
 }
 
-async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promise<{ result: Awaited<ReturnType<Engine['analyze']>>; ms: number }> {
+async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promise<{ result: Awaited<ReturnType<Engine['analyzeUpload']>>; ms: number }> {
   const q = url.searchParams;
   const k = intParam(q, 'k', 10, 1, MAX_K);
   const tags = intParam(q, 'tags', 5, 0, 1000);
   const hopS = hopParam(q);
-  const body = await readBody(req, ctx.limits.maxUploadBytes);
+  // A place in the analysis queue first: a full server refuses before it reads (and holds) the upload.
+  let ticket: AnalysisTicket;
+  try {
+    ticket = ctx.engine.analysisPool.reserve();
+  } catch (err) {
+    throw uploadError(ctx, err);
+  }
+  let result: Awaited<ReturnType<Engine['analyzeUpload']>>;
   const t0 = performance.now();
-  const rate = ctx.engine.bundle.manifest.mel.sampleRateHz;
-  const samples = await decodeUpload(body, rate, ctx.limits.maxUploadDurationS);
-  const exclude = q.get('exclude');
-  const result = await ctx.engine.analyze(samples, rate, { k, tags, hopS, exclude: exclude ? ctx.engine.recommender.catalog.indexOf(exclude) : undefined });
+  try {
+    const body = await readBody(req, ctx.limits.maxUploadBytes);
+    const exclude = q.get('exclude');
+    result = await ctx.engine.analyzeUpload(ticket, body, { k, tags, hopS, exclude: exclude ? ctx.engine.recommender.catalog.indexOf(exclude) : undefined });
+  } catch (err) {
+    throw uploadError(ctx, err);
+  } finally {
+    ticket.release(); // no-op once it ran
+  }
   if (result.windows === 0) throw new HttpError(422, 'too_short', `the audio is ${result.durationS.toFixed(3)} s; the model needs at least ${ctx.engine.bundle.model.minFrames} mel frames`);
   return { result, ms: performance.now() - t0 };
 }

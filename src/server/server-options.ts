@@ -1,6 +1,9 @@
 /** The server's options and limits, each with its documented default (docs/protocol.md, "Limits"). */
+import type { AudioInputLimits } from '../audio/input-limits';
+import type { AnalysisPoolOptions } from '../engine/analysis-pool';
 import type { BatcherOptions } from '../engine/micro-batcher';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
+import type { OriginPolicyOptions } from './origin-policy';
 
 export interface ServerLimits {
   /** Concurrent streams; the next one is refused (error too_many_streams, close 1008). Default 1000. */
@@ -17,6 +20,16 @@ export interface ServerLimits {
   maxUploadBytes: number;
   /** Longest audio an upload may decode to (s). Default 1800. */
   maxUploadDurationS: number;
+  /**
+   * A connection that has not completed its request headers — a plain request or a WebSocket upgrade
+   * (the handshake is one request) — within this many seconds of connecting, or of its previous
+   * answer, is closed; one that sends nothing at all too. Default 30 s.
+   */
+  headersTimeoutS: number;
+  /** A request (headers and body: an upload) must arrive whole within this many seconds. Default 300 s. */
+  requestTimeoutS: number;
+  /** An idle HTTP keep-alive connection is closed after this many seconds. Default 5 s. */
+  keepAliveTimeoutS: number;
 }
 
 export const LIMIT_DEFAULTS: ServerLimits = {
@@ -27,6 +40,9 @@ export const LIMIT_DEFAULTS: ServerLimits = {
   idleTimeoutS: 60,
   maxUploadBytes: 64 << 20,
   maxUploadDurationS: 1800,
+  headersTimeoutS: 30,
+  requestTimeoutS: 300,
+  keepAliveTimeoutS: 5,
 };
 
 export interface ServerOptions {
@@ -37,11 +53,17 @@ export interface ServerOptions {
   port?: number;
   /** When non-empty, every request except GET /healthz needs one of these tokens. */
   tokens?: string[];
+  /** Which web pages may use the server besides its own and loopback pages (docs/security.md). */
+  origins?: OriginPolicyOptions;
   limits?: Partial<ServerLimits>;
   batcher?: Partial<BatcherOptions>;
   model?: FactorModelOptions;
   /** Where stream windows run through the CNN (EngineOptions.inferenceThread): 'worker' (default) or 'main'. */
   inferenceThread?: 'worker' | 'main';
+  /** Analysis worker threads, queue length and time limit for uploads (ANALYSIS_POOL_DEFAULTS). */
+  analysis?: Partial<AnalysisPoolOptions>;
+  /** Bounds on uploaded audio besides its duration (limits.maxUploadDurationS): rate, channels, bytes per second. */
+  inputLimits?: Partial<Omit<AudioInputLimits, 'maxDurationS'>>;
   /** Persist catalogue additions to the bundle directory (default true). */
   persistCatalog?: boolean;
   /** One line per notable event (connections refused, reloads); default none. */

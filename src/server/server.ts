@@ -15,6 +15,8 @@ import { countRequest, type ServerCounters } from './metrics';
 import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams } from './protocol';
 import { scrubPaths } from './redact';
 import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
+import { isLoopbackHost, OriginPolicy } from './origin-policy';
+import { applyTimeouts } from './server-timeouts';
 import { StreamConnection } from './stream-connection';
 
 export interface EarshotServer {
@@ -33,7 +35,24 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
   const limits: ServerLimits = { ...LIMIT_DEFAULTS, ...options.limits };
   const tokens = options.tokens ?? [];
   const log = options.log ?? (() => undefined);
-  const engine = await Engine.open({ bundleDir: options.bundleDir, batcher: options.batcher, model: options.model, inferenceThread: options.inferenceThread, log });
+  const host = options.host ?? '127.0.0.1';
+  const policyFor = (port: number): OriginPolicy => {
+    try {
+      return new OriginPolicy(options.origins ?? {}, host, port, tokens.length > 0);
+    } catch (err) {
+      throw new EarshotError('ERR_INVALID_ARGUMENT', (err as Error).message);
+    }
+  };
+  let policy = policyFor(options.port ?? 8765); // checks --allow-origin before the model loads
+  const engine = await Engine.open({
+    bundleDir: options.bundleDir,
+    batcher: options.batcher,
+    model: options.model,
+    inferenceThread: options.inferenceThread,
+    analysis: options.analysis,
+    inputLimits: { ...options.inputLimits, maxDurationS: limits.maxUploadDurationS },
+    log,
+  });
   const connections = new Set<StreamConnection>();
   const counters: ServerCounters = { connectionsTotal: 0, refusedTotal: 0, slowConsumersTotal: 0, errorsTotal: 0, http: new Map() };
   let shuttingDown = false;
@@ -73,9 +92,24 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     res.on('finish', () => countRequest(counters, url.pathname, res.statusCode));
+    const refused = policy.refusal(req);
+    if (refused) {
+      counters.refusedTotal++;
+      log(`refused ${req.method} ${url.pathname}: ${refused.message}`);
+      return sendJson(res, 403, { error: refused });
+    }
+    if (req.headers.origin !== undefined) {
+      // An allowed page may read the answers (CORS); preflights are answered here, before auth.
+      res.setHeader('access-control-allow-origin', req.headers.origin);
+      res.setHeader('vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600' });
+        return void res.end();
+      }
+    }
     const done = (err: unknown): void => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+      if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
       // Server-side messages may name files (a bundle that failed to load): the client gets base names, the log the paths.
       if (err instanceof EarshotError && err.code === 'ERR_INVALID_ARGUMENT') return sendJson(res, 400, { error: { code: err.code, message: scrubPaths(err.message) } });
       log(`${err instanceof EarshotError ? 'error' : 'internal error'} on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? err}`);
@@ -111,6 +145,15 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
       return;
     }
     socket.on('error', () => undefined); // a peer resetting mid-handshake must not crash the process
+    const refused = policy.refusal(req);
+    if (refused) {
+      // Before the handshake: a page that may not use the server never gets a WebSocket at all.
+      counters.refusedTotal++;
+      log(`refused a stream: ${refused.message}`);
+      const body = JSON.stringify({ error: refused });
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       let params: StreamParams;
       try {
@@ -122,17 +165,31 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
         return refuse(ws, err instanceof ProtocolError ? err : new ProtocolError('internal', scrubPaths(String(err)), CLOSE.internal));
       }
       counters.connectionsTotal++;
-      const c = new StreamConnection(ws, engine, params, limits, counters, (gone) => connections.delete(gone));
+      let c: StreamConnection;
+      try {
+        c = new StreamConnection(ws, engine, params, limits, counters, (gone) => connections.delete(gone));
+      } catch (err) {
+        // A stream that cannot be set up is refused; the process and the other streams go on.
+        log(`cannot start a stream: ${(err as Error)?.stack ?? err}`);
+        return refuse(ws, new ProtocolError('internal', `the stream could not be started: ${(err as Error)?.message ?? err}`, CLOSE.internal));
+      }
       connections.add(c);
     });
   });
 
-  const host = options.host ?? '127.0.0.1';
+  applyTimeouts(server, limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new EarshotError('ERR_IO', `cannot listen on ${host}:${options.port ?? 8765}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err })));
     server.listen(options.port ?? 8765, host, () => resolve());
+  }).catch(async (err) => {
+    await engine.close();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
+  policy = policyFor(port);
+  if (!policy.checksHost && tokens.length === 0 && !isLoopbackHost(host)) {
+    log(`warning: listening on ${host} without a token: anyone who can reach port ${port} can add songs and reload the model (start with --token)`);
+  }
 
   let closed: Promise<void> | null = null;
   return {

@@ -1,0 +1,202 @@
+/**
+ * Offline analyses (POST /v1/analyze, /v1/catalog) off the event loop: a few worker threads
+ * (analysis-worker.ts), a bounded FIFO queue in front of them, and a time limit per analysis. A request
+ * takes a slot *before* its body is read, so a full server answers "busy" (HTTP 503 + Retry-After) at
+ * once instead of buffering uploads it cannot serve; live streams keep their realtime latency because
+ * their windows never wait behind an upload's decoding, resampling, mel or CNN.
+ */
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EarshotError } from '../errors';
+import type { AnalyzeRequest } from './analysis-worker';
+import type { EncodedClipResult } from './upload-analysis';
+
+export interface AnalysisPoolOptions {
+  /** Worker threads analysing at once. Default 1: on a 2-core host the other core serves the streams. */
+  workers: number;
+  /** Analyses waiting for a worker (bodies not yet read count too); beyond this: ERR_BUSY. Default 16. */
+  maxQueued: number;
+  /** One analysis may run this long before its worker is stopped (ERR_TIMEOUT). Default 120 s. */
+  timeoutS: number;
+  /** Scheduling niceness of the worker threads (Linux; 0 = same as the streams). Default 10. */
+  nice: number;
+}
+
+export const ANALYSIS_POOL_DEFAULTS: Readonly<AnalysisPoolOptions> = Object.freeze({ workers: 1, maxQueued: 16, timeoutS: 120, nice: 10 });
+
+export type AnalysisJob = Omit<AnalyzeRequest, 'type' | 'id' | 'bytes'> & { bytes: Uint8Array };
+
+interface Pending {
+  job: AnalysisJob;
+  resolve: (r: EncodedClipResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: Pending | null;
+  timer: NodeJS.Timeout | null;
+  id: number;
+}
+
+export interface AnalysisPoolStats {
+  running: number;
+  queued: number;
+  completed: number;
+  rejected: number;
+  timedOut: number;
+  failed: number;
+}
+
+/** A place in the pool, taken before the upload is read: `run` it once, or `release` it unused. */
+export interface AnalysisTicket {
+  run(job: AnalysisJob): Promise<EncodedClipResult>;
+  release(): void;
+}
+
+export class AnalysisPool {
+  readonly options: AnalysisPoolOptions;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  /** Tickets held by requests still reading their bodies. */
+  private reading = 0;
+  private nextId = 1;
+  private closed = false;
+  /** Exponential mean of recent analysis times (s), for Retry-After. */
+  private meanS = 1;
+  readonly stats: AnalysisPoolStats = { running: 0, queued: 0, completed: 0, rejected: 0, timedOut: 0, failed: 0 };
+
+  constructor(options: Partial<AnalysisPoolOptions> = {}) {
+    this.options = { ...ANALYSIS_POOL_DEFAULTS, ...options };
+    const o = this.options;
+    if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis workers must be an integer in 1..64, got ${o.workers}`);
+    if (!Number.isInteger(o.maxQueued) || o.maxQueued < 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis maxQueued must be an integer >= 0, got ${o.maxQueued}`);
+    if (!(o.timeoutS > 0)) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis timeoutS must be > 0, got ${o.timeoutS}`);
+    if (!Number.isInteger(o.nice) || o.nice < 0 || o.nice > 19) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis nice must be an integer in 0..19, got ${o.nice}`);
+  }
+
+  /** Seconds a refused client should wait: the queue ahead of it at the recent pace (1..60). */
+  retryAfterS(): number {
+    const ahead = this.queue.length + this.reading + this.stats.running;
+    return Math.min(60, Math.max(1, Math.ceil((this.meanS * ahead) / this.options.workers)));
+  }
+
+  /** Takes a place or throws ERR_BUSY (every worker busy and the queue full). */
+  reserve(): AnalysisTicket {
+    if (this.closed) throw new EarshotError('ERR_BUSY', 'the server is shutting down');
+    const held = this.stats.running + this.queue.length + this.reading;
+    if (held >= this.options.workers + this.options.maxQueued) {
+      this.stats.rejected++;
+      throw new EarshotError('ERR_BUSY', `${this.stats.running} analyses are running and ${held - this.stats.running} waiting (the limit is ${this.options.workers} + ${this.options.maxQueued}); retry in ${this.retryAfterS()} s`);
+    }
+    this.reading++;
+    let used = false;
+    return {
+      run: (job) => {
+        if (used) throw new EarshotError('ERR_INVALID_STATE', 'an analysis ticket runs once');
+        used = true;
+        this.reading--;
+        return this.enqueue(job);
+      },
+      release: () => {
+        if (used) return;
+        used = true;
+        this.reading--;
+      },
+    };
+  }
+
+  private enqueue(job: AnalysisJob): Promise<EncodedClipResult> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new EarshotError('ERR_BUSY', 'the server is shutting down'));
+      this.queue.push({ job, resolve, reject });
+      this.stats.queued = this.queue.length;
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.busy === null);
+      if (!slot && this.slots.length < this.options.workers) slot = this.spawn();
+      if (!slot) return;
+      const p = this.queue.shift()!;
+      this.stats.queued = this.queue.length;
+      this.start(slot, p);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(path.join(__dirname, 'analysis-worker.js'), { workerData: { nice: this.options.nice } });
+    const slot: Slot = { worker, busy: null, timer: null, id: 0 };
+    worker.on('message', (m: { type: string; id?: number; factors?: ArrayBuffer; windows?: number; durationS?: number; code?: string; message?: string }) => {
+      if (m.type === 'ready' || m.id !== slot.id || !slot.busy) return;
+      const p = this.finish(slot);
+      if (m.type === 'result') {
+        this.stats.completed++;
+        p.resolve({ factors: new Float32Array(m.factors!), windows: m.windows!, durationS: m.durationS! });
+      } else {
+        p.reject(new EarshotError((m.code as never) ?? 'ERR_INFERENCE_FAILED', m.message ?? 'analysis failed'));
+      }
+      this.dispatch();
+    });
+    const gone = (why: string): void => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      if (slot.busy) {
+        this.stats.failed++;
+        this.finish(slot).reject(new EarshotError('ERR_INFERENCE_FAILED', `the analysis worker ${why}`));
+      }
+      if (!this.closed) this.dispatch();
+    };
+    worker.on('error', (err) => gone(`failed: ${err.message}`));
+    worker.on('exit', (code) => gone(`exited (code ${code})`));
+    worker.unref(); // an idle pool never keeps the process alive
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private start(slot: Slot, p: Pending): void {
+    slot.busy = p;
+    slot.id = this.nextId++;
+    this.stats.running++;
+    const t0 = performance.now();
+    (p as Pending & { t0: number }).t0 = t0;
+    slot.timer = setTimeout(() => {
+      // A decoder or network that never finishes: stop the thread (a fresh one takes the next job).
+      this.stats.timedOut++;
+      const stuck = this.finish(slot);
+      stuck.reject(new EarshotError('ERR_TIMEOUT', `the analysis took longer than ${this.options.timeoutS} s and was stopped`));
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      void slot.worker.terminate();
+      this.dispatch();
+    }, this.options.timeoutS * 1000);
+    const { bytes, ...rest } = p.job;
+    // Transfer the upload when it owns its whole buffer; copy otherwise (a Buffer from a shared pool).
+    const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+    const msg: AnalyzeRequest = { type: 'analyze', id: slot.id, bytes: buf, ...rest };
+    slot.worker.postMessage(msg, [buf]);
+  }
+
+  private finish(slot: Slot): Pending {
+    const p = slot.busy!;
+    slot.busy = null;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    this.stats.running--;
+    const took = (performance.now() - (p as Pending & { t0: number }).t0) / 1000;
+    this.meanS = 0.8 * this.meanS + 0.2 * took;
+    return p;
+  }
+
+  /** Refuses what waits, stops the workers (a running analysis fails with ERR_BUSY). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new EarshotError('ERR_BUSY', 'the server is shutting down'));
+    this.stats.queued = 0;
+    const slots = this.slots.splice(0);
+    for (const s of slots) if (s.busy) this.finish(s).reject(new EarshotError('ERR_BUSY', 'the server is shutting down'));
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * One encoded upload (any container the decoders read) → the clip's mean factors: decode within the input
+ * limits, resample, cut the same windows a stream would (WindowPipeline), predict them in batches as they
+ * come. This is what an analysis worker runs (analysis-worker.ts); it holds at most one decoded chunk and
+ * one batch of windows at a time, whatever the upload's length.
+ */
+import { Readable } from 'node:stream';
+import type { AudioInputLimits } from '../audio/input-limits';
+import { streamAudio } from '../audio/load';
+import { WindowMean, type WindowPredictor } from './window-mean';
+import { WindowPipeline, type WindowPipelineOptions } from './window-pipeline';
+
+export interface EncodedClipResult {
+  factors: Float32Array;
+  windows: number;
+  /** Seconds of audio at the analysis rate. */
+  durationS: number;
+}
+
+export async function analyzeEncodedClip(
+  bytes: Uint8Array,
+  pipelineOptions: WindowPipelineOptions,
+  predict: WindowPredictor,
+  factors: number,
+  limits: Partial<AudioInputLimits>,
+): Promise<EncodedClipResult> {
+  const rate = pipelineOptions.inputRateHz;
+  const pipeline = new WindowPipeline(pipelineOptions);
+  const mean = new WindowMean(predict, factors);
+  let samples = 0;
+  const input = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+  for await (const chunk of streamAudio(input, { sampleRateHz: rate, limits, inputBytes: bytes.byteLength, label: 'the upload' })) {
+    samples += chunk.length;
+    await mean.add(pipeline.push(chunk));
+  }
+  await mean.add(pipeline.finalize());
+  const windows = mean.windows;
+  return { factors: await mean.mean(), windows, durationS: samples / rate };
+}
