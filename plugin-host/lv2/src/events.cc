@@ -1,5 +1,6 @@
 #include "events.h"
 
+#include <climits>
 #include <cstdio>
 
 #include "json_lite.h"
@@ -22,6 +23,15 @@ std::string one_line(const std::string& s) {
   return o;
 }
 
+// JSON numbers are doubles; a count outside long's range (1e300, or 1e999 = inf) must not be converted
+// as is: that is undefined behaviour (found by fuzz/native/lv2-json.cc under UBSan).
+long to_long(double v) {
+  if (!(v == v)) return 0;
+  if (v >= static_cast<double>(LONG_MAX)) return LONG_MAX;  // 2^63 (or 2^31 - 1) exactly
+  if (v <= static_cast<double>(LONG_MIN)) return LONG_MIN;
+  return long(v);
+}
+
 }  // namespace
 
 bool parse_engine_event(const std::string& json, EngineEvent* out, std::string* error) {
@@ -31,9 +41,9 @@ bool parse_engine_event(const std::string& json, EngineEvent* out, std::string* 
   *out = EngineEvent();
   out->type = v.string_or("type", "");
   if (out->type.empty()) return (*error = "an event without a type", false);
-  out->seq = long(v.number_or("seq", -1));
-  out->windows = long(v.number_or("windows", 0));
-  out->dropped = long(v.number_or("dropped", 0));
+  out->seq = to_long(v.number_or("seq", -1));
+  out->windows = to_long(v.number_or("windows", 0));
+  out->dropped = to_long(v.number_or("dropped", 0));
   out->t_start_s = v.number_or("t_start", 0);
   out->t_end_s = v.number_or("t_end", 0);
   if (const JsonValue* tags = v.get("tags")) {
@@ -53,7 +63,7 @@ bool parse_engine_event(const std::string& json, EngineEvent* out, std::string* 
   out->model = v.string_or("model", "");
   out->hop_s = v.number_or("hop_s", 0);
   out->window_s = v.number_or("window_s", 0);
-  out->sample_rate_hz = long(v.number_or("sample_rate", 0));
+  out->sample_rate_hz = to_long(v.number_or("sample_rate", 0));
   out->code = v.string_or("code", "");
   out->message = v.string_or("message", "");
   const JsonValue* r = v.get("retryable");
@@ -77,13 +87,13 @@ std::string format_event_line(const EngineEvent& e) {
     return line;
   }
   if (e.type == "begin") {
-    return "stream " + e.stream_id + " open: model " + e.model + ", " + std::to_string(e.sample_rate_hz) + " Hz, window " +
+    return "stream " + one_line(e.stream_id) + " open: model " + one_line(e.model) + ", " + std::to_string(e.sample_rate_hz) + " Hz, window " +
            fixed(e.window_s, 3) + " s, hop " + fixed(e.hop_s, 3) + " s";
   }
   if (e.type == "error") {
-    return "engine error " + e.code + ": " + one_line(e.message) + (e.retryable ? " (retryable)" : "");
+    return "engine error " + one_line(e.code) + ": " + one_line(e.message) + (e.retryable ? " (retryable)" : "");
   }
-  return e.type;
+  return one_line(e.type);
 }
 
 }  // namespace earshot

@@ -1,0 +1,128 @@
+/**
+ * Fuzz target `triplets`: the Taste-Profile play-count reader, TripletParser (trainer/data/triplet-parser.ts)
+ * and, for inputs whose selector byte has its top bit set, readTriplets (trainer/data/triplets.ts) over a
+ * stream, gzip included. The first byte selects the format (triplets / hetrec), maxLineBytes and the path;
+ * the rest is the file. Asserts: only EarshotError ERR_TRIPLETS_FORMAT / ERR_TRIPLETS_EMPTY; the outcome does
+ * not depend on how the bytes are chunked; and it equals a plain line-by-line reference parser (split on
+ * LF, fields on TAB, Number() for the count): the same rows, ids, float32 counts, zero counts and line
+ * count, or an error of the same code at the same line.
+ */
+import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { HETREC_HEADER, TripletParser, type ParsedTriplets, type TripletFormat } from '../../trainer/data/triplet-parser';
+import { readTriplets } from '../../trainer/data/triplets';
+import { check, expectEarshotError, expectSame, pieces, rng } from './harness';
+
+const CODES = ['ERR_TRIPLETS_FORMAT', 'ERR_TRIPLETS_EMPTY'] as const;
+const NUMBER_RE = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** What a parse gives, in a form two parsers can be compared by. */
+type Outcome = { rows: number; zeroCounts: number; lines: number; triplets: [string, string, number][] } | { code: string; line: number | null };
+
+function summarise(p: ParsedTriplets): Outcome {
+  const users = p.users.ids();
+  const items = p.items.ids();
+  const triplets: [string, string, number][] = [];
+  for (let j = 0; j < p.coo.length; j++) triplets.push([users[p.coo.users[j]], items[p.coo.items[j]], p.coo.counts[j]]);
+  return { rows: p.rows, zeroCounts: p.zeroCounts, lines: p.lines, triplets };
+}
+
+function failed(err: unknown): Outcome {
+  const e = expectEarshotError(err, CODES);
+  const m = /^[^:]*:(\d+): /.exec(e.message);
+  return { code: e.code, line: e.code === 'ERR_TRIPLETS_FORMAT' && m ? Number(m[1]) : null };
+}
+
+function parseChunks(chunks: Uint8Array[], format: TripletFormat, maxLineBytes: number): Outcome {
+  try {
+    const p = new TripletParser({ format, maxLineBytes });
+    for (const c of chunks) p.push(c);
+    return summarise(p.end());
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+
+/** The format described in triplet-parser.ts, one line at a time. */
+export function referenceParse(d: Uint8Array, format: TripletFormat, maxLine: number): Outcome {
+  if (d.length === 0) return { code: 'ERR_TRIPLETS_EMPTY', line: null };
+  let p = d[0] === 0xef && d[1] === 0xbb && d[2] === 0xbf ? 3 : 0;
+  const lines: Uint8Array[] = [];
+  if (p === d.length) lines.push(new Uint8Array(0));
+  while (p < d.length) {
+    let nl = d.indexOf(10, p);
+    if (nl < 0) nl = d.length;
+    lines.push(d.subarray(p, nl));
+    p = nl + 1;
+  }
+  const err = (line: number): Outcome => ({ code: 'ERR_TRIPLETS_FORMAT', line });
+  let first = 0;
+  if (format === 'hetrec') {
+    const h = lines[0];
+    const text = utf8(h.length > 0 && h[h.length - 1] === 13 ? h.subarray(0, h.length - 1) : h);
+    if (text !== HETREC_HEADER) return err(1);
+    first = 1;
+  }
+  const triplets: [string, string, number][] = [];
+  let rows = 0;
+  let zeroCounts = 0;
+  for (let i = first; i < lines.length; i++) {
+    const line = i + 1;
+    let l = lines[i];
+    if (l.length > 0 && l[l.length - 1] === 13) l = l.subarray(0, l.length - 1); // the CR of CRLF
+    if (l.length === 0) continue;
+    const t1 = l.indexOf(9);
+    if (t1 <= 0) return err(line); // no tab, or an empty user id
+    const t2 = l.indexOf(9, t1 + 1);
+    if (t2 < 0 || t2 === t1 + 1) return err(line); // no second tab, or an empty item id
+    const text = Buffer.from(l.subarray(t2 + 1)).toString('latin1');
+    if (!NUMBER_RE.test(text)) return err(line); // a third tab, a sign, a CR, anything else
+    const v = Number(text);
+    if (!(v <= FLOAT32_MAX)) return err(line);
+    if (l.length > maxLine) return err(line);
+    rows++;
+    if (v === 0) zeroCounts++;
+    else triplets.push([utf8(l.subarray(0, t1)), utf8(l.subarray(t1 + 1, t2)), Math.fround(v)]);
+  }
+  if (rows === 0) return { code: 'ERR_TRIPLETS_EMPTY', line: null };
+  return { rows, zeroCounts, lines: lines.length, triplets };
+}
+
+async function readStream(chunks: Uint8Array[], format: TripletFormat, maxLineBytes: number): Promise<Outcome> {
+  try {
+    return summarise(await readTriplets(Readable.from(chunks.map((c) => Buffer.from(c))), { format, maxLineBytes }));
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+export function fuzz(data: Buffer): void | Promise<void> {
+  if (data.length === 0) return;
+  const format: TripletFormat = data[0] & 1 ? 'hetrec' : 'triplets';
+  const maxLine = 32 + ((data[0] >> 1) & 63);
+  const body = data.subarray(1);
+  const random = rng(data);
+  const ref = referenceParse(body, format, maxLine);
+  const whole = parseChunks([body], format, maxLine);
+  expectSame(whole, ref, `TripletParser (one chunk) vs the reference parser, format ${format}, maxLineBytes ${maxLine}`);
+  const chunked = parseChunks(pieces(body, random, 1 + Math.floor(random() * 40)), format, maxLine);
+  expectSame(chunked, whole, 'TripletParser: random chunks vs one chunk');
+  if (!(data[0] & 0x80)) return;
+  // The stream reader: plain text must parse the same; gzip is inflated first (or refused as corrupt).
+  let plain: Uint8Array | null = body;
+  if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
+    try {
+      plain = zlib.gunzipSync(body);
+    } catch {
+      plain = null;
+    }
+  }
+  const want = plain === null ? null : referenceParse(plain, format, maxLine);
+  return readStream(pieces(body, random, 64), format, maxLine).then((got) => {
+    if (want === null) check('code' in got && got.code === 'ERR_TRIPLETS_FORMAT', 'readTriplets accepted a corrupt gzip stream');
+    else expectSame(got, want, 'readTriplets vs the reference parser');
+  });
+}

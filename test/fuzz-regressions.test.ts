@@ -1,0 +1,118 @@
+/**
+ * Findings of the coverage-guided fuzzing (fuzz/README.md), each as the input that broke a parser and
+ * the clear error it gives now; and every JavaScript fuzz target replayed over its committed seed corpus
+ * (no fuzzing), so the harnesses keep compiling and holding under npm test.
+ */
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { EarshotError, type EarshotErrorCode } from '../src/errors';
+import { encodeNpy } from '../src/io/npy';
+import { loadBundle } from '../src/model/bundle';
+import { repoRoot } from './helpers/shared';
+
+function isCode(code: EarshotErrorCode, message?: RegExp) {
+  return (err: unknown) => {
+    assert.ok(err instanceof EarshotError, `expected EarshotError ${code}, got ${err instanceof Error ? err.stack : String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-fuzz-regressions-'));
+process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('bundle manifest and tags (src/model/bundle.ts)', () => {
+  let n = 0;
+  const manifest = (over: Record<string, unknown> = {}, files: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      format: 'earshot-bundle',
+      version: 1,
+      factors: 2,
+      windowFrames: 130,
+      mel: { sampleRateHz: 22050 },
+      files: { model: 'model.onnx', itemFactors: 'item_factors.npy', items: 'items.tsv', tags: 'tags.json', ...files },
+      ...over,
+    });
+  /** A bundle directory whose catalogue is valid (one item, F = 2), with the given files written over it. */
+  const bundle = (files: Record<string, string>) => {
+    const dir = path.join(tmp, `bundle-${n++}`);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'item_factors.npy'), encodeNpy(Float32Array.of(1, 2), [1, 2]));
+    fs.writeFileSync(path.join(dir, 'items.tsv'), 'id\tartist\ttitle\nSO1\tA\tT\n');
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+  };
+
+  test('manifest.json that is JSON but not an object with the documented fields: ERR_MODEL_FORMAT (was a TypeError)', async () => {
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': 'null' })), isCode('ERR_MODEL_FORMAT', /must hold a JSON object/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': '[1]' })), isCode('ERR_MODEL_FORMAT', /must hold a JSON object/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': '{"format":"earshot-bundle","version":1,"factors":2}' })), isCode('ERR_MODEL_FORMAT', /windowFrames/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest({ files: null }) })), isCode('ERR_MODEL_FORMAT', /files must be an object/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest({}, { itemFactors: 7 }) })), isCode('ERR_MODEL_FORMAT', /files\.itemFactors must be a file name/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest({}, { items: 'items\0.tsv' }) })), isCode('ERR_MODEL_FORMAT', /files\.items/));
+  });
+
+  test('manifest files outside the bundle directory are refused before anything is read', async () => {
+    const outside = path.join(tmp, 'outside.npy');
+    fs.writeFileSync(outside, encodeNpy(Float32Array.of(1, 2), [1, 2]));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest({}, { itemFactors: '../outside.npy' }) })), isCode('ERR_MODEL_FORMAT', /inside the bundle directory/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest({}, { itemFactors: outside }) })), isCode('ERR_MODEL_FORMAT', /inside the bundle directory/));
+  });
+
+  test('tags.json that is not JSON, or holds a non-object tag model: ERR_MODEL_FORMAT (was a SyntaxError / TypeError)', async () => {
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest(), 'tags.json': '{"factors": 2, "tags": [' })), isCode('ERR_MODEL_FORMAT', /tags\.json is not JSON/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest(), 'tags.json': '{"factors":2,"tags":[null]}' })), isCode('ERR_MODEL_FORMAT', /2-factor tag models/));
+    await assert.rejects(loadBundle(bundle({ 'manifest.json': manifest(), 'tags.json': 'null' })), isCode('ERR_MODEL_FORMAT', /2-factor tag models/));
+  });
+});
+
+describe('seed corpora replayed through the JavaScript fuzz targets', () => {
+  const { targets } = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'fuzz', 'targets.json'), 'utf8')) as { targets: { name: string; kind: string }[] };
+  for (const t of targets.filter((x) => x.kind === 'js')) {
+    test(t.name, async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const target = require(path.join(repoRoot(), 'dist', 'fuzz', 'js', `${t.name}.fuzz.js`)) as { fuzz(data: Buffer): void | Promise<void> };
+      const dir = path.join(repoRoot(), 'fuzz', 'corpus', t.name);
+      const seeds = fs.readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+      assert.ok(seeds.length >= 3, `${dir} holds ${seeds.length} seeds`);
+      for (const s of seeds) {
+        try {
+          await target.fuzz(fs.readFileSync(path.join(dir, s)));
+        } catch (err) {
+          assert.fail(`fuzz target ${t.name}, seed ${s}: ${err instanceof Error ? err.stack : String(err)}`);
+        }
+      }
+    });
+  }
+});
+
+describe('native fuzz harnesses replay their regression inputs and seeds (g++, ASan + UBSan, no libFuzzer)', () => {
+  type NativeTarget = { name: string; kind: string; sources: string[]; include: string[] };
+  const root = repoRoot();
+  const { targets } = JSON.parse(fs.readFileSync(path.join(root, 'fuzz', 'targets.json'), 'utf8')) as { targets: NativeTarget[] };
+  const cxx = spawnSync('sh', ['-c', 'command -v g++'], { encoding: 'utf8' }).stdout.trim();
+  const inputs = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => !f.startsWith('.')).sort().map((f) => path.join(dir, f)) : []);
+  for (const t of targets.filter((x) => x.kind === 'native')) {
+    test(t.name, (tt) => {
+      if (!cxx) return tt.skip('g++ is not installed');
+      const exe = path.join(tmp, `replay-${t.name}`);
+      // float-cast-overflow: GCC's -fsanitize=undefined leaves out the out-of-range double -> integer check clang has.
+      const build = spawnSync(
+        cxx,
+        ['-std=c++17', '-O1', '-g', '-fsanitize=address,undefined,float-cast-overflow', '-fno-sanitize-recover=all', ...t.include.map((d) => `-I${d}`),
+          '-o', exe, `fuzz/native/${t.name}.cc`, 'fuzz/native/replay_main.cc', ...t.sources, '-pthread'],
+        { cwd: root, encoding: 'utf8' },
+      );
+      assert.equal(build.status, 0, `building the ${t.name} replay binary failed:\n${build.stderr}`);
+      const files = [...inputs(path.join(root, 'fuzz', 'regressions', t.name)), ...inputs(path.join(root, 'fuzz', 'corpus', t.name))];
+      assert.ok(files.length >= 3, `${t.name}: ${files.length} inputs`);
+      const r = spawnSync(exe, files, { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0', UBSAN_OPTIONS: 'print_stacktrace=1' } });
+      assert.equal(r.status, 0, `${t.name} replay failed (exit ${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
+    });
+  }
+});
