@@ -30,6 +30,7 @@ const ext = Buffer.concat([fmt(0xfffe, 2, 48000, 16), u16(22), u16(16), u32(3), 
 put('wav', 'extensible-pcm16.wav', riff([chunk('fmt ', ext), chunk('data', ramp(4, 4))]));
 const ds64 = Buffer.concat([u32(0), u32(0), u32(16), u32(0), u32(4), u32(0), u32(0)]); // riffSize, dataSize = 16, sampleCount, table length
 put('wav', 'rf64-ds64.wav', Buffer.concat([Buffer.from('RF64'), u32(0xffffffff), Buffer.from('WAVE'), chunk('ds64', ds64), chunk('fmt ', fmt(1, 2, 44100, 16)), chunk('data', ramp(4, 4), 0xffffffff)]));
+put('wav', 'rf64-ds64-16.wav', Buffer.concat([Buffer.from('RF64'), u32(0xffffffff), Buffer.from('WAVE'), chunk('ds64', Buffer.concat([u32(0), u32(0), u32(8), u32(0)])), chunk('fmt ', fmt(1, 1, 8000, 16)), chunk('data', ramp(4, 2), 0xffffffff)]));
 put('wav', 'pipe-size-unknown.wav', Buffer.concat([Buffer.from('RIFF'), u32(0xffffffff), Buffer.from('WAVE'), chunk('fmt ', fmt(1, 1, 44100, 16)), Buffer.from('data'), u32(0xffffffff), ramp(6, 2)]));
 
 // ---- protocol-message ----

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { parseWav, WavStreamDecoder } from '../src/audio/wav';
 import { EarshotError, type EarshotErrorCode } from '../src/errors';
 import { encodeNpy } from '../src/io/npy';
 import { loadBundle } from '../src/model/bundle';
@@ -25,6 +26,30 @@ function isCode(code: EarshotErrorCode, message?: RegExp) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-fuzz-regressions-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
+const bytes = (...parts: (number[] | string)[]) => Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? ascii(p) : p)));
+/** fmt body: PCM, mono, 8 kHz, 16-bit. */
+const FMT16 = [1, 0, 1, 0, ...le32(8000), ...le32(16000), 2, 0, 16, 0];
+
+describe('WAV / RF64 (src/audio/wav.ts)', () => {
+  // ds64 holds riffSize (u64) then dataSize (u64): 16 bytes at least. A 12..15-byte ds64 was accepted
+  // ("need 12") and dataSize read past its end: a RangeError from DataView, or stale header bytes.
+  test('an RF64 ds64 chunk of 12 bytes: ERR_AUDIO_FORMAT (was a RangeError)', () => {
+    const wav = bytes('RF64', le32(0xffffffff), 'WAVE', 'ds64', le32(12), le32(0), le32(0), le32(4), 'fmt ', le32(16), FMT16, 'data', le32(0xffffffff), [1, 0, 2, 0]);
+    assert.throws(() => parseWav(wav), isCode('ERR_AUDIO_FORMAT', /ds64 chunk is 12 bytes; need 16/));
+  });
+
+  test('a 14-byte ds64 after a fmt chunk: ERR_AUDIO_FORMAT, never a data size read from the stale fmt bytes', () => {
+    const wav = bytes('RF64', le32(0xffffffff), 'WAVE', 'fmt ', le32(16), FMT16, 'ds64', le32(14), le32(0), le32(0), le32(4), [0, 0], 'data', le32(0xffffffff), [1, 0, 2, 0]);
+    const dec = new WavStreamDecoder();
+    assert.throws(() => {
+      for (const b of wav) dec.push(Uint8Array.of(b)); // byte by byte: the same as all at once
+      dec.end();
+    }, isCode('ERR_AUDIO_FORMAT', /ds64 chunk is 14 bytes; need 16/));
+  });
+});
 
 describe('bundle manifest and tags (src/model/bundle.ts)', () => {
   let n = 0;

@@ -165,8 +165,9 @@ export class WavStreamDecoder {
         this.afterBody(this.hdrNeed);
         break;
       case 'ds64':
-        if (this.hdrNeed < 12) throw new EarshotError('ERR_AUDIO_FORMAT', `RF64 ds64 chunk is ${this.hdrNeed} bytes; need 12`);
-        // u64 riffSize at 0, u64 dataSize at 8; 2^53 bytes is far beyond any real file.
+        // u64 riffSize at 0, u64 dataSize at 8: 16 bytes at least (a 12..15-byte ds64 was read past its
+        // end, found by fuzzing); 2^53 bytes is far beyond any real file.
+        if (this.hdrNeed < 16) throw new EarshotError('ERR_AUDIO_FORMAT', `RF64 ds64 chunk is ${this.hdrNeed} bytes; need 16`);
         this.ds64DataBytes = view.getUint32(8, true) + view.getUint32(12, true) * 2 ** 32;
         this.afterBody(this.hdrNeed);
         break;
