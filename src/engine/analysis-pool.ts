@@ -36,8 +36,16 @@ interface Slot {
   worker: Worker;
   busy: Pending | null;
   timer: NodeJS.Timeout | null;
+  /** The job the worker is on (answers for older ids are stale). */
   id: number;
+  /** Set while a timed-out job winds down: the worker is asked to stop and is not given new work. */
+  cancelling: boolean;
+  /** worker's stop flag: the id of the job to abandon (Atomics, read between decoded chunks). */
+  cancel: Int32Array;
 }
+
+/** A timed-out analysis gets this long to notice its stop flag before its worker is replaced (ms). */
+const CANCEL_GRACE_MS = 10_000;
 
 export interface AnalysisPoolStats {
   running: number;
@@ -117,7 +125,7 @@ export class AnalysisPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.busy === null);
+      let slot = this.slots.find((s) => s.busy === null && !s.cancelling);
       if (!slot && this.slots.length < this.options.workers) slot = this.spawn();
       if (!slot) return;
       const p = this.queue.shift()!;
@@ -127,10 +135,17 @@ export class AnalysisPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(path.join(__dirname, 'analysis-worker.js'), { workerData: { nice: this.options.nice } });
-    const slot: Slot = { worker, busy: null, timer: null, id: 0 };
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(path.join(__dirname, 'analysis-worker.js'), { workerData: { nice: this.options.nice, cancel } });
+    const slot: Slot = { worker, busy: null, timer: null, id: 0, cancelling: false, cancel };
     worker.on('message', (m: { type: string; id?: number; factors?: ArrayBuffer; windows?: number; durationS?: number; code?: string; message?: string }) => {
-      if (m.type === 'ready' || m.id !== slot.id || !slot.busy) return;
+      if (m.type === 'ready' || m.id !== slot.id) return;
+      if (slot.cancelling) {
+        // The timed-out job has stopped: its client was answered already; the worker takes new work.
+        this.settleCancel(slot);
+        return;
+      }
+      if (!slot.busy) return;
       const p = this.finish(slot);
       if (m.type === 'result') {
         this.stats.completed++;
@@ -143,7 +158,8 @@ export class AnalysisPool {
     const gone = (why: string): void => {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
-      if (slot.busy) {
+      if (slot.timer) clearTimeout(slot.timer);
+      if (slot.busy && !slot.cancelling) {
         this.stats.failed++;
         this.finish(slot).reject(new EarshotError('ERR_INFERENCE_FAILED', `the analysis worker ${why}`));
       }
@@ -162,21 +178,45 @@ export class AnalysisPool {
     this.stats.running++;
     const t0 = performance.now();
     (p as Pending & { t0: number }).t0 = t0;
-    slot.timer = setTimeout(() => {
-      // A decoder or network that never finishes: stop the thread (a fresh one takes the next job).
-      this.stats.timedOut++;
-      const stuck = this.finish(slot);
-      stuck.reject(new EarshotError('ERR_TIMEOUT', `the analysis took longer than ${this.options.timeoutS} s and was stopped`));
-      const i = this.slots.indexOf(slot);
-      if (i >= 0) this.slots.splice(i, 1);
-      void slot.worker.terminate();
-      this.dispatch();
-    }, this.options.timeoutS * 1000);
+    slot.timer = setTimeout(() => this.timeOut(slot), this.options.timeoutS * 1000);
     const { bytes, ...rest } = p.job;
     // Transfer the upload when it owns its whole buffer; copy otherwise (a Buffer from a shared pool).
     const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
     const msg: AnalyzeRequest = { type: 'analyze', id: slot.id, bytes: buf, ...rest };
     slot.worker.postMessage(msg, [buf]);
+  }
+
+  /**
+   * A job past its time limit: its client is answered now (ERR_TIMEOUT) and the worker is asked to stop
+   * at its next chunk. Workers are never terminated mid-job: tearing a thread down inside a native call
+   * (onnxruntime, the mel kernels) aborts the whole process. One that ignores the request for
+   * CANCEL_GRACE_MS is set aside (terminated once it answers) and a fresh worker takes its place.
+   */
+  private timeOut(slot: Slot): void {
+    this.stats.timedOut++;
+    const stuck = this.finish(slot);
+    stuck.reject(new EarshotError('ERR_TIMEOUT', `the analysis took longer than ${this.options.timeoutS} s and was stopped`));
+    slot.cancelling = true;
+    Atomics.store(slot.cancel, 0, slot.id);
+    slot.timer = setTimeout(() => {
+      slot.timer = null;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1); // no longer counted: a new worker may start
+      this.dispatch();
+    }, CANCEL_GRACE_MS);
+    slot.timer.unref();
+    this.dispatch();
+  }
+
+  private settleCancel(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+    slot.cancelling = false;
+    if (!this.slots.includes(slot) || this.closed) {
+      void slot.worker.terminate(); // set aside earlier, idle now: safe to stop
+      return;
+    }
+    this.dispatch();
   }
 
   private finish(slot: Slot): Pending {
@@ -190,13 +230,26 @@ export class AnalysisPool {
     return p;
   }
 
-  /** Refuses what waits, stops the workers (a running analysis fails with ERR_BUSY). */
+  /** Refuses what waits, asks running analyses to stop (they fail with ERR_BUSY), then ends the workers. */
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.reject(new EarshotError('ERR_BUSY', 'the server is shutting down'));
     this.stats.queued = 0;
     const slots = this.slots.splice(0);
-    for (const s of slots) if (s.busy) this.finish(s).reject(new EarshotError('ERR_BUSY', 'the server is shutting down'));
+    const idle = slots.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (!s.busy && !s.cancelling) return resolve();
+          if (s.busy) {
+            this.finish(s).reject(new EarshotError('ERR_BUSY', 'the server is shutting down'));
+            Atomics.store(s.cancel, 0, s.id);
+          }
+          s.worker.once('message', () => resolve());
+          s.worker.once('exit', () => resolve());
+          setTimeout(resolve, 2000).unref(); // a worker stuck in native code: terminate anyway
+        }),
+    );
+    await Promise.all(idle);
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 }

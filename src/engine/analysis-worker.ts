@@ -26,7 +26,7 @@ export interface AnalyzeRequest {
 
 const port = parentPort;
 if (!port) throw new Error('analysis-worker.js must run in a worker thread');
-const { nice } = workerData as { nice: number };
+const { nice, cancel } = workerData as { nice: number; cancel: Int32Array };
 
 /** This thread's id (Linux /proc/thread-self → "pid/task/tid"); null elsewhere. */
 function threadId(): number | null {
@@ -63,7 +63,9 @@ port.on('message', (m: AnalyzeRequest) => {
   void (async () => {
     try {
       const model = await modelFor(m.model);
-      const r = await analyzeEncodedClip(new Uint8Array(m.bytes), m.pipeline, model.predictWindows, model.outputs, m.limits);
+      // The pool stores a job's id in `cancel` when it timed out: stop at the next chunk.
+      const stop = (): boolean => Atomics.load(cancel, 0) === m.id;
+      const r = await analyzeEncodedClip(new Uint8Array(m.bytes), m.pipeline, model.predictWindows, model.outputs, m.limits, stop);
       const buf = r.factors.buffer as ArrayBuffer;
       port.postMessage({ type: 'result', id: m.id, factors: buf, windows: r.windows, durationS: r.durationS }, [buf]);
     } catch (err) {

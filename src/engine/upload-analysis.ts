@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import type { AudioInputLimits } from '../audio/input-limits';
 import { streamAudio } from '../audio/load';
+import { EarshotError } from '../errors';
 import { WindowMean, type WindowPredictor } from './window-mean';
 import { WindowPipeline, type WindowPipelineOptions } from './window-pipeline';
 
@@ -23,17 +24,24 @@ export async function analyzeEncodedClip(
   predict: WindowPredictor,
   factors: number,
   limits: Partial<AudioInputLimits>,
+  /** Polled between decoded chunks: true stops the analysis with ERR_TIMEOUT (its time limit passed). */
+  stop: () => boolean = () => false,
 ): Promise<EncodedClipResult> {
   const rate = pipelineOptions.inputRateHz;
   const pipeline = new WindowPipeline(pipelineOptions);
   const mean = new WindowMean(predict, factors);
   let samples = 0;
   const input = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
-  for await (const chunk of streamAudio(input, { sampleRateHz: rate, limits, inputBytes: bytes.byteLength, label: 'the upload' })) {
-    samples += chunk.length;
-    await mean.add(pipeline.push(chunk));
+  try {
+    for await (const chunk of streamAudio(input, { sampleRateHz: rate, limits, inputBytes: bytes.byteLength, label: 'the upload' })) {
+      if (stop()) throw new EarshotError('ERR_TIMEOUT', 'the analysis was stopped (time limit)');
+      samples += chunk.length;
+      await mean.add(pipeline.push(chunk));
+    }
+    await mean.add(pipeline.finalize());
+  } finally {
+    pipeline.dispose(); // this worker analyses upload after upload: free the native state now
   }
-  await mean.add(pipeline.finalize());
   const windows = mean.windows;
   return { factors: await mean.mean(), windows, durationS: samples / rate };
 }
