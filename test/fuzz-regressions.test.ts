@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseWav, WavStreamDecoder } from '../src/audio/wav';
 import { EarshotError, type EarshotErrorCode } from '../src/errors';
-import { encodeNpy } from '../src/io/npy';
+import { encodeNpy, readNpy } from '../src/io/npy';
 import { loadBundle } from '../src/model/bundle';
 import { repoRoot } from './helpers/shared';
 
@@ -48,6 +48,23 @@ describe('WAV / RF64 (src/audio/wav.ts)', () => {
       for (const b of wav) dec.push(Uint8Array.of(b)); // byte by byte: the same as all at once
       dec.end();
     }, isCode('ERR_AUDIO_FORMAT', /ds64 chunk is 14 bytes; need 16/));
+  });
+});
+
+describe('.npy header (src/io/npy-header.ts)', () => {
+  /** A v1 .npy preamble (no data) with this shape text. */
+  const npyWithShape = (shape: string) => {
+    let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+    dict += ' '.repeat(63 - ((10 + dict.length) % 64)) + '\n';
+    return bytes([0x93], 'NUMPY', [1, 0, dict.length & 0xff, dict.length >> 8], dict);
+  };
+
+  // An axis of 0 makes the product 0 whatever the others say, so (0, 1e20) and (0, Infinity) passed the
+  // size check and came back as shapes no caller can index (Number("9".repeat(400)) is Infinity).
+  test('a shape entry beyond 2^53 - 1 is ERR_NPY_FORMAT, even when another axis is 0', () => {
+    assert.throws(() => readNpy(npyWithShape('(0, 99999999999999999999)')), isCode('ERR_NPY_FORMAT', /shape entry "99999999999999999999"/));
+    assert.throws(() => readNpy(npyWithShape(`(0, ${'9'.repeat(400)})`)), isCode('ERR_NPY_FORMAT', /shape entry/));
+    assert.deepEqual(readNpy(npyWithShape('(0, 9007199254740991)')).shape, [0, 9007199254740991]);
   });
 });
 

@@ -87,7 +87,11 @@ function parseDict(text: string, label: string): { descr: string; fortranOrder: 
     .filter((s) => s.length > 0)
     .map((s) => {
       if (!/^\d+$/.test(s)) fail(`${label}: npy shape entry "${s}" is not a non-negative integer`);
-      return Number(s);
+      // Beyond 2^53 - 1 the number is not exact (and 400 digits are Infinity): with another axis of 0
+      // the size check passes, so refuse it here (found by fuzzing).
+      const v = Number(s);
+      if (!Number.isSafeInteger(v)) fail(`${label}: npy shape entry "${s.length > 40 ? `${s.slice(0, 40)}…` : s}" is larger than 2^53 - 1`);
+      return v;
     });
   return { descr, fortranOrder: fortran === 'True', shape };
 }
