@@ -13,6 +13,7 @@ import { parseWav, WavStreamDecoder } from '../src/audio/wav';
 import { EarshotError, type EarshotErrorCode } from '../src/errors';
 import { encodeNpy, readNpy } from '../src/io/npy';
 import { loadBundle } from '../src/model/bundle';
+import { TripletParser } from '../trainer/data/triplet-parser';
 import { repoRoot } from './helpers/shared';
 
 function isCode(code: EarshotErrorCode, message?: RegExp) {
@@ -65,6 +66,31 @@ describe('.npy header (src/io/npy-header.ts)', () => {
     assert.throws(() => readNpy(npyWithShape('(0, 99999999999999999999)')), isCode('ERR_NPY_FORMAT', /shape entry "99999999999999999999"/));
     assert.throws(() => readNpy(npyWithShape(`(0, ${'9'.repeat(400)})`)), isCode('ERR_NPY_FORMAT', /shape entry/));
     assert.deepEqual(readNpy(npyWithShape('(0, 9007199254740991)')).shape, [0, 9007199254740991]);
+  });
+});
+
+describe('play-count triplets (trainer/data/triplet-parser.ts)', () => {
+  // The carried (unfinished) first line still holds the 3-byte BOM, which the length limit counted: a
+  // first line of exactly maxLineBytes was "longer than" the limit when it arrived in pieces, fine at once.
+  test('a BOM and a first line of exactly maxLineBytes: accepted whether pushed at once or byte by byte', () => {
+    const input = bytes([0xef, 0xbb, 0xbf], 'u\ti\t123456\r\nu\tj\t1\n');
+    const once = new TripletParser({ maxLineBytes: 10 });
+    once.push(input);
+    assert.equal(once.end().rows, 2);
+    const pieces = new TripletParser({ maxLineBytes: 10 });
+    for (const b of input) pieces.push(Uint8Array.of(b));
+    assert.equal(pieces.end().rows, 2);
+  });
+
+  test('a BOM and a first line one byte over the limit: the same ERR_TRIPLETS_FORMAT either way', () => {
+    const input = bytes([0xef, 0xbb, 0xbf], 'u\ti\t1234567\r\n');
+    const once = new TripletParser({ maxLineBytes: 10 });
+    assert.throws(() => (once.push(input), once.end()), isCode('ERR_TRIPLETS_FORMAT', /:1: line longer than 10 bytes/));
+    const pieces = new TripletParser({ maxLineBytes: 10 });
+    assert.throws(() => {
+      for (const b of input) pieces.push(Uint8Array.of(b));
+      pieces.end();
+    }, isCode('ERR_TRIPLETS_FORMAT', /:1: line longer than 10 bytes/));
   });
 });
 

@@ -4,8 +4,9 @@
  * stream, gzip included. The first byte selects the format (triplets / hetrec), maxLineBytes and the path;
  * the rest is the file. Asserts: only EarshotError ERR_TRIPLETS_FORMAT / ERR_TRIPLETS_EMPTY; the outcome does
  * not depend on how the bytes are chunked; and it equals a plain line-by-line reference parser (split on
- * LF, fields on TAB, Number() for the count): the same rows, ids, float32 counts, zero counts and line
- * count, or an error of the same code at the same line.
+ * LF, fields on TAB, Number() for the count, a header-like line 1 as documented in triplet-parser.ts):
+ * the same rows, ids, float32 counts, zero counts and line count, or an error of the same code at the
+ * same line.
  */
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
@@ -16,6 +17,8 @@ import { check, expectEarshotError, expectSame, pieces, rng } from './harness';
 const CODES = ['ERR_TRIPLETS_FORMAT', 'ERR_TRIPLETS_EMPTY'] as const;
 const NUMBER_RE = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
+/** triplet-parser.ts: a 'triplets' line 1 whose count looks like a column name may be a header. */
+const HEADER_COUNT_RE = /^(?!(nan|inf|infinity)$)[A-Za-z][\w .-]{0,63}$/i;
 
 /** What a parse gives, in a form two parsers can be compared by. */
 type Outcome = { rows: number; zeroCounts: number; lines: number; triplets: [string, string, number][] } | { code: string; line: number | null };
@@ -69,6 +72,9 @@ export function referenceParse(d: Uint8Array, format: TripletFormat, maxLine: nu
   const triplets: [string, string, number][] = [];
   let rows = 0;
   let zeroCounts = 0;
+  // A header-like line 1 (see HEADER_COUNT_RE) is no row; the first later data row makes it the error
+  // (a later bad line reports itself first), and without data rows the input is empty.
+  let headerLike = false;
   for (let i = first; i < lines.length; i++) {
     const line = i + 1;
     let l = lines[i];
@@ -79,10 +85,17 @@ export function referenceParse(d: Uint8Array, format: TripletFormat, maxLine: nu
     const t2 = l.indexOf(9, t1 + 1);
     if (t2 < 0 || t2 === t1 + 1) return err(line); // no second tab, or an empty item id
     const text = Buffer.from(l.subarray(t2 + 1)).toString('latin1');
-    if (!NUMBER_RE.test(text)) return err(line); // a third tab, a sign, a CR, anything else
+    if (!NUMBER_RE.test(text)) {
+      if (format === 'triplets' && line === 1 && HEADER_COUNT_RE.test(text) && l.length <= maxLine) {
+        headerLike = true;
+        continue;
+      }
+      return err(line); // a third tab, a sign, a CR, anything else
+    }
     const v = Number(text);
     if (!(v <= FLOAT32_MAX)) return err(line);
     if (l.length > maxLine) return err(line);
+    if (headerLike) return err(1);
     rows++;
     if (v === 0) zeroCounts++;
     else triplets.push([utf8(l.subarray(0, t1)), utf8(l.subarray(t1 + 1, t2)), Math.fround(v)]);

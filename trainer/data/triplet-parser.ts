@@ -149,8 +149,9 @@ export class TripletParser {
 
   private appendCarry(buf: Buffer, start: number, end: number): void {
     const need = this.carryLen + end - start;
-    // + 2 leaves room for the CRLF of a line that is exactly maxLine bytes long
-    if (need > this.maxLine + 2) {
+    // + 2 leaves room for the CRLF of a line that is exactly maxLine bytes long, + 3 more for the UTF-8
+    // BOM that the first line still carries (else the limit depended on the chunking, found by fuzzing)
+    if (need > this.maxLine + (this.started ? 2 : 5)) {
       const [q, qs, qe] = this.carryLen > 0 ? [this.carry, 0, this.carryLen] : [buf, start, end];
       this.fail(this.lines + 1, `line longer than ${this.maxLine} bytes`, q, qs, Math.min(qe, qs + QUOTE_CHARS * 4));
     }
