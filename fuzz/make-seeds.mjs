@@ -61,14 +61,19 @@ put('pcm-decoder', 'f32-stereo-nan', Buffer.concat([Buffer.from([2]), f32s([0.1,
 put('pcm-decoder', 's16-stereo', Buffer.concat([Buffer.from([3]), s16s([0, 1, -1, 32767, -32768, 1000, 2000, -3000, 7])]));
 put('pcm-decoder', 's16-8ch', Buffer.concat([Buffer.from([15]), s16s(Array.from({ length: 20 }, (_, i) => i * 1111 - 11000))]));
 
-// ---- triplets (byte 0: bit 0 = hetrec, bits 1-6 = maxLineBytes - 32, bit 7 = also readTriplets on a stream) ----
+// ---- triplets, triplets-stream (byte 0: bit 0 = hetrec, bits 1-6 = maxLineBytes - 32) ----
 const trip = 'b80344d063b5ccb3212f76538f3d9e43d87dca25\tSOAKIMP12A8C130995\t1\nb80344d063b5ccb3212f76538f3d9e43d87dca25\tSOAPDEY12A81C210A9\t2\n85c1f87fea955d09b4bec2e36aee110927aedf9a\tSOBONKR12A58A7A7E0\t0\n';
 put('triplets', 'triplets.txt', Buffer.concat([Buffer.from([0x7e]), Buffer.from(trip)]));
 put('triplets', 'triplets-crlf-bom.txt', Buffer.concat([Buffer.from([0xfe, 0xef, 0xbb, 0xbf]), Buffer.from('u1\ti1\t3\r\n\r\nu2\ti1\t1.5\r\nu1\ti2\t2e1')]));
 put('triplets', 'hetrec.dat', Buffer.concat([Buffer.from([0x7f]), Buffer.from('userID\tartistID\tweight\n2\t51\t13883\n2\t52\t11690\n3\t51\t0\n')]));
 put('triplets', 'counts-odd.txt', Buffer.concat([Buffer.from([0x40]), Buffer.from('u\ti\t+7\nu\tj\t.5\nu\tk\t1234567890123456789\nu\tl\t3.4e38\n')]));
-put('triplets', 'gzip.txt.gz', Buffer.concat([Buffer.from([0xfe]), zlib.gzipSync(Buffer.from('u1\ti1\t1\nu2\ti2\t2\n'))]));
-put('triplets', 'bad-line.txt', Buffer.concat([Buffer.from([0x80]), Buffer.from('u1\ti1\t1\nu2\ti2\n')]));
+put('triplets', 'bad-line.txt', Buffer.concat([Buffer.from([0x00]), Buffer.from('u1\ti1\t1\nu2\ti2\n')]));
+put('triplets', 'header-like.txt', Buffer.concat([Buffer.from([0x10]), Buffer.from('user\tsong\tplays\nu1\ts1\t4\n')]));
+// triplets-stream: the same selector byte
+put('triplets-stream', 'plain.txt', Buffer.concat([Buffer.from([0x7e]), Buffer.from(trip)]));
+put('triplets-stream', 'gzip.txt.gz', Buffer.concat([Buffer.from([0x7e]), zlib.gzipSync(Buffer.from('u1\ti1\t1\r\nu2\ti2\t2\n'))]));
+put('triplets-stream', 'gzip-hetrec.dat.gz', Buffer.concat([Buffer.from([0x7f]), zlib.gzipSync(Buffer.from('userID\tartistID\tweight\n2\t51\t13883\n'))]));
+put('triplets-stream', 'gzip-truncated.gz', Buffer.concat([Buffer.from([0x7e]), zlib.gzipSync(Buffer.from('u1\ti1\t1\n')).subarray(0, 20)]));
 
 // ---- songs-tsv ----
 const head = 'id\tartist\ttitle\tstyle\ttempo_bpm\tkey\tmode\tinstruments\tmoods\n';

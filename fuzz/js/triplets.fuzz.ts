@@ -1,18 +1,14 @@
 /**
- * Fuzz target `triplets`: the Taste-Profile play-count reader, TripletParser (trainer/data/triplet-parser.ts)
- * and, for inputs whose selector byte has its top bit set, readTriplets (trainer/data/triplets.ts) over a
- * stream, gzip included. The first byte selects the format (triplets / hetrec), maxLineBytes and the path;
- * the rest is the file. Asserts: only EarshotError ERR_TRIPLETS_FORMAT / ERR_TRIPLETS_EMPTY; the outcome does
+ * Fuzz target `triplets`: the Taste-Profile play-count parser, TripletParser (trainer/data/triplet-parser.ts).
+ * (triplets-stream.fuzz.ts runs the same checks through readTriplets.) The first byte selects the format
+ * (bit 0: triplets / hetrec) and maxLineBytes (32 + bits 1-6); the rest is the file. Asserts: only EarshotError ERR_TRIPLETS_FORMAT / ERR_TRIPLETS_EMPTY; the outcome does
  * not depend on how the bytes are chunked; and it equals a plain line-by-line reference parser (split on
  * LF, fields on TAB, Number() for the count, a header-like line 1 as documented in triplet-parser.ts):
  * the same rows, ids, float32 counts, zero counts and line count, or an error of the same code at the
  * same line.
  */
-import { Readable } from 'node:stream';
-import * as zlib from 'node:zlib';
 import { HETREC_HEADER, TripletParser, type ParsedTriplets, type TripletFormat } from '../../trainer/data/triplet-parser';
-import { readTriplets } from '../../trainer/data/triplets';
-import { check, expectEarshotError, expectSame, pieces, rng } from './harness';
+import { expectEarshotError, expectSame, pieces, rng } from './harness';
 
 const CODES = ['ERR_TRIPLETS_FORMAT', 'ERR_TRIPLETS_EMPTY'] as const;
 const NUMBER_RE = /^\+?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -23,7 +19,7 @@ const HEADER_COUNT_RE = /^(?!(nan|inf|infinity)$)[A-Za-z][\w .-]{0,63}$/i;
 /** What a parse gives, in a form two parsers can be compared by. */
 type Outcome = { rows: number; zeroCounts: number; lines: number; triplets: [string, string, number][] } | { code: string; line: number | null };
 
-function summarise(p: ParsedTriplets): Outcome {
+export function summarise(p: ParsedTriplets): Outcome {
   const users = p.users.ids();
   const items = p.items.ids();
   const triplets: [string, string, number][] = [];
@@ -31,7 +27,7 @@ function summarise(p: ParsedTriplets): Outcome {
   return { rows: p.rows, zeroCounts: p.zeroCounts, lines: p.lines, triplets };
 }
 
-function failed(err: unknown): Outcome {
+export function failed(err: unknown): Outcome {
   const e = expectEarshotError(err, CODES);
   const m = /^[^:]*:(\d+): /.exec(e.message);
   return { code: e.code, line: e.code === 'ERR_TRIPLETS_FORMAT' && m ? Number(m[1]) : null };
@@ -104,18 +100,14 @@ export function referenceParse(d: Uint8Array, format: TripletFormat, maxLine: nu
   return { rows, zeroCounts, lines: lines.length, triplets };
 }
 
-async function readStream(chunks: Uint8Array[], format: TripletFormat, maxLineBytes: number): Promise<Outcome> {
-  try {
-    return summarise(await readTriplets(Readable.from(chunks.map((c) => Buffer.from(c))), { format, maxLineBytes }));
-  } catch (err) {
-    return failed(err);
-  }
+/** The selector byte's settings (shared with triplets-stream.fuzz.ts). */
+export function settings(selector: number): { format: TripletFormat; maxLine: number } {
+  return { format: selector & 1 ? 'hetrec' : 'triplets', maxLine: 32 + ((selector >> 1) & 63) };
 }
 
-export function fuzz(data: Buffer): void | Promise<void> {
+export function fuzz(data: Buffer): void {
   if (data.length === 0) return;
-  const format: TripletFormat = data[0] & 1 ? 'hetrec' : 'triplets';
-  const maxLine = 32 + ((data[0] >> 1) & 63);
+  const { format, maxLine } = settings(data[0]);
   const body = data.subarray(1);
   const random = rng(data);
   const ref = referenceParse(body, format, maxLine);
@@ -123,19 +115,4 @@ export function fuzz(data: Buffer): void | Promise<void> {
   expectSame(whole, ref, `TripletParser (one chunk) vs the reference parser, format ${format}, maxLineBytes ${maxLine}`);
   const chunked = parseChunks(pieces(body, random, 1 + Math.floor(random() * 40)), format, maxLine);
   expectSame(chunked, whole, 'TripletParser: random chunks vs one chunk');
-  if (!(data[0] & 0x80)) return;
-  // The stream reader: plain text must parse the same; gzip is inflated first (or refused as corrupt).
-  let plain: Uint8Array | null = body;
-  if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
-    try {
-      plain = zlib.gunzipSync(body);
-    } catch {
-      plain = null;
-    }
-  }
-  const want = plain === null ? null : referenceParse(plain, format, maxLine);
-  return readStream(pieces(body, random, 64), format, maxLine).then((got) => {
-    if (want === null) check('code' in got && got.code === 'ERR_TRIPLETS_FORMAT', 'readTriplets accepted a corrupt gzip stream');
-    else expectSame(got, want, 'readTriplets vs the reference parser');
-  });
 }
