@@ -167,7 +167,7 @@ export function nativeAddon(): NativeAddon {
   } catch (err) {
     throw new EarshotError(
       'ERR_NATIVE_UNAVAILABLE',
-      `earshot's native addon could not be loaded from ${file} (${(err as Error).message}); run \`npm install\` (or \`npx node-gyp rebuild\`) to build it`,
+      `earshot's native addon could not be loaded from ${file} (${(err as Error).message.split('\n')[0]}); run \`npm install\` (or \`npx node-gyp rebuild\`) to build it`,
       { cause: err },
     );
   }
