@@ -192,7 +192,7 @@ function buildNative(t) {
   const objDir = path.join(BUILD, 'obj', t.name);
   fs.mkdirSync(objDir, { recursive: true });
   const common = [
-    '-g', '-O1', '-std=c++17', '-fno-omit-frame-pointer',
+    '-g', '-O1', '-std=c++17', '-fno-omit-frame-pointer', '-Wno-psabi', '-fopenmp-simd',
     '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=undefined',
     ...(t.include ?? []).map((d) => `-I${d}`),
     ...(x64 ? t.x64Defines ?? [] : []).map((d) => `-D${d}`),
@@ -217,9 +217,12 @@ function resetDir(dir) {
 
 function seedCorpus(t, corpus) {
   resetDir(corpus);
+  // The committed seeds and the inputs of earlier findings (fuzz/regressions/<target>/, fixed since).
   const seeds = filesIn(path.join(ROOT, 'fuzz', 'corpus', t.name), /^[^.]/);
+  const regressions = filesIn(path.join(ROOT, 'fuzz', 'regressions', t.name), /^[^.]/);
   for (const s of seeds) fs.copyFileSync(s, path.join(corpus, path.basename(s)));
-  return seeds.length;
+  for (const s of regressions) fs.copyFileSync(s, path.join(corpus, `regression-${path.basename(s)}`));
+  return seeds.length + regressions.length;
 }
 
 function parseStats(log) {

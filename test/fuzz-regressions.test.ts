@@ -172,7 +172,7 @@ describe('native fuzz harnesses replay their regression inputs and seeds (g++, A
       // float-cast-overflow: GCC's -fsanitize=undefined leaves out the out-of-range double -> integer check clang has.
       const build = spawnSync(
         cxx,
-        ['-std=c++17', '-O1', '-g', '-fsanitize=address,undefined,float-cast-overflow', '-fno-sanitize-recover=all', ...t.include.map((d) => `-I${d}`),
+        ['-std=c++17', '-O1', '-g', '-Wno-psabi', '-fsanitize=address,undefined,float-cast-overflow', '-fno-sanitize-recover=all', ...t.include.map((d) => `-I${d}`),
           '-o', exe, `fuzz/native/${t.name}.cc`, 'fuzz/native/replay_main.cc', ...t.sources, '-pthread'],
         { cwd: root, encoding: 'utf8' },
       );

@@ -19,6 +19,9 @@
 
 namespace fuzz {
 
+// Bitwise equality of two float arrays (memcmp with a null pointer is undefined even for 0 bytes).
+inline bool same_bits(const float* a, const float* b, size_t n) { return n == 0 || std::memcmp(a, b, n * sizeof(float)) == 0; }
+
 // Reads the input front to back; past the end every read gives 0.
 class Input {
  public:
