@@ -10,6 +10,7 @@ import { main as kmeansMain } from './kmeans';
 import { main as melMain } from './mel';
 import { main as onnxInferMain } from './onnx-infer';
 import { main as resamplerMain } from './resampler-quality';
+import { main as soakMain } from './soak';
 import { main as tripletsScaleMain } from './triplets-scale';
 import { main as wmfMain } from './wmf';
 import { main as worldOracleMain } from './world-oracle';
@@ -31,6 +32,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   catalog: { summary: 'catalogue search at F 50: exact top-50 ms/query JS vs native (10k/100k/1M), batched q/s, IVF build s, query ms and recall@50 at 1M, fold-in ms [--sizes --ann-size --batch --recall-queries --spread --threads --json]', main: catalogMain },
   kmeans: { summary: 'bag-of-words baseline: k-means fit (k 4000, d 60, 200k frames, 10 iterations), assign frames/s, PCA d 4000 [--n --d --k --iterations --greedy L --assign-rows --pca-d --pca-songs --skip-pca --threads --json]', main: kmeansMain },
   engine: { summary: 'realtime engine under load: earshot serve + a separate load-generator process, N realtime streams of the real clips; latency p50/p99, windows/s, CPU, RSS, dropped [--streams N --seconds S --find-max --json]', main: engineMain },
+  soak: { summary: 'long run under churn: N streams that connect, play 20-60 s and reconnect, plus analyses and catalogue adds; RSS and p99 per minute, table + PNG [--streams 500 --minutes 60 --out DIR --json]', main: soakMain },
   wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --json]', main: wmfMain },
 };
 
