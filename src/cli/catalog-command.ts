@@ -74,7 +74,19 @@ class Api {
     this.base = u.origin;
   }
 
+  /**
+   * One request; a 503 from a busy engine (its analysis queue full: `Retry-After` seconds) is retried up
+   * to BUSY_RETRIES times, so a library import shared with other clients loses no file.
+   */
   async request(method: 'GET' | 'POST', pathAndQuery: string, body?: Blob): Promise<{ status: number; text: string }> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.once(method, pathAndQuery, body);
+      if (r.status !== 503 || r.retryAfterS === null || attempt >= BUSY_RETRIES) return r;
+      await new Promise((resolve) => setTimeout(resolve, r.retryAfterS! * 1000));
+    }
+  }
+
+  private async once(method: 'GET' | 'POST', pathAndQuery: string, body?: Blob): Promise<{ status: number; text: string; retryAfterS: number | null }> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body) headers['content-type'] = 'application/octet-stream';
@@ -86,9 +98,13 @@ class Api {
       const why = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new EarshotError('ERR_IO', `cannot reach the engine at ${this.base}: ${why?.code ?? why?.message ?? (err as Error).message}${why?.code === 'ECONNREFUSED' ? ' (is `earshot serve` running there?)' : ''}`, { cause: err });
     }
-    return { status: res.status, text: await res.text() };
+    const retry = Number(res.headers.get('retry-after'));
+    return { status: res.status, text: await res.text(), retryAfterS: Number.isFinite(retry) && retry >= 0 && res.headers.has('retry-after') ? Math.min(retry, 60) : null };
   }
 }
+
+/** Times `earshot catalog add` waits out an engine's 503 busy (Retry-After) for one file before reporting it failed. */
+const BUSY_RETRIES = 10;
 
 /** The server's `{"error":{code,message}}`, or the raw text when it is not that. */
 function errorOf(status: number, text: string): { code: string; message: string } {
