@@ -19,8 +19,9 @@ const RATE = 22050;
 /** Counts the engine's whole-file analyses (what POST /v1/analyze runs) from here on. */
 function countAnalyses(server: EarshotServer): { calls: number } {
   const counter = { calls: 0 };
-  const original = server.engine.analyze.bind(server.engine);
-  server.engine.analyze = (...args: Parameters<typeof original>): Promise<AnalysisResult> => {
+  // Uploads are analysed by Engine.analyzeUpload (on an analysis worker thread).
+  const original = server.engine.analyzeUpload.bind(server.engine);
+  server.engine.analyzeUpload = (...args: Parameters<typeof original>): Promise<AnalysisResult> => {
     counter.calls++;
     return original(...args);
   };
