@@ -115,7 +115,10 @@ export class EngineStream implements BatchClient {
   /** The model changed (hot reload): predictions restart in the new factor space; audio continues when the front end is the same. */
   modelChanged(frontEndChanged: boolean): void {
     this.engine.batcher.cancel(this);
-    if (frontEndChanged) this.pipeline = this.engine.createPipeline(this.settings.inputRateHz, this.settings.hopS);
+    if (frontEndChanged) {
+      this.pipeline.dispose();
+      this.pipeline = this.engine.createPipeline(this.settings.inputRateHz, this.settings.hopS);
+    }
     this.sum = new Float64Array(this.engine.factors);
     this.restartMean();
     this.listener = null;
