@@ -97,7 +97,8 @@ export function withoutNegativeZero<T>(v: T): T {
   if (Array.isArray(v)) return v.map(withoutNegativeZero) as T;
   if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = withoutNegativeZero(x);
+    // defineProperty, not out[k] =: a JSON "__proto__" key is an own property, not the prototype
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: withoutNegativeZero(x), enumerable: true, writable: true, configurable: true });
     return out as T;
   }
   return v;
