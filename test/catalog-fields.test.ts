@@ -48,7 +48,7 @@ describe('item field rules', () => {
   });
 
   test('uri: a path or an http, https or file URL; other schemes are refused by name', () => {
-    for (const ok of ['/music/My Song (live).ogg', 'music/a.mp3', './odd:name.mp3', 'C:\\Music\\a.mp3', 'c:/music/a.mp3', 'http://radio.example/a.mp3', 'HTTPS://radio.example/a.mp3', 'file:///music/a%20b.ogg', '//cdn.example/a.mp3']) {
+    for (const ok of ['/music/My Song (live).ogg', 'music/a.mp3', './odd:name.mp3', 'C:\\Music\\a.mp3', 'c:/music/a.mp3', 'http://radio.example/a.mp3', 'HTTPS://radio.example/a.mp3', 'file:///music/a%20b.ogg']) {
       assert.equal(itemFieldProblem('uri', ok), null, ok);
     }
     const scheme = (s: string): string => `uri scheme "${s}:" is not allowed (use a path or an http, https or file URL)`;
@@ -60,6 +60,13 @@ describe('item field rules', () => {
     assert.equal(itemFieldProblem('uri', ' javascript:alert(1)'), 'uri starts or ends with whitespace');
     assert.equal(itemFieldProblem('uri', 'java\tscript:alert(1)'), 'uri contains a control character (U+0009 at position 4)');
     assert.equal(itemFieldProblem('uri', ''), 'uri is empty (leave it out when there is none)');
+    // A player or page reads "//host/x" as another host (protocol-relative), "\\\\host\\x" as a network share.
+    assert.equal(itemFieldProblem('uri', '//cdn.example/a.mp3'), 'uri starts with two slashes (a network path on another host); write a full http(s):// URL or a local path');
+    assert.equal(itemFieldProblem('uri', '\\\\srv\\music\\a.mp3'), 'uri starts with two slashes (a network path on another host); write a full http(s):// URL or a local path');
+    // Direction overrides in ids and paths (display spoofing); kept in titles, where mixed scripts need them.
+    assert.equal(itemFieldProblem('uri', '/music/\u202egpj.mp3'), 'uri contains a text-direction control character (U+202E at position 7)');
+    assert.equal(itemFieldProblem('id', 'a\u2066b'), 'id contains a text-direction control character (U+2066 at position 1)');
+    assert.equal(itemFieldProblem('title', 'שיר \u202aLive\u202c'), null);
     assert.equal(itemFieldProblem('uri', 'http://'), 'uri is not a valid http URL');
     assert.equal(itemFieldsProblem({ id: 'x', artist: '', title: '' }), null, 'uri optional');
   });

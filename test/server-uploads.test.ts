@@ -119,11 +119,12 @@ test('an upload analysed on a worker equals the in-process analysis of the same 
 test('a full analysis queue answers 503 busy with Retry-After, at once; the queued one still completes', async () => {
   const own = await startServer({ bundleDir: DEFAULT_BUNDLE, port: 0, persistCatalog: false, analysis: { workers: 1, maxQueued: 0 } });
   try {
-    const long = wav(22050, testAudio(240, 5)); // 4 min: ~80 windows on the worker
-    const first = fetch(`${own.url}/v1/analyze`, { method: "POST", body: new Uint8Array(long) });
+    const long = wav(22050, testAudio(240, 5)); // 4 min every 0.1 s: ≈ 2,370 windows, seconds on the worker
+    const short = new Uint8Array(wav(22050, testAudio(5, 6)));
+    const first = fetch(`${own.url}/v1/analyze?hop=0.1`, { method: "POST", body: new Uint8Array(long) });
     await new Promise((r) => setTimeout(r, 150)); // the first request holds the only place
     const t0 = performance.now();
-    const second = await fetch(`${own.url}/v1/analyze`, { method: "POST", body: new Uint8Array(wav(22050, testAudio(5, 6))) });
+    const second = await fetch(`${own.url}/v1/analyze`, { method: "POST", body: short });
     const ms = performance.now() - t0;
     assert.equal(second.status, 503);
     const retry = Number(second.headers.get('retry-after'));
@@ -132,7 +133,7 @@ test('a full analysis queue answers 503 busy with Retry-After, at once; the queu
     assert.ok(ms < 1000, `refused after ${ms.toFixed(0)} ms`);
     const r1 = await first;
     assert.equal(r1.status, 200);
-    assert.ok(((await r1.json()) as { windows: number }).windows >= 79);
+    assert.ok(((await r1.json()) as { windows: number }).windows >= 2300);
   } finally {
     await own.close();
   }
@@ -197,16 +198,24 @@ test('20 live streams keep realtime latency while 10 hostile and 10 normal analy
   // After 2 s of warm-up: 10 hostile uploads (the 1-Hz WAV, an over-long honest header, garbage, a
   // truncated claim) and 10 normal 30-s songs, all at once.
   await new Promise((r) => setTimeout(r, 2000));
-  const answers = await Promise.all(bodies.map((b) => post('/v1/analyze', b)));
+  // Clients as the CLI behaves: a 503 busy is waited out (Retry-After) and sent again.
+  const postRetrying = async (b: Buffer): Promise<Awaited<ReturnType<typeof post>>> => {
+    for (let attempt = 0; ; attempt++) {
+      const r = await post('/v1/analyze', b);
+      if (r.status !== 503 || attempt >= 20) return r;
+      await new Promise((res) => setTimeout(res, 1000 * Number(r.retryAfter ?? 1)));
+    }
+  };
+  const answersDone = Promise.all(bodies.map(postRetrying)); // may finish after the streams: only their latency is measured
   await pump;
   await new Promise((r) => setTimeout(r, 500));
   for (const s of streams) s.close();
+  const answers = await answersDone;
   const statuses = answers.map((a) => a.status);
   for (const [i, a] of answers.entries()) {
     if (i < 10) assert.ok([413, 415].includes(a.status), `hostile ${i}: ${a.status} ${JSON.stringify(a.body)}`);
-    else assert.ok(a.status === 200 || (a.status === 503 && a.retryAfter !== null), `normal ${i}: ${a.status}`);
+    else assert.equal(a.status, 200, `normal ${i}: ${a.status} ${JSON.stringify(a.body)}`);
   }
-  assert.ok(statuses.filter((s) => s === 200).length >= 5, `normal analyses served: ${statuses}`);
   const p99 = percentile(latencies, 99);
   const p50 = percentile(latencies, 50);
   process.stdout.write(`# ${latencies.length} windows: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms; uploads ${statuses.join(',')}\n`);

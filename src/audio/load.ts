@@ -46,6 +46,7 @@ export async function* streamAudio(
       if (tail.length > 0) yield tail;
     }
   } finally {
+    resampler?.dispose(); // native filter state freed now (a server's worker decodes upload after upload)
     await source.close();
   }
 }

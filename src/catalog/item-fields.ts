@@ -53,9 +53,14 @@ function uPlus(c: number): string {
   return `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/** U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069: the Unicode bidirectional formatting characters. */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 function uriProblem(v: string): string | null {
   if (v.length === 0) return 'uri is empty (leave it out when there is none)';
   if (/^\s|\s$/.test(v)) return 'uri starts or ends with whitespace';
+  // A browser or player reads "//host/x" as a URL on another host, not as a path.
+  if (/^[\\/]{2}/.test(v)) return 'uri starts with two slashes (a network path on another host); write a full http(s):// URL or a local path';
   const m = SCHEME.exec(v);
   if (!m || m[1].length === 1) return null; // a path; one letter before ':' is a Windows drive (C:\music)
   const scheme = m[1].toLowerCase();
@@ -82,6 +87,10 @@ export function itemFieldProblem(field: ItemField, value: unknown): string | nul
   if (c) return `${field} contains a control character (${uPlus(value.charCodeAt(c.index))} at position ${codePoints(value.slice(0, c.index))})`;
   const s = LONE_SURROGATE.exec(value);
   if (s) return `${field} contains an unpaired surrogate (${uPlus(value.charCodeAt(s.index))} at position ${codePoints(value.slice(0, s.index))})`;
+  // Direction overrides make an id or a path display as something else ("mp3.exe" shown as "exe.3pm");
+  // artist and title keep them (mixed Arabic/Hebrew and Latin titles use them legitimately).
+  const b = field === 'id' || field === 'uri' ? BIDI_CONTROL.exec(value) : null;
+  if (b) return `${field} contains a text-direction control character (${uPlus(value.charCodeAt(b.index))} at position ${codePoints(value.slice(0, b.index))})`;
   return field === 'uri' ? uriProblem(value) : null;
 }
 

@@ -20,9 +20,15 @@ export interface AnalysisPoolOptions {
   timeoutS: number;
   /** Scheduling niceness of the worker threads (Linux; 0 = same as the streams). Default 10. */
   nice: number;
+  /**
+   * Places one client (remote address) may hold while its bodies are still arriving. Default 4: a
+   * client that starts uploads and stalls cannot take every place (they are also released when a body
+   * stops arriving for the server's header timeout).
+   */
+  maxReadingPerClient: number;
 }
 
-export const ANALYSIS_POOL_DEFAULTS: Readonly<AnalysisPoolOptions> = Object.freeze({ workers: 1, maxQueued: 16, timeoutS: 120, nice: 10 });
+export const ANALYSIS_POOL_DEFAULTS: Readonly<AnalysisPoolOptions> = Object.freeze({ workers: 1, maxQueued: 16, timeoutS: 120, nice: 10, maxReadingPerClient: 4 });
 
 export type AnalysisJob = Omit<AnalyzeRequest, 'type' | 'id' | 'bytes'> & { bytes: Uint8Array };
 
@@ -44,11 +50,18 @@ interface Slot {
   cancel: Int32Array;
 }
 
+/** Node marks its Buffer pool untransferable; a Buffer that happens to span a whole pool slab is one. */
+function isPooled(bytes: Uint8Array): boolean {
+  return Buffer.isBuffer(bytes) && bytes.buffer.byteLength === Buffer.poolSize;
+}
+
 /** A timed-out analysis gets this long to notice its stop flag before its worker is replaced (ms). */
 const CANCEL_GRACE_MS = 10_000;
 
 export interface AnalysisPoolStats {
   running: number;
+  /** Timed-out analyses still winding down on their workers. */
+  cancelling: number;
   queued: number;
   completed: number;
   rejected: number;
@@ -66,13 +79,14 @@ export class AnalysisPool {
   readonly options: AnalysisPoolOptions;
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
-  /** Tickets held by requests still reading their bodies. */
+  /** Tickets held by requests still reading their bodies, in all and per client. */
   private reading = 0;
+  private readonly readingBy = new Map<string, number>();
   private nextId = 1;
   private closed = false;
   /** Exponential mean of recent analysis times (s), for Retry-After. */
   private meanS = 1;
-  readonly stats: AnalysisPoolStats = { running: 0, queued: 0, completed: 0, rejected: 0, timedOut: 0, failed: 0 };
+  readonly stats: AnalysisPoolStats = { running: 0, cancelling: 0, queued: 0, completed: 0, rejected: 0, timedOut: 0, failed: 0 };
 
   constructor(options: Partial<AnalysisPoolOptions> = {}) {
     this.options = { ...ANALYSIS_POOL_DEFAULTS, ...options };
@@ -80,6 +94,7 @@ export class AnalysisPool {
     if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis workers must be an integer in 1..64, got ${o.workers}`);
     if (!Number.isInteger(o.maxQueued) || o.maxQueued < 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis maxQueued must be an integer >= 0, got ${o.maxQueued}`);
     if (!(o.timeoutS > 0)) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis timeoutS must be > 0, got ${o.timeoutS}`);
+    if (!Number.isInteger(o.maxReadingPerClient) || o.maxReadingPerClient < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis maxReadingPerClient must be an integer >= 1, got ${o.maxReadingPerClient}`);
     if (!Number.isInteger(o.nice) || o.nice < 0 || o.nice > 19) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis nice must be an integer in 0..19, got ${o.nice}`);
   }
 
@@ -89,27 +104,39 @@ export class AnalysisPool {
     return Math.min(60, Math.max(1, Math.ceil((this.meanS * ahead) / this.options.workers)));
   }
 
-  /** Takes a place or throws ERR_BUSY (every worker busy and the queue full). */
-  reserve(): AnalysisTicket {
+  /** Takes a place for `client` (its address) or throws ERR_BUSY (every worker busy and the queue full). */
+  reserve(client = ''): AnalysisTicket {
     if (this.closed) throw new EarshotError('ERR_BUSY', 'the server is shutting down');
+    const mine = this.readingBy.get(client) ?? 0;
+    if (mine >= this.options.maxReadingPerClient) {
+      this.stats.rejected++;
+      throw new EarshotError('ERR_BUSY', `this client already has ${mine} uploads arriving (at most ${this.options.maxReadingPerClient}); retry in ${this.retryAfterS()} s`);
+    }
     const held = this.stats.running + this.queue.length + this.reading;
     if (held >= this.options.workers + this.options.maxQueued) {
       this.stats.rejected++;
       throw new EarshotError('ERR_BUSY', `${this.stats.running} analyses are running and ${held - this.stats.running} waiting (the limit is ${this.options.workers} + ${this.options.maxQueued}); retry in ${this.retryAfterS()} s`);
     }
     this.reading++;
+    this.readingBy.set(client, mine + 1);
+    const doneReading = (): void => {
+      this.reading--;
+      const n = (this.readingBy.get(client) ?? 1) - 1;
+      if (n > 0) this.readingBy.set(client, n);
+      else this.readingBy.delete(client);
+    };
     let used = false;
     return {
       run: (job) => {
         if (used) throw new EarshotError('ERR_INVALID_STATE', 'an analysis ticket runs once');
         used = true;
-        this.reading--;
+        doneReading();
         return this.enqueue(job);
       },
       release: () => {
         if (used) return;
         used = true;
-        this.reading--;
+        doneReading();
       },
     };
   }
@@ -159,6 +186,10 @@ export class AnalysisPool {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
       if (slot.timer) clearTimeout(slot.timer);
+      if (slot.cancelling) {
+        slot.cancelling = false;
+        this.stats.cancelling--;
+      }
       if (slot.busy && !slot.cancelling) {
         this.stats.failed++;
         this.finish(slot).reject(new EarshotError('ERR_INFERENCE_FAILED', `the analysis worker ${why}`));
@@ -180,8 +211,10 @@ export class AnalysisPool {
     (p as Pending & { t0: number }).t0 = t0;
     slot.timer = setTimeout(() => this.timeOut(slot), this.options.timeoutS * 1000);
     const { bytes, ...rest } = p.job;
-    // Transfer the upload when it owns its whole buffer; copy otherwise (a Buffer from a shared pool).
-    const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+    // Transfer the upload when it owns its whole buffer; otherwise send an exact copy. (A body under 4 KiB
+    // lives in Node's shared 8-KiB Buffer pool: Buffer#slice does not copy, and posting the pool's buffer
+    // sent the worker other requests' bytes.)
+    const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !isPooled(bytes) ? (bytes.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(bytes).buffer;
     const msg: AnalyzeRequest = { type: 'analyze', id: slot.id, bytes: buf, ...rest };
     slot.worker.postMessage(msg, [buf]);
   }
@@ -197,6 +230,7 @@ export class AnalysisPool {
     const stuck = this.finish(slot);
     stuck.reject(new EarshotError('ERR_TIMEOUT', `the analysis took longer than ${this.options.timeoutS} s and was stopped`));
     slot.cancelling = true;
+    this.stats.cancelling++;
     Atomics.store(slot.cancel, 0, slot.id);
     slot.timer = setTimeout(() => {
       slot.timer = null;
@@ -212,6 +246,7 @@ export class AnalysisPool {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
     slot.cancelling = false;
+    this.stats.cancelling--;
     if (!this.slots.includes(slot) || this.closed) {
       void slot.worker.terminate(); // set aside earlier, idle now: safe to stop
       return;

@@ -161,8 +161,12 @@ export class Engine {
     const rec = this.current;
     const pipeline = this.createPipeline(rateHz, o.hopS ?? this.defaultAnalysisHopS);
     const mean = new WindowMean(rec.bundle.model.predictWindows, rec.factors);
-    await mean.add(pipeline.push(samples));
-    await mean.add(pipeline.finalize());
+    try {
+      await mean.add(pipeline.push(samples));
+      await mean.add(pipeline.finalize());
+    } finally {
+      pipeline.dispose();
+    }
     const windows = mean.windows;
     return this.answer(await mean.mean(), windows, samples.length / rateHz, o, rec);
   }

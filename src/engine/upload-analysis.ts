@@ -11,6 +11,13 @@ import { EarshotError } from '../errors';
 import { WindowMean, type WindowPredictor } from './window-mean';
 import { WindowPipeline, type WindowPipelineOptions } from './window-pipeline';
 
+/** Bytes handed to the decoder at a time: the in-process WAV reader's file read size. */
+const UPLOAD_PIECE_BYTES = 64 * 1024;
+
+function* slices(bytes: Uint8Array, size: number): Generator<Buffer> {
+  for (let o = 0; o < bytes.byteLength; o += size) yield Buffer.from(bytes.buffer, bytes.byteOffset + o, Math.min(size, bytes.byteLength - o));
+}
+
 export interface EncodedClipResult {
   factors: Float32Array;
   windows: number;
@@ -31,7 +38,10 @@ export async function analyzeEncodedClip(
   const pipeline = new WindowPipeline(pipelineOptions);
   const mean = new WindowMean(predict, factors);
   let samples = 0;
-  const input = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
+  // 64-KiB pieces, as a file is read: the decoders then admit the format from the header and count the
+  // duration before more than one piece is decoded, and `stop` is polled every piece (one whole-body
+  // chunk decoded a 40-MB WAV to float32 before any check or cancellation).
+  const input = Readable.from(slices(bytes, UPLOAD_PIECE_BYTES));
   try {
     for await (const chunk of streamAudio(input, { sampleRateHz: rate, limits, inputBytes: bytes.byteLength, label: 'the upload' })) {
       if (stop()) throw new EarshotError('ERR_TIMEOUT', 'the analysis was stopped (time limit)');

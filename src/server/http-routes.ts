@@ -50,16 +50,39 @@ function sendText(res: ServerResponse, status: number, text: string, type = 'tex
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The whole body, at most `limit` bytes. A body that stops arriving for `idleS` seconds is given up and
+ * its connection closed: while it arrives it holds a place in the analysis queue.
+ */
+async function readBody(req: IncomingMessage, limit: number, idleS: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'too_large', `the body is ${declared} bytes; at most ${limit}`);
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, 'too_large', `the body exceeds ${limit} bytes`);
-    parts.push(chunk as Buffer);
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      req.destroy();
+    }, idleS * 1000);
+  };
+  arm();
+  try {
+    for await (const chunk of req) {
+      arm();
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new HttpError(413, 'too_large', `the body exceeds ${limit} bytes`);
+      parts.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (stalled) throw new HttpError(408, 'body_timeout', `no body bytes for ${idleS} s`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
+  if (stalled) throw new HttpError(408, 'body_timeout', `no body bytes for ${idleS} s`);
   if (size === 0) throw new HttpError(400, 'bad_request', 'the request body is empty; send the audio file as the body');
   return Buffer.concat(parts);
 }
@@ -105,14 +128,14 @@ async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promi
   // A place in the analysis queue first: a full server refuses before it reads (and holds) the upload.
   let ticket: AnalysisTicket;
   try {
-    ticket = ctx.engine.analysisPool.reserve();
+    ticket = ctx.engine.analysisPool.reserve(req.socket.remoteAddress ?? '');
   } catch (err) {
     throw uploadError(ctx, err);
   }
   let result: Awaited<ReturnType<Engine['analyzeUpload']>>;
   const t0 = performance.now();
   try {
-    const body = await readBody(req, ctx.limits.maxUploadBytes);
+    const body = await readBody(req, ctx.limits.maxUploadBytes, ctx.limits.headersTimeoutS);
     const exclude = q.get('exclude');
     result = await ctx.engine.analyzeUpload(ticket, body, { k, tags, hopS, exclude: exclude ? ctx.engine.recommender.catalog.indexOf(exclude) : undefined });
   } catch (err) {

@@ -27,7 +27,8 @@ export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
+  // ::ffff:127.x.y.z, which URL parsing writes as ::ffff:7fxx:yyyy.
+  if (net.isIPv6(h)) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h) || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(h);
   return false;
 }
 
@@ -106,6 +107,28 @@ export class OriginPolicy {
         message: `pages from ${JSON.stringify(clip(origin))} may not use this server; start it with --allow-origin ${clip(origin)} to allow them`,
       };
     }
+    // No Origin: a native client — or a browser's no-cors GET (<img src>, <script src>), which carries
+    // none. Browsers mark those with Sec-Fetch-Site; such a request from another site is served only
+    // when its Referer names an allowed page.
+    const site = req.headers['sec-fetch-site'];
+    if (origin === undefined && (site === 'cross-site' || site === 'same-site')) {
+      const from = refererOrigin(req.headers.referer);
+      if (from === null || !this.allowsOrigin(from)) {
+        return {
+          code: 'forbidden_origin',
+          message: `a page from another site (${from === null ? 'no Referer' : JSON.stringify(clip(from))}) may not use this server; start it with --allow-origin to allow one`,
+        };
+      }
+    }
+    return null;
+  }
+}
+
+function refererOrigin(referer: string | undefined): string | null {
+  if (!referer) return null;
+  try {
+    return new URL(referer).origin;
+  } catch {
     return null;
   }
 }

@@ -9,7 +9,8 @@ import type { Socket } from 'node:net';
 import type { ServerLimits } from './server-options';
 
 const HEADER_TIMER = Symbol('earshot.headerTimer');
-type TimedSocket = Socket & { [HEADER_TIMER]?: NodeJS.Timeout };
+const IN_FLIGHT = Symbol('earshot.requestsInFlight');
+type TimedSocket = Socket & { [HEADER_TIMER]?: NodeJS.Timeout; [IN_FLIGHT]?: number };
 
 function disarm(socket: TimedSocket): void {
   const t = socket[HEADER_TIMER];
@@ -36,9 +37,12 @@ export function applyTimeouts(server: http.Server, limits: Pick<ServerLimits, 'h
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket as TimedSocket;
     disarm(socket);
-    // The next request on a kept-alive connection gets the same limit for its headers.
+    socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 0) + 1;
+    // The next request on a kept-alive connection gets the same limit for its headers — unless one is
+    // already in (pipelined behind this one): its headers are complete, its body is not the timer's.
     res.once('finish', () => {
-      if (!socket.destroyed) arm(socket, headersMs);
+      socket[IN_FLIGHT] = (socket[IN_FLIGHT] ?? 1) - 1;
+      if (!socket.destroyed && socket[IN_FLIGHT] === 0) arm(socket, headersMs);
     });
   });
   server.on('upgrade', (req: http.IncomingMessage) => disarm(req.socket as TimedSocket));

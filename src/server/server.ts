@@ -4,7 +4,7 @@
  * the engine (src/engine) owns audio, model and catalogue.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Engine } from '../engine/engine';
 import { EarshotError } from '../errors';
@@ -16,6 +16,7 @@ import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams 
 import { scrubPaths } from './redact';
 import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
 import { isLoopbackHost, OriginPolicy } from './origin-policy';
+import { echoValue } from './redact';
 import { applyTimeouts } from './server-timeouts';
 import { StreamConnection } from './stream-connection';
 
@@ -119,7 +120,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     if (url.pathname !== '/healthz' && !authorized(tokens, req, url)) return done(new HttpError(401, 'unauthorized', 'a valid token is required (Authorization: Bearer <token>)'));
     if (shuttingDown && req.method === 'POST') return done(new HttpError(503, 'shutting_down', 'the server is shutting down'));
     route(ctx, req, res, url).then((matched) => {
-      if (!matched) done(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
+      if (!matched) done(new HttpError(404, 'not_found', `no route for ${req.method} ${echoValue(url.pathname)}`));
     }, done);
   });
 
@@ -142,6 +143,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== STREAM_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      (socket as Socket).destroySoon(); // the http server no longer tracks an upgraded socket: close it, not half of it
       return;
     }
     socket.on('error', () => undefined); // a peer resetting mid-handshake must not crash the process
@@ -152,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
       log(`refused a stream: ${refused.message}`);
       const body = JSON.stringify({ error: refused });
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      (socket as Socket).destroySoon();
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
