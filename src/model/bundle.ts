@@ -52,6 +52,17 @@ function checkBundleFile(dir: string, key: string, name: unknown): void {
  * non-string file name used to escape as a TypeError): ERR_MODEL_FORMAT naming the first field that is
  * missing or of the wrong type, or a file name outside the bundle directory.
  */
+/** The path of the first non-finite number in a parsed JSON value (iterative: any depth), or null. */
+function nonFinitePath(v: unknown): string | null {
+  const stack: [unknown, string][] = [[v, '']];
+  while (stack.length > 0) {
+    const [x, at] = stack.pop()!;
+    if (typeof x === 'number' && !Number.isFinite(x)) return at || 'value';
+    if (x && typeof x === 'object') for (const [k, y] of Object.entries(x)) stack.push([y, at ? `${at}.${k}` : k]);
+  }
+  return null;
+}
+
 export function parseBundleManifest(text: string, dir: string): BundleManifest {
   let m: unknown;
   try {
@@ -66,6 +77,9 @@ export function parseBundleManifest(text: string, dir: string): BundleManifest {
   if (!positive(m.factors)) bad(dir, `factors must be a positive integer, got ${JSON.stringify(m.factors)}`);
   if (!positive(m.windowFrames)) bad(dir, `windowFrames must be a positive integer, got ${JSON.stringify(m.windowFrames)}`);
   if (!isObject(m.mel)) bad(dir, 'manifest.json mel must be an object (the mel front end)');
+  // JSON.parse turns 1e999 into Infinity: no number in a manifest may be one (it could not be written back).
+  const inf = nonFinitePath(m);
+  if (inf !== null) bad(dir, `manifest.json ${inf} is not a finite number`);
   const files = m.files;
   if (!isObject(files)) return bad(dir, 'manifest.json files must be an object naming model, itemFactors, items and tags');
   for (const key of ['model', 'itemFactors', 'items']) checkBundleFile(dir, key, files[key]);
