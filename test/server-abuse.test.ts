@@ -9,27 +9,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { isLoopbackHost } from '../src/server/origin-policy';
 import { startServer, type EarshotServer } from '../src/server/server';
-import { DEFAULT_BUNDLE, testAudio } from './helpers/engine-client';
+import { DEFAULT_BUNDLE, testAudio, uploadWav } from './helpers/engine-client';
 import { startServerProcess } from './helpers/server-process';
 
-/** Mono 16-bit WAV (canonical 44-byte header, written here from the format description). */
-function wav(rateHz: number, x: Float32Array): Buffer {
-  const b = Buffer.alloc(44 + 2 * x.length);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + 2 * x.length, 4);
-  b.write('WAVEfmt ', 8, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rateHz, 24);
-  b.writeUInt32LE(rateHz * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(2 * x.length, 40);
-  for (let i = 0; i < x.length; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(x[i] * 32767))), 44 + 2 * i);
-  return b;
-}
+const wav = uploadWav;
 
 let server: EarshotServer;
 before(async () => {

@@ -9,26 +9,9 @@ import * as http from 'node:http';
 import WebSocket from 'ws';
 import { isLoopbackHost, normalizeOrigin, OriginPolicy } from '../src/server/origin-policy';
 import { startServer, type EarshotServer } from '../src/server/server';
-import { bundleCopy, testAudio } from './helpers/engine-client';
+import { bundleCopy, testAudio, uploadWav } from './helpers/engine-client';
 
-function wavBytes(seconds: number): Buffer {
-  const x = testAudio(seconds, 4);
-  const b = Buffer.alloc(44 + 4 * x.length);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(36 + 4 * x.length, 4);
-  b.write('WAVEfmt ', 8, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(3, 20); // IEEE float
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(22050, 24);
-  b.writeUInt32LE(22050 * 4, 28);
-  b.writeUInt16LE(4, 32);
-  b.writeUInt16LE(32, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(4 * x.length, 40);
-  for (let i = 0; i < x.length; i++) b.writeFloatLE(x[i], 44 + 4 * i);
-  return b;
-}
+const wavBytes = (seconds: number): Buffer => uploadWav(22050, testAudio(seconds, 4));
 
 interface Answer {
   status: number;

@@ -6,31 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type EarshotServer } from '../src/server/server';
 import { loadAudio } from '../src/audio/load';
-import { DEFAULT_BUNDLE, TestStream, testAudio } from './helpers/engine-client';
+import { DEFAULT_BUNDLE, TestStream, testAudio, uploadWav } from './helpers/engine-client';
 import { makeWav } from './helpers/wav-writer';
 
-/**
- * Mono 16-bit PCM WAV of `samples` (floats in [-1, 1]) at `rateHz`, the canonical 44-byte header written
- * here from the format description; `declaredDataBytes` to lie about the length.
- */
-function wav(rateHz: number, samples: ArrayLike<number>, declaredDataBytes?: number): Buffer {
-  const n = samples.length;
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0, 'ascii');
-  b.writeUInt32LE(Math.min(0xffffffff, 36 + (declaredDataBytes ?? 2 * n)), 4);
-  b.write('WAVEfmt ', 8, 'ascii');
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20); // PCM
-  b.writeUInt16LE(1, 22); // mono
-  b.writeUInt32LE(rateHz, 24);
-  b.writeUInt32LE(rateHz * 2, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36, 'ascii');
-  b.writeUInt32LE(declaredDataBytes ?? 2 * n, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), 44 + 2 * i);
-  return b;
-}
+const wav = uploadWav;
 
 /** The issue's reproduction: 22,000 samples (44 KB) of 16-bit noise declaring 1 Hz. */
 function oneHertzWav(): Buffer {

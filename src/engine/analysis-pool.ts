@@ -34,6 +34,8 @@ export type AnalysisJob = Omit<AnalyzeRequest, 'type' | 'id' | 'bytes'> & { byte
 
 interface Pending {
   job: AnalysisJob;
+  /** When a worker took it (performance.now() ms), for the Retry-After pace. */
+  t0?: number;
   resolve: (r: EncodedClipResult) => void;
   reject: (e: Error) => void;
 }
@@ -48,11 +50,6 @@ interface Slot {
   cancelling: boolean;
   /** worker's stop flag: the id of the job to abandon (Atomics, read between decoded chunks). */
   cancel: Int32Array;
-}
-
-/** Node marks its Buffer pool untransferable; a Buffer that happens to span a whole pool slab is one. */
-function isPooled(bytes: Uint8Array): boolean {
-  return Buffer.isBuffer(bytes) && bytes.buffer.byteLength === Buffer.poolSize;
 }
 
 /** A timed-out analysis gets this long to notice its stop flag before its worker is replaced (ms). */
@@ -207,14 +204,13 @@ export class AnalysisPool {
     slot.busy = p;
     slot.id = this.nextId++;
     this.stats.running++;
-    const t0 = performance.now();
-    (p as Pending & { t0: number }).t0 = t0;
+    p.t0 = performance.now();
     slot.timer = setTimeout(() => this.timeOut(slot), this.options.timeoutS * 1000);
     const { bytes, ...rest } = p.job;
     // Transfer the upload when it owns its whole buffer; otherwise send an exact copy. (A body under 4 KiB
-    // lives in Node's shared 8-KiB Buffer pool: Buffer#slice does not copy, and posting the pool's buffer
+    // is a view into Node's shared 8-KiB Buffer pool, and Buffer#slice does not copy: posting its buffer
     // sent the worker other requests' bytes.)
-    const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !isPooled(bytes) ? (bytes.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(bytes).buffer;
+    const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : Uint8Array.prototype.slice.call(bytes).buffer;
     const msg: AnalyzeRequest = { type: 'analyze', id: slot.id, bytes: buf, ...rest };
     slot.worker.postMessage(msg, [buf]);
   }
@@ -260,7 +256,7 @@ export class AnalysisPool {
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = null;
     this.stats.running--;
-    const took = (performance.now() - (p as Pending & { t0: number }).t0) / 1000;
+    const took = (performance.now() - (p.t0 ?? performance.now())) / 1000;
     this.meanS = 0.8 * this.meanS + 0.2 * took;
     return p;
   }

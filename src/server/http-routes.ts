@@ -77,11 +77,11 @@ async function readBody(req: IncomingMessage, limit: number, idleS: number): Pro
       parts.push(chunk as Buffer);
     }
   } catch (err) {
-    if (stalled) throw new HttpError(408, 'body_timeout', `no body bytes for ${idleS} s`);
-    throw err;
+    if (!stalled) throw err;
   } finally {
     clearTimeout(timer);
   }
+  // The connection is gone by now; the error only ends the route (and releases its queue place).
   if (stalled) throw new HttpError(408, 'body_timeout', `no body bytes for ${idleS} s`);
   if (size === 0) throw new HttpError(400, 'bad_request', 'the request body is empty; send the audio file as the body');
   return Buffer.concat(parts);

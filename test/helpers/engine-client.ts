@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import type { ServerEvent } from '../../src/server/protocol';
+import { encodeWavPcm16 } from '../../src/audio/wav-encode';
 import { repoRoot } from './shared';
 
 /** The event type whose `type` can be T (WindowEvent covers both 'window' and 'final'). */
@@ -98,6 +99,19 @@ export function testAudio(seconds: number, seed = 1, rateHz = 22050): Float32Arr
     x[i] = v + 0.02 * (rnd() * 2 - 1);
   }
   return x;
+}
+
+/**
+ * An upload: mono 16-bit WAV of `samples` at `rateHz` (the product's own encoder); `declaredDataBytes`
+ * overwrites the data chunk's size, to lie about the length.
+ */
+export function uploadWav(rateHz: number, samples: ArrayLike<number>, declaredDataBytes?: number): Buffer {
+  const b = encodeWavPcm16(Float32Array.from(samples), rateHz);
+  if (declaredDataBytes !== undefined) {
+    b.writeUInt32LE(Math.min(0xffffffff, 36 + declaredDataBytes), 4);
+    b.writeUInt32LE(declaredDataBytes, 40);
+  }
+  return b;
 }
 
 /** A private copy of the default bundle (tests that grow the catalogue must not write to models/default). */
