@@ -69,7 +69,8 @@ function mtime(file) {
 
 function filesIn(dir, re) {
   try {
-    return fs.readdirSync(dir).filter((f) => re.test(f)).map((f) => path.join(dir, f));
+    // Recursive: native/ keeps its headers in one folder per stage (dsp/, runtime/, ...).
+    return fs.readdirSync(dir, { recursive: true }).filter((f) => re.test(f)).map((f) => path.join(dir, f));
   } catch {
     return [];
   }

@@ -1,5 +1,5 @@
 // GPU ALS check (run on a CUDA machine; see bench/gpu/run-check.sh): the CUDA CG solver against the
-// CPU CG solver (native/als_solver.cc) from the same start on a random implicit-feedback problem,
+// CPU CG solver (native/linalg/als_solver.cc) from the same start on a random implicit-feedback problem,
 // then seconds per iteration for both at a larger shape. Prints one JSON line at the end.
 #include <algorithm>
 #include <chrono>
@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "../../native/als_solver.h"
-#include "../../native/cuda/als_cuda.h"
-#include "../../native/thread_pool.h"
+#include "linalg/als_solver.h"
+#include "cuda/als_cuda.h"
+#include "runtime/thread_pool.h"
 
 using namespace earshot;
 

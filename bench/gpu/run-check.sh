@@ -6,6 +6,6 @@ cd "$(dirname "$0")/../.."
 mkdir -p build-cuda
 arch=${CUDA_ARCH:-native}
 nvcc -O3 -std=c++17 -arch="$arch" -shared -Xcompiler -fPIC -o build-cuda/libearshot_cuda.so native/cuda/als_cuda.cu
-g++ -O3 -std=c++17 -pthread -o build-cuda/als_cuda_check bench/gpu/als_cuda_check.cc native/als_solver.cc \
+g++ -O3 -std=c++17 -pthread -Inative -o build-cuda/als_cuda_check bench/gpu/als_cuda_check.cc native/linalg/als_solver.cc \
   -Lbuild-cuda -learshot_cuda -Wl,-rpath,"$PWD/build-cuda"
 build-cuda/als_cuda_check "${1:-1.0}"

@@ -3,7 +3,7 @@
  * deterministic way to cut an input into pieces, and structural equality. A target's `fuzz(data)`
  * returns normally for every input the parser handles correctly (a value, or one of its documented
  * errors) and throws a FuzzFinding for anything else; the fuzzer (jazzer.js) reports any exception
- * as a crash, and test/fuzz-regressions.test.ts replays the seed corpora through the same functions.
+ * as a crash, and test/fuzz/regressions.test.ts replays the seed corpora through the same functions.
  */
 import { isDeepStrictEqual, inspect } from 'node:util';
 import { EarshotError, type EarshotErrorCode } from '../../src/errors';

@@ -1,5 +1,5 @@
-// Fuzz target mel: the native log-mel front end without N-API (native/mel_batch.cc computeMelBatch,
-// native/mel_stream.cc MelStream, MelConfig::validate, the FFT and filterbank caches, generic and AVX2
+// Fuzz target mel: the native log-mel front end without N-API (native/dsp/mel_batch.cc computeMelBatch,
+// native/dsp/mel_stream.cc MelStream, MelConfig::validate, the FFT and filterbank caches, generic and AVX2
 // kernels). Input: 11 bytes of configuration (log mode, centring, mel scale, kernels, nFft, nMels, hop,
 // sample rate, fmin/fmax, top_db, scale; with byte 0's bit 6 the sizes are taken raw, to exercise the
 // validation), one byte for the chunking, then int16 samples scaled to at most ±16 (what the engine's
@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "check.h"
-#include "dsp_kernels.h"
-#include "mel_batch.h"
-#include "mel_stream.h"
+#include "dsp/dsp_kernels.h"
+#include "dsp/mel_batch.h"
+#include "dsp/mel_stream.h"
 
 using earshot::LogMode;
 using earshot::MelConfig;

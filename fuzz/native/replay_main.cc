@@ -1,6 +1,6 @@
 // A main() for the libFuzzer harnesses without libFuzzer: runs LLVMFuzzerTestOneInput once per file
 // named on the command line, so any C++ compiler (g++ with -fsanitize=address,undefined) can replay seeds
-// and regression inputs (test/fuzz-regressions.test.ts). Prints each file; a failed property aborts.
+// and regression inputs (test/fuzz/regressions.test.ts). Prints each file; a failed property aborts.
 #include <cstdint>
 #include <cstdio>
 #include <fstream>

@@ -1,4 +1,4 @@
-// Fuzz target resampler: the streaming band-limited resampler without N-API (native/resampler.cc).
+// Fuzz target resampler: the streaming band-limited resampler without N-API (native/dsp/resampler.cc).
 // Input: rates (a common pair, or raw rates within a ratio of 32), filter options (attenuation, passband,
 // exact-phase and table limits, so both the exact and the interpolated kernels run), a chunking seed,
 // then int16 samples. Asserts (under ASan + UBSan):
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "check.h"
-#include "resampler.h"
+#include "dsp/resampler.h"
 
 using earshot::Resampler;
 

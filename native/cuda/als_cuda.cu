@@ -1,5 +1,5 @@
 // GPU implicit ALS: one thread block per row solves (G + lambda I + sum (c-1) y y^T) x = sum c y by
-// conjugate gradient, warm-started from the previous x, exactly as native/als_solver.cc's CPU CG
+// conjugate gradient, warm-started from the previous x, exactly as native/linalg/als_solver.cc's CPU CG
 // (float arithmetic here, double there). G = Y^T Y is built once per half-iteration.
 #include <cuda_runtime.h>
 

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "napi_util.h"
+#include "napi/napi_util.h"
 
 namespace earshot::torchnet {
 

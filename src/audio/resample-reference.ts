@@ -1,5 +1,5 @@
 /**
- * Slow, obviously-right reference for the native resampler (native/resampler.cc), kept for tests
+ * Slow, obviously-right reference for the native resampler (native/dsp/resampler.cc), kept for tests
  * and the quality bench. It re-derives the same Kaiser design from the published formulas and
  * evaluates y[j] = sum_i x[i] h(j * in / out - i) directly in float64, recomputing every kernel
  * value: no polyphase table, no interpolation, no streaming. O(taps) Bessel evaluations per

@@ -1,6 +1,6 @@
 /**
  * Sample-rate conversion to the feature rate (22,050 Hz by default) with the native streaming
- * resampler (native/resampler.h): a Kaiser-windowed sinc whose passband is flat (< 0.001 dB) to
+ * resampler (native/dsp/resampler.h): a Kaiser-windowed sinc whose passband is flat (< 0.001 dB) to
  * 0.90 x the lower Nyquist and which attenuates everything from the lower Nyquist up by >= 99 dB
  * (design target 100 dB; measured figures in bench/resampler-quality.ts). Output sample j is the
  * band-limited input at time j / outRateHz exactly: no group delay, so features line up with the

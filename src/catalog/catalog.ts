@@ -2,7 +2,7 @@
  * The engine's catalogue: songs (id, artist, title, uri) and their WMF factors (F per song), searched
  * for the songs nearest to a factor vector predicted from audio.
  *
- * Search is exact (native/topk.h: float32 SIMD dot products and a bounded heap per query, ~7 ms per
+ * Search is exact (native/search/topk.h: float32 SIMD dot products and a bounded heap per query, ~7 ms per
  * query over 1 M songs on one core) until the catalogue reaches `annThreshold` songs; from then on an
  * IVF index (./ivf.ts) answers, built in the background: queries stay exact until it is ready
  * (`whenIndexed()`). Songs added later are searchable at once, exactly or through their nearest list.

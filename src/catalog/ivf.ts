@@ -1,5 +1,5 @@
 /**
- * The approximate index of a large catalogue: an inverted file (IVF). k-means (native/kmeans.h, the
+ * The approximate index of a large catalogue: an inverted file (IVF). k-means (native/cluster/kmeans.h, the
  * bag-of-words baseline's) splits the items into √N lists around centroids; a query visits the nprobe
  * lists whose centroids score best (q·c for 'dot', q·c/‖c‖ for 'cosine') and scans them exactly with
  * the native kernel, so every returned score equals the exact search's. Each list holds a contiguous

@@ -1,6 +1,6 @@
 /**
  * The exact catalogue search in plain JavaScript: the same contract as the native kernel
- * (nativeAddon().catalogTopK, native/topk.h), kept as the readable reference that the tests hold the
+ * (nativeAddon().catalogTopK, native/search/topk.h), kept as the readable reference that the tests hold the
  * native one to and that bench/catalog.ts times it against. The Catalog uses the native kernel: float32
  * SIMD dot products run ~10x faster than this float64 loop (bench/README.md, `catalog`).
  */

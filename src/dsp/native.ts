@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { EarshotError } from '../errors';
 
-/** Options object understood by the native mel functions (see native/mel_config.h). */
+/** Options object understood by the native mel functions (see native/dsp/mel_config.h). */
 export interface NativeMelConfig {
   sampleRateHz: number;
   nFft: number;
@@ -66,7 +66,7 @@ export interface NativeResampler {
   readonly info: NativeResamplerInfo;
 }
 
-/** What native kmeansFitAsync resolves to (native/kmeans.h). */
+/** What native kmeansFitAsync resolves to (native/cluster/kmeans.h). */
 export interface NativeKmeansFit {
   centroids: Float32Array;
   inertia: Float64Array;
@@ -89,7 +89,7 @@ export interface NativeAddon {
   delta(values: Float32Array, nCoeffs: number, width: number, order: number): Float32Array;
   MelStream: new (cfg: NativeMelConfig, ringFrames: number) => NativeMelStream;
   Resampler: new (inRateHz: number, outRateHz: number) => NativeResampler;
-  /** One ALS half-iteration: X rows re-solved against fixed Y (native/als_solver.h). X is updated in place. */
+  /** One ALS half-iteration: X rows re-solved against fixed Y (native/linalg/als_solver.h). X is updated in place. */
   alsSweepAsync(
     indptr: Int32Array, indices: Int32Array, confidence: Float32Array, X: Float32Array, Y: Float32Array,
     factors: number, lambda: number, solver: 'cg' | 'exact', cgSteps: number, threads: number,
@@ -121,11 +121,11 @@ export interface NativeAddon {
   projectAsync(x: Float32Array, rows: number, depth: number, mean: Float64Array | null, b: Float32Array, cols: number, threads: number): Promise<Float32Array>;
   /**
    * Exact top k of items [0, n) of Y (row-major, f per row) by (q·y) × scale[i] for each of nq queries:
-   * per query best first (score descending, ties to the lower index). native/topk.h.
+   * per query best first (score descending, ties to the lower index). native/search/topk.h.
    */
   catalogTopK(Y: Float32Array, n: number, f: number, queries: Float32Array, nq: number, k: number, scale: Float32Array | null, threads: number): NativeHits;
   /**
-   * Inverted-file index (native/ivf_index.h): rows 0..labels.length-1 of Y, with their scale (1/‖y‖ for
+   * Inverted-file index (native/search/ivf_index.h): rows 0..labels.length-1 of Y, with their scale (1/‖y‖ for
    * cosine), copied into the given lists.
    */
   IvfIndex: new (centroids: Float32Array, nlist: number, f: number, labels: Int32Array, Y: Float32Array, scale: Float32Array) => NativeIvfIndex;

@@ -1,8 +1,9 @@
 /** Loads the copied librosa references (test/fixtures/librosa) in earshot's frames x values layout. */
 import * as path from 'node:path';
 import { readNpy } from '../../src/io/npy';
+import { repoRoot } from './shared';
 
-export const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'librosa');
+export const FIXTURES = path.join(repoRoot(), 'test', 'fixtures', 'librosa');
 export const CASES = ['sine440', 'noise', 'chirp', 'impulses', 'silence', 'elvish', 'beast'] as const;
 
 export interface Matrix {

@@ -1,5 +1,5 @@
 /**
- * Worker for test/worker-pool.test.ts: doubles its job number, except job 3 (the thread exits, as an
+ * Worker for test/trainer/pool/worker-pool.test.ts: doubles its job number, except job 3 (the thread exits, as an
  * out-of-memory or a crash would end it) and job 4 (an ordinary failure reply).
  */
 import { parentPort } from 'node:worker_threads';

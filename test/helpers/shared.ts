@@ -29,3 +29,8 @@ export function sharedOrSkip(t: TestContext, rel: string): string | null {
   t.skip(`${p} absent`);
   return null;
 }
+
+/** A path in the compiled tree (dist/), e.g. distPath('src', 'cli', 'earshot.js'), from any test folder. */
+export function distPath(...parts: string[]): string {
+  return path.resolve(repoRoot(), 'dist', ...parts);
+}

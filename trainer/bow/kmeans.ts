@@ -1,7 +1,7 @@
 /**
  * The codebook of the paper's bag-of-words baseline (van den Oord et al. 2013, Sec. 4.1): k-means with
  * k = 4,000 over MFCC frames (13 coefficients + Δ + ΔΔ, 39 values per frame). The work is native
- * (native/kmeans.h): k-means++ seeding, Lloyd iterations whose assignment step is a float32 GEMM that
+ * (native/cluster/kmeans.h): k-means++ seeding, Lloyd iterations whose assignment step is a float32 GEMM that
  * falls back to exact double distances on near-ties, so labels equal a double-precision brute force.
  * Both calls run on libuv's pool and return promises; the event loop stays free.
  *

@@ -1,8 +1,8 @@
 /**
- * Eigendecomposition of a real symmetric matrix in float64 (native/sym_eigen.h): Householder
+ * Eigendecomposition of a real symmetric matrix in float64 (native/linalg/sym_eigen.h): Householder
  * tridiagonalisation, implicit QL with recorded plane rotations applied in cache-sized column blocks,
  * back-transformation of only the eigenvectors asked for. Residuals ‖A v − λ v‖ and orthonormality are
- * at the 1e-14 level relative to ‖A‖ (test/pca.test.ts); n = 4,000 takes 18 s with 351 eigenvectors, 25 s
+ * at the 1e-14 level relative to ‖A‖ (test/trainer/bow/pca.test.ts); n = 4,000 takes 18 s with 351 eigenvectors, 25 s
  * with all of them, on the 2-core VM (memory-bound: bench/README.md).
  */
 import { mapNativeError, nativeAddon } from '../../src/dsp/native';

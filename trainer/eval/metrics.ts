@@ -20,7 +20,7 @@
  * rank ahead of it (and how many tie with it). The m relevant items (a handful per user) are sorted once
  * by the ranking order; each irrelevant candidate then finds by binary search which relevant items it
  * precedes. That is O(n log m) per user with no sort of the n candidates and no truncation: the ranks
- * are the exact ranks a full sort would give (test/eval-metrics.test.ts checks against one), and AUC
+ * are the exact ranks a full sort would give (test/trainer/eval/metrics.test.ts checks against one), and AUC
  * is exact over every candidate, not estimated from the top K.
  */
 import { EarshotError } from '../../src/errors';

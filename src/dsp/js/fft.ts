@@ -2,7 +2,7 @@
  * Power spectrum of one real frame, in plain TypeScript (no Node APIs: runs in browsers, workers and
  * Node). An nFft-point real FFT is one complex FFT of nFft/2 points on the even/odd samples packed as
  * z[k] = x[2k] + i·x[2k+1], then split into the real spectrum. Everything is float64, like the native
- * kernel (native/dsp_kernels.inc): a float32 FFT loses librosa's quiet bands of loud frames.
+ * kernel (native/dsp/dsp_kernels.inc): a float32 FFT loses librosa's quiet bands of loud frames.
  *
  * All tables and scratch are allocated once per plan; power() allocates nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * The mel filterbank, built exactly as librosa.filters.mel and the native kernel (native/mel_filterbank.cc)
+ * The mel filterbank, built exactly as librosa.filters.mel and the native kernel (native/dsp/mel_filterbank.cc)
  * build it, in float64, and stored sparsely: each band keeps only its non-zero FFT bins.
  */
 

@@ -1,6 +1,6 @@
 /**
  * One log-mel frame: window → FFT power → mel bands → compression (dB, log1p or none), as the native
- * MelFrameProcessor (native/mel_frame.cc) does, but in float64 until the float32 result.
+ * MelFrameProcessor (native/dsp/mel_frame.cc) does, but in float64 until the float32 result.
  */
 import type { NativeMelConfig } from '../native';
 import { RealFftPlan } from './fft';
