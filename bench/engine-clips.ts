@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadAudio } from '../src/audio/load';
-import type { PcmEncoding } from '../src/server/protocol';
+import type { PcmEncoding } from '../src/protocol';
 import { REPO_ROOT, syntheticSignal } from './clip';
 
 export const DEFAULT_CLIP_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'audio');

@@ -2,7 +2,7 @@
  * The load generator's options (with their defaults and flags, which bench/engine.ts passes through)
  * and the result line it prints: the contract between bench/engine-load.ts and bench/engine.ts.
  */
-import { PCM_ENCODINGS, type PcmEncoding } from '../src/server/protocol';
+import { PCM_ENCODINGS, type PcmEncoding } from '../src/protocol';
 import { DEFAULT_CLIP_DIR } from './engine-clips';
 import type { LatencySummary } from './engine-stats';
 import { parseFlags } from './harness';

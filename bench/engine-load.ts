@@ -23,7 +23,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { BYTES_PER_SAMPLE, STREAM_PATH, type ServerEvent } from '../src/server/protocol';
+import { BYTES_PER_SAMPLE, STREAM_PATH, type ServerEvent } from '../src/protocol';
 import { mulberry32 } from '../trainer/eval/prng';
 import { loadWireClips, type WireClip } from './engine-clips';
 import { parseLoadOptions, type LoadOptions, type LoadResult } from './engine-load-options';

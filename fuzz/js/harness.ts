@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual, inspect } from 'node:util';
 import { EarshotError, type EarshotErrorCode } from '../../src/errors';
-import { ProtocolError, type ProtocolErrorCode } from '../../src/server/protocol';
+import { ProtocolError, type ProtocolErrorCode } from '../../src/protocol';
 
 export class FuzzFinding extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

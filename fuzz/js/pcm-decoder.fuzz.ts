@@ -7,7 +7,7 @@
  * finite and within ±MAX_F32_MAGNITUDE; the carry is always shorter than one sample frame.
  */
 import { MAX_F32_MAGNITUDE, PcmDecoder } from '../../src/engine/pcm-decoder';
-import type { PcmEncoding } from '../../src/server/protocol';
+import type { PcmEncoding } from '../../src/protocol';
 import { check, copyAt, expectProtocolError, expectSame, pieces, rng } from './harness';
 
 export function fuzz(data: Buffer): void {

@@ -1,10 +1,10 @@
 /**
- * Fuzz target `protocol-message`: parseClientMessage (src/server/protocol.ts), one JSON text frame of
+ * Fuzz target `protocol-message`: parseClientMessage (src/protocol/index.ts), one JSON text frame of
  * a stream. Asserts: only ProtocolError invalid_json / bad_request / unknown_message, never with a close
  * code (a bad message is answered, the stream goes on); a parsed message has only documented fields
  * in their documented ranges; and parse(JSON.stringify(parse(text))) equals parse(text).
  */
-import { MAX_HISTORY, MAX_HOP_S, MAX_K, MIN_HOP_S, parseClientMessage, type ClientMessage } from '../../src/server/protocol';
+import { MAX_HISTORY, MAX_HOP_S, MAX_K, MIN_HOP_S, parseClientMessage, type ClientMessage } from '../../src/protocol';
 import { check, expectProtocolError, expectSame, withoutNegativeZero } from './harness';
 
 function inRange(v: number | undefined, min: number, max: number, integer: boolean): boolean {

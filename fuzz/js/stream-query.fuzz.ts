@@ -1,5 +1,5 @@
 /**
- * Fuzz target `stream-query`: parseStreamQuery (src/server/protocol.ts), the query string of a stream's
+ * Fuzz target `stream-query`: parseStreamQuery (src/protocol/index.ts), the query string of a stream's
  * upgrade URL. Asserts: only ProtocolError bad_request (close 4400) or unsupported_audio (close 4415);
  * accepted parameters are in their documented ranges; and serialising the parsed parameters back into
  * a query string and parsing that gives the same parameters.
@@ -15,7 +15,7 @@ import {
   parseStreamQuery,
   PCM_ENCODINGS,
   type StreamParams,
-} from '../../src/server/protocol';
+} from '../../src/protocol';
 import { check, expectProtocolError, expectSame, withoutNegativeZero } from './harness';
 
 function parse(q: URLSearchParams): StreamParams | null {

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadAudio } from '../audio/load';
 import { Engine } from '../engine/engine';
 import { EarshotError } from '../errors';
-import { MAX_HOP_S, MAX_K, MIN_HOP_S } from '../server/protocol';
+import { MAX_HOP_S, MAX_K, MIN_HOP_S } from '../protocol';
 import { intArg, numArg } from './args';
 import { DEFAULT_BUNDLE_DIR } from './default-bundle';
 

@@ -1,5 +1,5 @@
 /** The client's events and errors (browser-safe: types and one Error class). */
-import type { BeginEvent, ConfiguredEvent, KeepaliveEvent, ProtocolErrorCode, ReloadEvent, ResetEvent, ServerEvent, WindowEvent } from '../server/protocol';
+import type { BeginEvent, ConfiguredEvent, KeepaliveEvent, ProtocolErrorCode, ReloadEvent, ResetEvent, ServerEvent, WindowEvent } from '../protocol';
 
 /** Errors the client itself detects (the server's codes are ProtocolErrorCode). */
 export type ClientErrorCode = 'connect_failed' | 'connect_timeout' | 'connection_lost' | 'not_open' | 'closed' | 'bad_server_message';

@@ -3,7 +3,7 @@
  * and validated with the server's own parser (parseStreamQuery), so the SDK refuses exactly what the
  * server would refuse, before any socket is opened.
  */
-import { CLOSE, parseStreamQuery, STREAM_PATH, type PcmEncoding, type StreamParams } from '../server/protocol';
+import { CLOSE, parseStreamQuery, STREAM_PATH, type PcmEncoding, type StreamParams } from '../protocol';
 import type { ReconnectOptions } from './backoff';
 
 /**

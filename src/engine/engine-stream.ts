@@ -3,7 +3,7 @@
  * running mean of its window predictions since the last reset, turned into window events. Knows
  * nothing about sockets: the server hands it decoded PCM and forwards what it emits.
  */
-import { ProtocolError, type ConfiguredEvent, type HistoryEntry, type ResetEvent, type WindowEvent } from '../server/protocol';
+import { ProtocolError, type ConfiguredEvent, type HistoryEntry, type ResetEvent, type WindowEvent } from '../protocol';
 import type { Engine } from './engine';
 import type { BatchClient } from './micro-batcher';
 import type { Listener } from './recommender';

@@ -9,7 +9,7 @@ import { melOptionsFromConfig } from '../dsp/mel-options';
 import { nativeAddon } from '../dsp/native';
 import { loadBundle, type Bundle } from '../model/bundle';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
-import type { Suggestion, TagScore } from '../server/protocol';
+import type { Suggestion, TagScore } from '../protocol';
 import type { AudioInputLimits } from '../audio/input-limits';
 import { AnalysisPool, type AnalysisPoolOptions, type AnalysisTicket } from './analysis-pool';
 import { EngineStats } from './engine-stats';

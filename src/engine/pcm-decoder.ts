@@ -3,7 +3,7 @@
  * bytes of an incomplete sample frame (all channels of one instant) are carried to the next frame, so
  * the decoded audio never depends on how the client chunked it. Channels are averaged (the CNN is mono).
  */
-import { BYTES_PER_SAMPLE, ProtocolError, type PcmEncoding } from '../server/protocol';
+import { BYTES_PER_SAMPLE, ProtocolError, type PcmEncoding } from '../protocol';
 
 /**
  * |x| above this in pcm_f32le is not audio (nominal full scale is 1.0; +24 dBFS leaves room for hot

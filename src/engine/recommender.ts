@@ -11,7 +11,7 @@ import { Catalog, type CatalogItem } from '../catalog/catalog';
 import { foldInListener } from '../catalog/fold-in';
 import { TagModel } from '../catalog/tags';
 import type { Bundle } from '../model/bundle';
-import type { HistoryEntry, Suggestion, TagScore } from '../server/protocol';
+import type { HistoryEntry, Suggestion, TagScore } from '../protocol';
 
 /** Songs by sound that a listener's preference re-ranks. */
 export const LISTENER_CANDIDATES = 200;

@@ -9,8 +9,8 @@ import type { Engine } from '../engine/engine';
 import { DuplicateIdError } from '../catalog/catalog';
 import { itemFieldsProblem } from '../catalog/item-fields';
 import { EarshotError } from '../errors';
-import { MAX_HOP_S, MAX_K, MIN_HOP_S } from './protocol';
-import { echoValue, scrubPaths } from './redact';
+import { MAX_HOP_S, MAX_K, MIN_HOP_S } from '../protocol';
+import { echoValue, scrubPaths } from '../protocol/redact';
 import { renderMetrics, type ServerCounters } from './metrics';
 import type { ServerLimits } from './server-options';
 

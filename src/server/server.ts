@@ -12,11 +12,11 @@ import { saveCatalog } from '../model/bundle-catalog';
 import { authorized, SUBPROTOCOL } from './auth';
 import { HttpError, route, sendJson, type RouteContext } from './http-routes';
 import { countRequest, type ServerCounters } from './metrics';
-import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams } from './protocol';
-import { scrubPaths } from './redact';
+import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams } from '../protocol';
+import { scrubPaths } from '../protocol/redact';
 import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
 import { isLoopbackHost, OriginPolicy } from './origin-policy';
-import { echoValue } from './redact';
+import { echoValue } from '../protocol/redact';
 import { applyTimeouts } from './server-timeouts';
 import { StreamConnection } from './stream-connection';
 

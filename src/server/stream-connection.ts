@@ -1,5 +1,5 @@
 /**
- * One WebSocket ↔ one EngineStream: Protocol v1 on the wire (src/server/protocol.ts). Binary frames are
+ * One WebSocket ↔ one EngineStream: Protocol v1 on the wire (src/protocol/index.ts). Binary frames are
  * PCM, text frames are JSON messages; every bad input gets an `error` event and, where the stream
  * cannot go on, a close code. Limits: message rate (token bucket), idle timeout, slow consumers.
  */
@@ -7,9 +7,9 @@ import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/engine';
 import type { EngineStream } from '../engine/engine-stream';
 import { PcmDecoder } from '../engine/pcm-decoder';
-import { CLOSE, PROTOCOL_VERSION, ProtocolError, parseClientMessage, type ErrorEvent, type ServerEvent, type StreamParams } from './protocol';
+import { CLOSE, PROTOCOL_VERSION, ProtocolError, parseClientMessage, type ErrorEvent, type ServerEvent, type StreamParams } from '../protocol';
 import type { ServerCounters } from './metrics';
-import { echoValue, scrubPaths } from './redact';
+import { echoValue, scrubPaths } from '../protocol/redact';
 import type { ServerLimits } from './server-options';
 
 let nextId = 1;

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { backoffDelayMs, resolveReconnect } from '../../src/client/backoff';
 import { connectStream, EarshotClient, EarshotClientError, type ReconnectInfo } from '../../src/client/node';
-import { CLOSE, ProtocolError, type WindowEvent } from '../../src/server/protocol';
+import { CLOSE, ProtocolError, type WindowEvent } from '../../src/protocol';
 import { startFakeServer } from '../helpers/fake-stream-server';
 import { freePort } from '../helpers/hosts';
 import { distPath } from '../helpers/shared';

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeMel } from '../../src/dsp/mel';
 import { Engine } from '../../src/engine/engine';
-import type { WindowEvent } from '../../src/server/protocol';
+import type { WindowEvent } from '../../src/protocol';
 import { DEFAULT_BUNDLE, testAudio } from '../helpers/engine-client';
 
 let engine: Engine;

@@ -7,7 +7,7 @@ import { computeMel } from '../../src/dsp/mel';
 import { PcmDecoder } from '../../src/engine/pcm-decoder';
 import { WindowPipeline, type MelWindow } from '../../src/engine/window-pipeline';
 import { WindowScheduler } from '../../src/engine/window-scheduler';
-import { ProtocolError } from '../../src/server/protocol';
+import { ProtocolError } from '../../src/protocol';
 import { loadInput } from '../helpers/librosa-fixtures';
 
 function lcg(seed: number): () => number {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import type { ServerEvent } from '../../src/server/protocol';
+import type { ServerEvent } from '../../src/protocol';
 import { encodeWavPcm16 } from '../../src/audio/wav-encode';
 import { repoRoot } from './shared';
 

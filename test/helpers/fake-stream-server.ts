@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BYTES_PER_SAMPLE, parseClientMessage, parseStreamQuery, type BeginEvent, type ClientMessage, type ServerEvent, type StreamParams, type WindowEvent } from '../../src/server/protocol';
+import { BYTES_PER_SAMPLE, parseClientMessage, parseStreamQuery, type BeginEvent, type ClientMessage, type ServerEvent, type StreamParams, type WindowEvent } from '../../src/protocol';
 
 export interface FakeConnection {
   ws: WebSocket;

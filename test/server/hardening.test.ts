@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeWavPcm16 } from '../../src/audio/wav-encode';
-import { ProtocolError, parseClientMessage } from '../../src/server/protocol';
-import { ECHO_MAX_CHARS, echoValue, scrubPaths } from '../../src/server/redact';
+import { ProtocolError, parseClientMessage } from '../../src/protocol';
+import { ECHO_MAX_CHARS, echoValue, scrubPaths } from '../../src/protocol/redact';
 import { startServer, type EarshotServer } from '../../src/server/server';
 import { DEFAULT_BUNDLE, TestStream, bundleCopy, testAudio } from '../helpers/engine-client';
 

@@ -6,7 +6,7 @@
  */
 import { MelStreamJs } from '../../../src/dsp/js/mel';
 import { FrameBuffer, WindowScheduler } from '../../../src/engine/window-scheduler';
-import type { WindowEvent } from '../../../src/server/protocol';
+import type { WindowEvent } from '../../../src/protocol';
 import { loadOrt, type Ort, type OrtSession } from './ort-loader';
 import { WebBundle } from './web-bundle';
 

@@ -7,7 +7,7 @@
  */
 import { EarshotClient } from '../../../src/client/index';
 import { TypedEmitter } from '../../../src/client/emitter';
-import type { WindowEvent } from '../../../src/server/protocol';
+import type { WindowEvent } from '../../../src/protocol';
 import { ANALYSIS_RATE_HZ, AudioTap } from './audio-tap';
 import { BrowserEngine, type AnalysisSettings, type BrowserStream, type BrowserTiming } from './browser-engine';
 import { Panel } from './panel';

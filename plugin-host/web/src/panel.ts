@@ -2,7 +2,7 @@
  * The now-playing panel: tags of what is playing and the next-track suggestions, re-drawn on every
  * window event. Text goes in through textContent only (catalogue titles are data, not markup).
  */
-import type { WindowEvent } from '../../../src/server/protocol';
+import type { WindowEvent } from '../../../src/protocol';
 
 const STYLE = `
 .earshot-panel{font:14px/1.4 system-ui,sans-serif;color:#1d1d1f;background:#f6f6f8;border:1px solid #d8d8de;border-radius:8px;padding:12px 14px;max-width:460px}

@@ -6,7 +6,7 @@
 import { topKJs } from '../../../src/catalog/topk-js';
 import type { BundleManifest, BundleTagModel } from '../../../src/model/bundle-format';
 import { readOnnxHeader } from '../../../src/model/onnx-header';
-import type { Suggestion, TagScore } from '../../../src/server/protocol';
+import type { Suggestion, TagScore } from '../../../src/protocol';
 
 export interface WebItem {
   id: string;

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startStaticServer, WEB_DIR, type StaticServer } from '../../../plugin-host/web/serve';
 import { startServer, type EarshotServer } from '../../../src/server/server';
-import type { WindowEvent } from '../../../src/server/protocol';
+import type { WindowEvent } from '../../../src/protocol';
 import type { AnalysisResult } from '../../../src/engine/engine';
 import { DEFAULT_BUNDLE, testAudio } from '../../helpers/engine-client';
 import { repoRoot } from '../../helpers/shared';
