@@ -10,7 +10,7 @@
  * whichever song or worker builds it first; the caller's rand only picks the take. A jazz ride
  * played 130 times in a song then costs four renders (~1 ms each) and 130 buffer adds.
  */
-import { EarshotError } from '../../../src/errors';
+import { checkRanges, fail, type RangeTable } from './param-checks';
 import { mulberry32, type Rand } from '../../eval/prng';
 import { WORLD_RATE_HZ, type DrumKind, type DrumKit } from './patches';
 import { SVF_BANDPASS, SVF_HIGHPASS, SVF_LOWPASS, decayFactor, grow, noiseSeed, sin01, svfInPlace, type SvfMode } from './oscillators';
@@ -358,25 +358,16 @@ function cymbal(n: number, seed: number, rand: Rand, character: DrumKit['charact
   filterInto(n, SVF_HIGHPASS, cornerHz, 1.2);
 }
 
-function fail(message: string): never {
-  throw new EarshotError('ERR_INVALID_ARGUMENT', message);
-}
+/** The kit's bounds (Hz, seconds, levels 0..1): wide enough for every preset, narrow enough to stay audible. */
+const KIT_RANGES: RangeTable<DrumKit> = {
+  kickHz: [20, 200], kickDecayS: [0.01, 5], kickClick: [0, 2], kickSweep: [0, 6],
+  snareHz: [50, 1000], snareNoise: [0, 1], snareDecayS: [0.01, 5],
+  hatCutoffHz: [500, 10500], hatDecayS: [0.005, 2],
+  tomHz: [30, 1000],
+};
 
 function checkKit(kit: DrumKit): void {
   if (kit === null || typeof kit !== 'object') fail('kit must be a DrumKit object');
   if (!['acoustic', 'electronic', 'chip'].includes(kit.character)) fail(`kit.character must be acoustic, electronic or chip, got ${String(kit.character)}`);
-  range(kit.kickHz, 'kickHz', 20, 200);
-  range(kit.kickDecayS, 'kickDecayS', 0.01, 5);
-  range(kit.kickClick, 'kickClick', 0, 2);
-  range(kit.kickSweep, 'kickSweep', 0, 6);
-  range(kit.snareHz, 'snareHz', 50, 1000);
-  range(kit.snareNoise, 'snareNoise', 0, 1);
-  range(kit.snareDecayS, 'snareDecayS', 0.01, 5);
-  range(kit.hatCutoffHz, 'hatCutoffHz', 500, 10500);
-  range(kit.hatDecayS, 'hatDecayS', 0.005, 2);
-  range(kit.tomHz, 'tomHz', 30, 1000);
-}
-
-function range(v: number, name: string, lo: number, hi: number): void {
-  if (typeof v !== 'number' || !(v >= lo && v <= hi)) fail(`kit.${name} must be a number in ${lo}..${hi}, got ${String(v)}`);
+  checkRanges(kit, 'kit', KIT_RANGES);
 }

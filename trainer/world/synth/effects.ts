@@ -3,7 +3,7 @@
  * WORLD_RATE_HZ: reverb, tone filters, drive, bit crushing, background noise and sidechain-style
  * ducking. State is fixed-size or module-level scratch grown as needed; nothing allocates per sample.
  */
-import { EarshotError } from '../../../src/errors';
+import { checkNumber as check, checkRanges, fail, type RangeTable } from './param-checks';
 import type { Rand } from '../../eval/prng';
 import { WORLD_RATE_HZ, type ReverbParams } from './patches';
 import { SVF_HIGHPASS, SVF_LOWPASS, grow, noiseSeed, softClip, svfInPlace } from './oscillators';
@@ -23,6 +23,9 @@ let wetIn: Float32Array = new Float32Array(0);
 let wetAcc: Float32Array = new Float32Array(0);
 let noiseBuf: Float32Array = new Float32Array(0);
 
+/** Reverb bounds: mix and damping 0..1, decay 0.05..30 s, pre-delay 0..1000 ms. */
+const REVERB_RANGES: RangeTable<ReverbParams> = { mix: [0, 1], decayS: [0.05, 30], damping: [0, 1], preDelayMs: [0, 1000] };
+
 /**
  * Schroeder/Freeverb reverb: eight parallel damped combs into four series allpasses. Each comb of
  * length L feeds back g = 10^(-3L / (fs·decayS)), so every comb (and the sum) falls 60 dB in
@@ -32,10 +35,7 @@ let noiseBuf: Float32Array = new Float32Array(0);
  * buffer's end is dropped.
  */
 export function applyReverb(buf: Float32Array, p: ReverbParams): void {
-  check(p.mix, 'reverb.mix', 0, 1);
-  check(p.decayS, 'reverb.decayS', 0.05, 30);
-  check(p.damping, 'reverb.damping', 0, 1);
-  check(p.preDelayMs, 'reverb.preDelayMs', 0, 1000);
+  checkRanges(p, 'reverb', REVERB_RANGES);
   const n = buf.length;
   if (p.mix === 0 || n === 0) return;
   wetIn = grow(wetIn, n);
@@ -242,14 +242,4 @@ function rms(z: Float32Array, n: number): number {
   let e = 0;
   for (let i = 0; i < n; i++) e += z[i] * z[i];
   return Math.sqrt(e / n);
-}
-
-function fail(message: string): never {
-  throw new EarshotError('ERR_INVALID_ARGUMENT', message);
-}
-
-function check(v: number, name: string, lo: number, hi: number, openHi = false): void {
-  if (typeof v !== 'number' || !(v >= lo && (openHi ? v < hi : v <= hi))) {
-    fail(`${name} must be a number in ${lo}..${hi}${openHi ? ' (exclusive)' : ''}, got ${String(v)}`);
-  }
 }

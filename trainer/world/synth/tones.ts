@@ -4,7 +4,7 @@
  * stage applies the ADSR, the optional soft-clip drive and velocity × VOICE_LEVEL (0.4), so one note
  * at velocity 1 peaks near 0.4 whatever its kind and the arranger can stack several.
  */
-import { EarshotError } from '../../../src/errors';
+import { checkRanges, fail, type RangeTable } from './param-checks';
 import type { Rand } from '../../eval/prng';
 import { WORLD_RATE_HZ, type ToneKind, type TonePatch } from './patches';
 import {
@@ -126,10 +126,6 @@ export function renderTone(
       break;
   }
   mixInto(out, s0, n, voice, envBuf, velocity * VOICE_LEVEL, drive);
-}
-
-function fail(message: string): never {
-  throw new EarshotError('ERR_INVALID_ARGUMENT', message);
 }
 
 /**
@@ -306,29 +302,25 @@ function allpassForDelay(delay: number, w: number): number {
 const KINDS: readonly ToneKind[] = ['additive', 'fm', 'subtractive', 'pluck', 'pad', 'lead', 'bass', 'chip'];
 const OSCS = ['sine', 'saw', 'square', 'triangle'];
 
+/** The envelope every patch has (seconds; sustain a level 0..1). */
+const PATCH_RANGES: RangeTable<TonePatch> = { attackS: [0, 60], decayS: [0, 60], sustain: [0, 1], releaseS: [0, 60] };
+
+/** The kind-specific fields, when given (ratios, Hz, cents, levels 0..1). */
+const PATCH_OPTIONAL_RANGES: RangeTable<TonePatch> = {
+  fmRatio: [1e-3, 64], fmIndex: [0, 100], fmDecayS: [0, 1e6], // FM
+  cutoffHz: [1, 1e6], resonance: [0, 0.95], envOctaves: [-10, 10], // filter and its envelope
+  voices: [1, 7], detuneCents: [0, 1200], // unison
+  drive: [0, 100], damping: [0, 1], brightness: [0, 1], subLevel: [0, 1], // colour
+  vibratoHz: [0, 100], vibratoCents: [0, 100],
+};
+
 /** Every field checked once per note (≈ 20 comparisons), naming the field that is wrong. */
 function checkTonePatch(p: TonePatch): void {
   if (p === null || typeof p !== 'object') fail('patch must be a TonePatch object');
   if (!KINDS.includes(p.kind)) fail(`patch.kind must be one of ${KINDS.join(', ')}, got ${String(p.kind)}`);
-  range(p.attackS, 'attackS', 0, 60);
-  range(p.decayS, 'decayS', 0, 60);
-  range(p.sustain, 'sustain', 0, 1);
-  range(p.releaseS, 'releaseS', 0, 60);
-  optional(p.fmRatio, 'fmRatio', 1e-3, 64);
-  optional(p.fmIndex, 'fmIndex', 0, 100);
-  optional(p.fmDecayS, 'fmDecayS', 0, 1e6);
-  optional(p.cutoffHz, 'cutoffHz', 1, 1e6);
-  optional(p.resonance, 'resonance', 0, 0.95);
-  optional(p.envOctaves, 'envOctaves', -10, 10);
-  optional(p.voices, 'voices', 1, 7);
+  checkRanges(p, 'patch', PATCH_RANGES);
+  checkRanges(p, 'patch', PATCH_OPTIONAL_RANGES, { optional: true });
   if (p.voices !== undefined && !Number.isInteger(p.voices)) fail(`patch.voices must be an integer 1..7, got ${p.voices}`);
-  optional(p.detuneCents, 'detuneCents', 0, 1200);
-  optional(p.drive, 'drive', 0, 100);
-  optional(p.damping, 'damping', 0, 1);
-  optional(p.brightness, 'brightness', 0, 1);
-  optional(p.subLevel, 'subLevel', 0, 1);
-  optional(p.vibratoHz, 'vibratoHz', 0, 100);
-  optional(p.vibratoCents, 'vibratoCents', 0, 100);
   if (p.duty !== undefined && !(p.duty > 0 && p.duty < 1)) fail(`patch.duty must be in (0, 1), got ${String(p.duty)}`);
   if (p.osc !== undefined && !OSCS.includes(p.osc)) fail(`patch.osc must be one of ${OSCS.join(', ')}, got ${String(p.osc)}`);
   if (p.kind === 'additive') {
@@ -339,10 +331,3 @@ function checkTonePatch(p: TonePatch): void {
   }
 }
 
-function range(v: number, name: string, lo: number, hi: number): void {
-  if (typeof v !== 'number' || !(v >= lo && v <= hi)) fail(`patch.${name} must be a number in ${lo}..${hi}, got ${String(v)}`);
-}
-
-function optional(v: number | undefined, name: string, lo: number, hi: number): void {
-  if (v !== undefined) range(v, name, lo, hi);
-}
