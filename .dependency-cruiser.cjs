@@ -68,6 +68,13 @@ module.exports = {
       to: { path: ['^trainer/', '^bench/', '^test/', '^fuzz/'] },
     },
     {
+      name: 'trainer-commands-on-top',
+      comment: 'trainer/commands/ are the CLI over the trainer\'s stages: stages never import a command',
+      severity: 'error',
+      from: { path: '^trainer/', pathNot: ['^trainer/commands/', '^trainer/cli\\.ts$'] },
+      to: { path: '^trainer/commands/' },
+    },
+    {
       name: 'product-not-tests',
       comment: 'the trainer and the host integrations never import tests or benchmarks',
       severity: 'error',
