@@ -24,10 +24,12 @@ import type * as TF from '@tensorflow/tfjs';
 import { EarshotError } from '../../src/errors';
 import { mulberry32, type Rand } from '../eval/prng';
 import { checkBatch, checkInput, type CnnBatch, type CnnLoss } from './batch-check';
+import { CallQueue } from './call-queue';
 import { checkNetParameters, parameterShapes, validateNetConfig, type NetConfig, type NetParameter } from './net-config';
+import { checkLearningRate, resolveTrainingOptions, type NetOptimizer, type TrainingOptions } from './training-options';
 
 export type TfjsFlavour = 'tfjs-node-gpu' | 'tfjs-node' | 'tfjs';
-export type TfjsOptimizer = 'adam' | 'nesterov';
+export type TfjsOptimizer = NetOptimizer;
 
 export interface TfjsStatus {
   available: boolean;
@@ -77,37 +79,7 @@ export function tfjsStatus(): TfjsStatus {
   }
 }
 
-export interface TfjsNetOptions {
-  /** Seed of the initial weights and the dropout masks: an integer in 0..2^32 − 1. Default 1. */
-  seed?: number;
-  /** 'adam' (default; betas 0.9, 0.999, eps 1e-8) or 'nesterov' (SGD, momentum 0.9, Nesterov). */
-  optimizer?: TfjsOptimizer;
-  /** Learning rate. Default 1e-3 for Adam, 1e-2 for Nesterov. */
-  lr?: number;
-  /** L2 penalty coefficient added to the gradient (weightDecay · w), default 0. */
-  weightDecay?: number;
-}
-
-function bad(message: string): never {
-  throw new EarshotError('ERR_INVALID_ARGUMENT', message);
-}
-
-function checkLearningRate(lr: unknown): asserts lr is number {
-  if (typeof lr !== 'number' || !(lr > 0 && lr <= 1e6)) bad(`lr must be a number in (0, 1e6], got ${String(lr)}`);
-}
-
-function resolveOptions(o: TfjsNetOptions): Required<TfjsNetOptions> {
-  if (typeof o !== 'object' || o === null) bad('options must be an object');
-  const seed = o.seed ?? 1;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) bad(`seed must be an integer in 0..4294967295, got ${String(seed)}`);
-  const optimizer = o.optimizer ?? 'adam';
-  if (optimizer !== 'adam' && optimizer !== 'nesterov') bad(`optimizer must be 'adam' or 'nesterov', got ${String(optimizer)}`);
-  const lr = o.lr ?? (optimizer === 'adam' ? 1e-3 : 1e-2);
-  checkLearningRate(lr);
-  const weightDecay = o.weightDecay ?? 0;
-  if (typeof weightDecay !== 'number' || !(weightDecay >= 0 && weightDecay <= 1e6)) bad(`weightDecay must be a number in [0, 1e6], got ${String(weightDecay)}`);
-  return { seed, optimizer, lr, weightDecay };
-}
+export type TfjsNetOptions = TrainingOptions;
 
 /** net-config layout → TensorFlow layout: conv [out, in, k] → [k, in, out]; dense [out, in] → [in, out]. */
 function toTfLayout(data: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
@@ -149,12 +121,11 @@ export class TfjsNet {
   private optimizer: TF.Optimizer;
   private readonly rand: Rand;
   private step = 0;
-  private tail: Promise<unknown> = Promise.resolve();
-  private pending = 0;
+  private readonly queue = new CallQueue('TfjsNet');
 
   constructor(config: NetConfig, opts: TfjsNetOptions = {}) {
     this.config = validateNetConfig(config);
-    this.options = Object.freeze(resolveOptions(opts));
+    this.options = Object.freeze(resolveTrainingOptions(opts));
     const { tf, flavour } = loadTfjs();
     this.tf = tf;
     this.flavour = flavour;
@@ -280,7 +251,7 @@ export class TfjsNet {
     const vars = this.vars;
     this.vars = null;
     // Let a running call finish with its tensors before freeing them.
-    void this.tail.then(() => {
+    void this.queue.settled().then(() => {
       this.optimizer.dispose();
       this.tf.dispose([...vars.values()]);
     });
@@ -353,18 +324,11 @@ export class TfjsNet {
 
   private sync(): Map<string, TF.Variable> {
     const vars = this.live();
-    if (this.pending > 0) throw new EarshotError('ERR_INVALID_STATE', `${this.pending} trainStep/evalLoss/predict call(s) still pending on this TfjsNet; await them first`);
+    this.queue.assertIdle();
     return vars;
   }
 
   private enqueue<T>(op: (vars: Map<string, TF.Variable>) => Promise<T>): Promise<T> {
-    const run = (): Promise<T> => op(this.live());
-    const result = this.tail.then(run, run);
-    this.pending++;
-    this.tail = result.then(
-      () => this.pending--,
-      () => this.pending--,
-    );
-    return result;
+    return this.queue.run(() => op(this.live()));
   }
 }

@@ -16,60 +16,36 @@ import * as os from 'node:os';
 import { EarshotError } from '../../src/errors';
 import { writeFileAtomic } from '../../src/io/atomic-write';
 import { checkBatch, checkInput, type CnnBatch, type CnnLoss } from './batch-check';
+import { CallQueue } from './call-queue';
 import { checkNetParameters, parameterShapes, validateNetConfig, type NetConfig, type NetParameter } from './net-config';
-import { mapTorchError, torchAddon, type NativeTorchNet, type TorchDevice, type TorchOptimizer } from './torch-addon';
+import { mapTorchError, torchAddon, type NativeTorchNet, type TorchDevice } from './torch-addon';
+import { badArgument as bad, checkLearningRate, checkOptionsObject, resolveTrainingOptions, TRAINING_DEFAULTS, type TrainingOptions } from './training-options';
 
 export { torchStatus, type TorchStatus } from './torch-addon';
 
-export interface TorchNetOptions {
+export interface TorchNetOptions extends TrainingOptions {
   /** 'cpu' (default) or 'cuda': needs a CUDA libtorch build and a visible GPU, else ERR_CUDA_UNAVAILABLE. */
   device?: TorchDevice;
   /** libtorch (OpenMP) threads for this net's calls. Default: all cores (os.availableParallelism()). */
   threads?: number;
-  /** Seed of the initial weights and the dropout masks: an integer in 0..2^32 − 1. Default 1. */
-  seed?: number;
-  /** 'adam' (default; betas 0.9, 0.999, eps 1e-8) or 'nesterov' (SGD, momentum 0.9, Nesterov). */
-  optimizer?: TorchOptimizer;
-  /** Learning rate. Default 1e-3 for Adam, 1e-2 for Nesterov. */
-  lr?: number;
-  /** L2 penalty coefficient added to the gradient (weightDecay · w), default 0. */
-  weightDecay?: number;
 }
 
-export const TORCH_NET_DEFAULTS = { device: 'cpu' as TorchDevice, seed: 1, optimizer: 'adam' as TorchOptimizer, lrAdam: 1e-3, lrNesterov: 1e-2, weightDecay: 0 };
-
-function bad(message: string): never {
-  throw new EarshotError('ERR_INVALID_ARGUMENT', message);
-}
+export const TORCH_NET_DEFAULTS = { device: 'cpu' as TorchDevice, ...TRAINING_DEFAULTS };
 
 function resolveOptions(o: TorchNetOptions): Required<TorchNetOptions> {
-  if (typeof o !== 'object' || o === null) bad('options must be an object');
+  checkOptionsObject(o);
   const device = o.device ?? TORCH_NET_DEFAULTS.device;
   if (device !== 'cpu' && device !== 'cuda') bad(`device must be 'cpu' or 'cuda', got ${String(device)}`);
   const threads = o.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) bad(`threads must be an integer in 1..1024, got ${String(threads)}`);
-  const seed = o.seed ?? TORCH_NET_DEFAULTS.seed;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) bad(`seed must be an integer in 0..4294967295, got ${String(seed)}`);
-  const optimizer = o.optimizer ?? TORCH_NET_DEFAULTS.optimizer;
-  if (optimizer !== 'adam' && optimizer !== 'nesterov') bad(`optimizer must be 'adam' or 'nesterov', got ${String(optimizer)}`);
-  const lr = o.lr ?? (optimizer === 'adam' ? TORCH_NET_DEFAULTS.lrAdam : TORCH_NET_DEFAULTS.lrNesterov);
-  checkLearningRate(lr);
-  const weightDecay = o.weightDecay ?? TORCH_NET_DEFAULTS.weightDecay;
-  if (typeof weightDecay !== 'number' || !(weightDecay >= 0 && weightDecay <= 1e6)) bad(`weightDecay must be a number in [0, 1e6], got ${String(weightDecay)}`);
-  return { device, threads, seed, optimizer, lr, weightDecay };
-}
-
-function checkLearningRate(lr: unknown): asserts lr is number {
-  if (typeof lr !== 'number' || !(lr > 0 && lr <= 1e6)) bad(`lr must be a number in (0, 1e6], got ${String(lr)}`);
+  return { device, threads, ...resolveTrainingOptions(o) };
 }
 
 export class TorchNet {
   readonly config: NetConfig;
   readonly options: Readonly<Required<TorchNetOptions>>;
   private native: NativeTorchNet | null;
-  /** Settles when the last queued call has; never rejects. */
-  private tail: Promise<unknown> = Promise.resolve();
-  private pending = 0;
+  private readonly queue = new CallQueue('TorchNet');
 
   constructor(config: NetConfig, opts: TorchNetOptions = {}) {
     this.config = validateNetConfig(config);
@@ -166,9 +142,7 @@ export class TorchNet {
 
   private call<T>(fn: (net: NativeTorchNet) => T, evenIfPending = false): T {
     const net = this.live();
-    if (this.pending > 0 && !evenIfPending) {
-      throw new EarshotError('ERR_INVALID_STATE', `${this.pending} trainStep/evalLoss/predict call(s) still pending on this TorchNet; await them first`);
-    }
+    if (!evenIfPending) this.queue.assertIdle();
     try {
       return fn(net);
     } catch (err) {
@@ -177,15 +151,7 @@ export class TorchNet {
   }
 
   private enqueue<T>(op: (net: NativeTorchNet) => Promise<T>): Promise<T> {
-    const run = (): Promise<T> => op(this.live());
-    const result = this.tail.then(run, run);
-    this.pending++;
-    // Registered before the caller's handlers: `pending` is already down when an await resumes.
-    this.tail = result.then(
-      () => this.pending--,
-      () => this.pending--,
-    );
-    return result.catch((err: unknown) => {
+    return this.queue.run(() => op(this.live())).catch((err: unknown) => {
       throw mapTorchError(err);
     });
   }
