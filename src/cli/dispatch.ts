@@ -6,28 +6,50 @@
 import { EarshotError } from '../errors';
 
 export interface Command {
+  /** What the user types after the tool's name. */
+  name: string;
   run: (argv: string[]) => Promise<void>;
   usage: string;
+  /** One line in the tool's command list. */
   summary: string;
 }
 
-function usage(tool: string, commands: Record<string, Command>): string {
-  const width = Math.max(...Object.keys(commands).map((n) => n.length));
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: ${tool} <command> [options]\ncommands:\n${lines.join('\n')}\nRun '${tool} <command> --help' for its options.`;
+/** A command line: its tool name, its commands (listed in this order) and old names still accepted. */
+export interface CliTable {
+  tool: string;
+  commands: readonly Command[];
+  /**
+   * Old command name → its new name, kept for one release: the old name runs the new command (same
+   * options, same output) after a one-line note on stderr, never on stdout (--json output stays clean).
+   */
+  renamed?: Readonly<Record<string, string>>;
 }
 
-export async function runCli(tool: string, commands: Record<string, Command>, argv: string[]): Promise<number> {
+function usage({ tool, commands, renamed = {} }: CliTable): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const old = Object.entries(renamed).map(([from, to]) => `'${from}' is now '${to}'`);
+  return (
+    `usage: ${tool} <command> [options]\ncommands:\n${lines.join('\n')}\n` +
+    (old.length ? `Renamed (the old names work until the next release): ${old.join(', ')}.\n` : '') +
+    `Run '${tool} <command> --help' for its options.`
+  );
+}
+
+export async function runCli(table: CliTable, argv: string[]): Promise<number> {
+  const { tool, renamed = {} } = table;
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h') {
-    process.stdout.write(usage(tool, commands) + '\n');
+    process.stdout.write(usage(table) + '\n');
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
+  const newName = Object.hasOwn(renamed, name) ? renamed[name] : name;
+  const cmd = table.commands.find((c) => c.name === newName);
   if (!cmd) {
-    process.stderr.write(`${tool}: unknown command '${name}'\n${usage(tool, commands)}\n`);
+    process.stderr.write(`${tool}: unknown command '${name}'\n${usage(table)}\n`);
     return 2;
   }
+  if (newName !== name) process.stderr.write(`${tool} ${name} is now ${tool} ${newName}; the old name goes in the next release\n`);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(cmd.usage + '\n');
     return 0;
@@ -47,4 +69,11 @@ export async function runCli(tool: string, commands: Record<string, Command>, ar
     process.stderr.write(`${tool} ${name}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
     return 1;
   }
+}
+
+/** The process entry of a command line: runs the command named by argv and exits with its status. */
+export function main(table: CliTable): void {
+  runCli(table, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -9,6 +9,8 @@ import { resolveMelOptions, type LogCompression, type MelOptions } from '../dsp/
 import { mfccWithDeltas } from '../dsp/mfcc';
 import { EarshotError } from '../errors';
 import { writeNpy } from '../io/npy';
+import { choiceArg, numArg } from './args';
+import type { Command } from './dispatch';
 
 export const MEL_USAGE = `usage: earshot mel <audio> --out <file.npy> [options]
   Writes the log-mel spectrogram (frames x bands, float32, C order) of a WAV/FLAC/MP3/OGG/Opus/M4A file.
@@ -29,13 +31,6 @@ export const MEL_USAGE = `usage: earshot mel <audio> --out <file.npy> [options]
   --log1p-scale <C>    with --log log1p: log(1 + C S) (default 1)
   --json               print a JSON summary instead of text`;
 
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--${name} must be a number, got '${v}'`);
-  return x;
-}
-
 export async function melCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -49,17 +44,16 @@ export async function melCommand(argv: string[]): Promise<void> {
   });
   if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected exactly one audio file, got ${positionals.length}\n${MEL_USAGE}`);
   if (!values.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out <file.npy> is required\n${MEL_USAGE}`);
-  const logKind = values.log ?? 'db';
+  const logKind = choiceArg('log', values.log, ['db', 'log1p', 'power']) ?? 'db';
   let log: LogCompression;
-  if (logKind === 'db') log = { kind: 'db', topDb: num('top-db', values['top-db']) ?? null };
-  else if (logKind === 'log1p') log = { kind: 'log1p', scale: num('log1p-scale', values['log1p-scale']) };
-  else if (logKind === 'power') log = { kind: 'power' };
-  else throw new EarshotError('ERR_INVALID_ARGUMENT', `--log must be db, log1p or power, got '${logKind}'`);
+  if (logKind === 'db') log = { kind: 'db', topDb: numArg('top-db', values['top-db']) ?? null };
+  else if (logKind === 'log1p') log = { kind: 'log1p', scale: numArg('log1p-scale', values['log1p-scale']) };
+  else log = { kind: 'power' };
   if (values.mfcc && logKind !== 'db') throw new EarshotError('ERR_INVALID_ARGUMENT', '--mfcc needs the dB mel spectrogram (--log db)');
-  const sampleRateHz = num('sr', values.sr) ?? 22050;
+  const sampleRateHz = numArg('sr', values.sr) ?? 22050;
   const mel: MelOptions = {
-    sampleRateHz, nFft: num('n-fft', values['n-fft']), hopSamples: num('hop', values.hop), nMels: num('n-mels', values['n-mels']),
-    fminHz: num('fmin', values.fmin), fmaxHz: num('fmax', values.fmax), melScale: values.htk ? 'htk' : 'slaney',
+    sampleRateHz, nFft: numArg('n-fft', values['n-fft']), hopSamples: numArg('hop', values.hop), nMels: numArg('n-mels', values['n-mels']),
+    fminHz: numArg('fmin', values.fmin), fmaxHz: numArg('fmax', values.fmax), melScale: values.htk ? 'htk' : 'slaney',
     melNorm: values['no-norm'] ? 'none' : 'slaney', center: !values['no-center'], log,
   };
 
@@ -70,7 +64,7 @@ export async function melCommand(argv: string[]): Promise<void> {
   let data = spec.data;
   let cols = spec.bands;
   if (values.mfcc) {
-    const m = mfccWithDeltas(spec, num('n-mfcc', values['n-mfcc']) ?? 13);
+    const m = mfccWithDeltas(spec, numArg('n-mfcc', values['n-mfcc']) ?? 13);
     data = m.data;
     cols = m.width;
   }
@@ -89,3 +83,10 @@ export async function melCommand(argv: string[]): Promise<void> {
     );
   }
 }
+
+export const MEL_COMMAND: Command = {
+  name: 'mel',
+  summary: 'log-mel / MFCC features of an audio file as .npy',
+  usage: MEL_USAGE,
+  run: melCommand,
+};

@@ -3,13 +3,13 @@
  * (docs/protocol.md). SIGHUP reloads the bundle; SIGINT/SIGTERM finalise every stream and exit 0.
  */
 import { parseArgs } from 'node:util';
-import { EarshotError } from '../errors';
 import { startServer } from '../server/server';
 import { LIMIT_DEFAULTS } from '../server/server-options';
 import { ANALYSIS_POOL_DEFAULTS } from '../engine/analysis-pool';
 import { BATCHER_DEFAULTS } from '../engine/micro-batcher';
-import { intArg, numArg } from './args';
+import { choiceArg, intArg, listArg, numArg } from './args';
 import { DEFAULT_BUNDLE_DIR } from './default-bundle';
+import type { Command } from './dispatch';
 
 export const SERVE_USAGE = `usage: earshot serve [options]
   Serves a model bundle: ws://HOST:PORT/v1/stream (live audio in, suggestions and tags out) and the HTTP
@@ -38,16 +38,6 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --no-persist            keep POST /v1/catalog additions in memory only
   --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
 
-/** Repeatable and comma-separated list options. */
-function splitList(v: string[] | undefined): string[] {
-  return (v ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
-}
-
-function inferenceThreadArg(v: string | undefined): 'worker' | 'main' | undefined {
-  if (v === undefined || v === 'worker' || v === 'main') return v;
-  throw new EarshotError('ERR_INVALID_ARGUMENT', `--inference-thread must be worker or main, got '${v}'`);
-}
-
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -64,7 +54,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const log = (type: string, text: string, extra: Record<string, unknown> = {}): void => {
     process.stdout.write(json ? JSON.stringify({ type, ts: new Date().toISOString(), message: text, ...extra }) + '\n' : `earshot serve: ${text}\n`);
   };
-  const tokens = [...(values.token ?? []), ...(process.env.EARSHOT_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean)];
+  const tokens = [...(values.token ?? []), ...listArg(process.env.EARSHOT_TOKENS)];
   const server = await startServer({
     bundleDir: values.bundle ?? DEFAULT_BUNDLE_DIR,
     host: values.host ?? '127.0.0.1',
@@ -79,7 +69,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ...(values['request-timeout'] !== undefined && { requestTimeoutS: numArg('request-timeout', values['request-timeout'], 1, 86_400) }),
       ...(values['keep-alive-timeout'] !== undefined && { keepAliveTimeoutS: numArg('keep-alive-timeout', values['keep-alive-timeout'], 0.1, 3600) }),
     },
-    origins: { allowOrigins: splitList(values['allow-origin']), allowHosts: splitList(values['allow-host']) },
+    origins: { allowOrigins: listArg(values['allow-origin']), allowHosts: listArg(values['allow-host']) },
     analysis: {
       ...(values['analysis-workers'] !== undefined && { workers: intArg('analysis-workers', values['analysis-workers'], 1, 64) }),
       ...(values['analysis-queue'] !== undefined && { maxQueued: intArg('analysis-queue', values['analysis-queue'], 0, 10_000) }),
@@ -89,7 +79,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ...(values['max-batch'] !== undefined && { maxBatch: intArg('max-batch', values['max-batch'], 1, 1024) }),
       ...(values['batch-wait-ms'] !== undefined && { maxWaitMs: numArg('batch-wait-ms', values['batch-wait-ms'], 0, 1000) }),
     },
-    inferenceThread: inferenceThreadArg(values['inference-thread']),
+    inferenceThread: choiceArg('inference-thread', values['inference-thread'], ['worker', 'main']),
     model: values.threads !== undefined ? { threads: intArg('threads', values.threads, 1, 256) } : undefined,
     log: (line) => log('log', line),
   });
@@ -111,3 +101,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   log('stopped', 'stopped');
 }
+
+export const SERVE_COMMAND: Command = {
+  name: 'serve',
+  summary: 'the realtime engine: WebSocket streams and the HTTP API (docs/protocol.md)',
+  usage: SERVE_USAGE,
+  run: serveCommand,
+};

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { EarshotError } from '../errors';
 import { readClip, spectrogramTile } from '../image/spectrogram';
 import { writePng } from '../io/png';
+import { intArg, numArg, positiveArg } from './args';
+import type { Command } from './dispatch';
 
 export const SPECTROGRAM_USAGE = `usage: earshot spectrogram <audio> --out <file.png> [options]
   Draws the log-mel spectrogram (128 bands, nFft 1024, hop 512 at 22,050 Hz, dB) of a WAV/FLAC/MP3/OGG/
@@ -19,19 +21,6 @@ export const SPECTROGRAM_USAGE = `usage: earshot spectrogram <audio> --out <file
   --range-db <dB>       dynamic range below the loudest value (default 80)
   --json                print a JSON summary instead of text`;
 
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--${name} must be a number, got '${v}'`);
-  return x;
-}
-
-function intIn(name: string, v: string | undefined, lo: number, hi: number): number | undefined {
-  const x = num(name, v);
-  if (x !== undefined && (!Number.isInteger(x) || x < lo || x > hi)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--${name} must be an integer in ${lo}..${hi}, got '${v}'`);
-  return x;
-}
-
 export async function spectrogramCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -43,14 +32,11 @@ export async function spectrogramCommand(argv: string[]): Promise<void> {
   });
   if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected exactly one audio file, got ${positionals.length}\n${SPECTROGRAM_USAGE}`);
   if (!values.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out <file.png> is required\n${SPECTROGRAM_USAGE}`);
-  const seconds = num('seconds', values.seconds) ?? null;
-  if (seconds !== null && !(seconds > 0)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--seconds must be > 0, got '${values.seconds}'`);
-  const offsetS = num('offset', values.offset) ?? 0;
-  if (offsetS < 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `--offset must be >= 0 seconds, got '${values.offset}'`);
-  const pixelsPerBand = intIn('height-scale', values['height-scale'], 1, 64);
-  const pixelsPerFrame = intIn('width-scale', values['width-scale'], 1, 64);
-  const rangeDb = num('range-db', values['range-db']);
-  if (rangeDb !== undefined && !(rangeDb > 0)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--range-db must be > 0, got '${values['range-db']}'`);
+  const seconds = positiveArg('seconds', values.seconds) ?? null;
+  const offsetS = numArg('offset', values.offset, 0) ?? 0;
+  const pixelsPerBand = intArg('height-scale', values['height-scale'], 1, 64);
+  const pixelsPerFrame = intArg('width-scale', values['width-scale'], 1, 64);
+  const rangeDb = positiveArg('range-db', values['range-db']);
 
   const t0 = process.hrtime.bigint();
   const clip = await readClip(positionals[0], { offsetS, seconds });
@@ -69,3 +55,10 @@ export async function spectrogramCommand(argv: string[]): Promise<void> {
     );
   }
 }
+
+export const SPECTROGRAM_COMMAND: Command = {
+  name: 'spectrogram',
+  summary: 'log-mel spectrogram of an audio file as a PNG image',
+  usage: SPECTROGRAM_USAGE,
+  run: spectrogramCommand,
+};

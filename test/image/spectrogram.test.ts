@@ -174,7 +174,7 @@ test('earshot spectrogram reports bad input in one line with a code, never a sta
   const cases: Array<[string[], RegExp, number]> = [
     [['spectrogram', wav], /--out <file.png> is required/, 2],
     [['spectrogram', wav, '--out', out, '--offset', '5'], /offset 5 s is at or past the end .*1\.00 s long.*\[ERR_INVALID_ARGUMENT\]/, 2],
-    [['spectrogram', wav, '--out', out, '--seconds', '0'], /--seconds must be > 0/, 2],
+    [['spectrogram', wav, '--out', out, '--seconds', '0'], /--seconds must be a number > 0, got '0'/, 2],
     [['spectrogram', wav, '--out', out, '--height-scale', '1.5'], /--height-scale must be an integer in 1\.\.64/, 2],
     [['spectrogram', path.join(tmp, 'missing.wav'), '--out', out], /missing\.wav.*\[ERR_IO\]/, 1],
   ];

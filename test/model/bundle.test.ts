@@ -1,4 +1,4 @@
-// The model bundle end to end on a small generated world: the protocol trains a CNN with libtorch,
+// The model bundle end to end on a small generated world: the experiment trains a CNN with libtorch,
 // the bundle is written (standardisation folded into the first layer), and the engine's loader runs it
 // in ONNX Runtime: its clip predictions equal the trainer's within 1e-4. Broken bundles are refused.
 import { after, before, test } from 'node:test';
@@ -10,8 +10,8 @@ import { EarshotError } from '../../src/errors';
 import { loadBundle } from '../../src/model/bundle';
 import { runFeatures } from '../../trainer/features/run-features';
 import { openFeatureStore, type FeatureStore } from '../../trainer/features/store';
-import { runProtocol, type ProtocolResult } from '../../trainer/report/protocol';
-import { writeDefaultBundle } from '../../trainer/report/bundle-from-protocol';
+import { runExperiment, type ExperimentResult } from '../../trainer/report/experiment';
+import { writeDefaultBundle } from '../../trainer/report/bundle-from-experiment';
 import { generateWorld } from '../../trainer/world/generate';
 import { readSongsTsv } from '../../trainer/world/songs-tsv';
 import { torchStatus } from '../../trainer/cnn/torch-addon';
@@ -21,14 +21,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bundle-'));
 const world = path.join(tmp, 'world');
 const bundleDir = path.join(tmp, 'bundle');
 let store: FeatureStore | undefined;
-let result: ProtocolResult | undefined;
+let result: ExperimentResult | undefined;
 
 before(async () => {
   if (!torchStatus().available) return;
   await generateWorld({ songs: 60, users: 300, seed: 4, out: world, clipSeconds: 8, threads: 2 });
   await runFeatures({ audio: path.join(world, 'audio'), out: path.join(tmp, 'features'), threads: 2 });
   store = openFeatureStore(path.join(tmp, 'features'));
-  result = await runProtocol({
+  result = await runExperiment({
     plays: path.join(world, 'plays.tsv'), store, factors: 8, iterations: 8, rows: ['random', 'cnn-mse', 'upper-bound'],
     cnn: { config: { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 8, kernel: 4, pool: 4 }], globalPool: ['mean', 'max'], dense: [16], dropout: 0.2, outputs: 8 }, maxEpochs: 2, patience: 2, windowsPerClip: 2, batch: 16, threads: 1 },
   });

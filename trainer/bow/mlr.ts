@@ -19,7 +19,7 @@
  * fractions of mis-ordered pairs). The returned W is for the raw (centred) columns: W_raw = W / s².
  *
  * MLR learns a metric, not factors; predictFactorsByNeighbours turns it into the factor prediction the
- * recommendation protocol needs: a cold-start song gets the mean WMF factors of its k nearest
+ * cold-start experiment needs: a cold-start song gets the mean WMF factors of its k nearest
  * training songs under d_W.
  */
 import { describe, intArg, invalid, matrixArg, numberArg } from './args';

@@ -19,7 +19,8 @@ import { transpose } from '../data/csr';
 import { RowSorter } from '../data/row-sort';
 import { foldInRows } from '../wmf/fold-in';
 import { loadWmfModel } from '../wmf/model-io';
-import { intArg } from './cli-util';
+import { intArg } from '../../src/cli/args';
+import type { Command } from '../../src/cli/dispatch';
 
 export const EVAL_USAGE = `usage: earshot-train eval --model <dir> --test <plays.tsv> [--train <plays.tsv>] [--k 500] [--json]`;
 
@@ -127,3 +128,10 @@ export async function evalCommand(argv: string[]): Promise<void> {
       (cold ? 'item cold start: only held-out songs ranked; "upper" = their factors folded in from their test plays\n' : ''),
   );
 }
+
+export const EVAL_COMMAND: Command = {
+  name: 'eval',
+  summary: 'mAP@500 and AUC of a model on held-out plays',
+  usage: EVAL_USAGE,
+  run: evalCommand,
+};

@@ -1,7 +1,8 @@
 /**
- * `earshot-train bench --world <dir> [--features <dir>] --out <report-dir> [options]`: the paper's
- * protocol end to end (trainer/report/protocol.ts) with its report (report.md, report.json, Figure 1),
- * and optionally the model bundle of the best CNN (--bundle <dir>).
+ * `earshot-train experiment --world <dir> [--features <dir>] --out <report-dir> [options]`: the paper's
+ * cold-start experiment end to end (trainer/report/experiment.ts: WMF → features → baselines and CNNs →
+ * evaluation) with its report (report.md, report.json, Figure 1), and optionally the model bundle of the
+ * best CNN (--bundle <dir>). Its old name, `earshot-train bench`, still runs it until the next release.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,14 +12,16 @@ import { bowFeatures, bowPredictions, mlrPredictions } from '../bow/baseline';
 import { PAPER_NET, type NetConfig } from '../cnn/net-config';
 import { runFeatures } from '../features/run-features';
 import { openFeatureStore } from '../features/store';
-import { PAPER_CNN, runProtocol, type RowName } from '../report/protocol';
+import { PAPER_CNN, runExperiment, type RowName } from '../report/experiment';
 import { writeReport } from '../report/report-writer';
 import { readSongsTsv } from '../world/songs-tsv';
-import { checkOutputPath, intArg, numArg, progressLine } from './cli-util';
-import { writeDefaultBundle } from '../report/bundle-from-protocol';
+import { checkOutputPath, choiceArg, choicesArg, intArg, numArg } from '../../src/cli/args';
+import type { Command } from '../../src/cli/dispatch';
+import { progressLine } from './progress-line';
+import { writeDefaultBundle } from '../report/bundle-from-experiment';
 import { hetrecTagExperiment } from '../tags/hetrec-experiment';
 
-export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <report-dir> [options]
+export const EXPERIMENT_USAGE = `usage: earshot-train experiment --world <dir> --out <report-dir> [options]
   --features DIR        feature store of the world's audio (default: <out>/features, computed if absent)
   --rows LIST           comma-separated subset of random,bow-linear,bow-mlr,bow-mlp,cnn-mse,cnn-wpe,upper-bound (default all)
   --cnn paper|compact|small  the paper's network (default), a quarter-width one (the default bundle's), or a small one for quick runs
@@ -36,9 +39,11 @@ export const BENCH_USAGE = `usage: earshot-train bench --world <dir> --out <repo
 /** The paper's layer types at a quarter of the width (≈ 0.68M parameters, a 2.7 MB ONNX file): the default bundle's net. */
 const COMPACT_NET: NetConfig = { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 128, kernel: 4, pool: 4 }, { filters: 128, kernel: 4, pool: 2 }, { filters: 256, kernel: 4, pool: 1 }], globalPool: ['mean', 'max', 'l2'], dense: [512], dropout: 0.5, outputs: 50 };
 const SMALL_NET: NetConfig = { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 32, kernel: 4, pool: 4 }, { filters: 32, kernel: 4, pool: 2 }], globalPool: ['mean', 'max', 'l2'], dense: [256], dropout: 0.3, outputs: 50 };
+const NETS = { paper: PAPER_NET, compact: COMPACT_NET, small: SMALL_NET };
+const NET_NAMES = Object.keys(NETS) as (keyof typeof NETS)[];
 const ALL_ROWS: RowName[] = ['random', 'bow-linear', 'bow-mlr', 'bow-mlp', 'cnn-mse', 'cnn-wpe', 'upper-bound'];
 
-export async function benchCommand(argv: string[]): Promise<void> {
+export async function experimentCommand(argv: string[]): Promise<void> {
   const { values: v } = parseArgs({
     args: argv,
     options: {
@@ -47,15 +52,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
       bundle: { type: 'string' }, lr: { type: 'string' }, patience: { type: 'string' }, hetrec: { type: 'string' },
     },
   });
-  if (!v.world || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world and --out are required\n${BENCH_USAGE}`);
-  const rows = (v.rows ?? ALL_ROWS.join(',')).split(',').map((s) => s.trim()) as RowName[];
-  for (const r of rows) if (!ALL_ROWS.includes(r)) throw new EarshotError('ERR_INVALID_ARGUMENT', `unknown row '${r}' (choose from ${ALL_ROWS.join(', ')})`);
-  const nets: Record<string, NetConfig> = { paper: PAPER_NET, compact: COMPACT_NET, small: SMALL_NET };
-  if (v.cnn !== undefined && !nets[v.cnn]) throw new EarshotError('ERR_INVALID_ARGUMENT', `--cnn must be paper, compact or small, got '${v.cnn}'`);
+  if (!v.world || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world and --out are required\n${EXPERIMENT_USAGE}`);
+  const rows = choicesArg('rows', v.rows, ALL_ROWS) ?? ALL_ROWS;
+  const net = NETS[choiceArg('cnn', v.cnn, NET_NAMES) ?? 'paper'];
   if (v.bundle && !rows.includes('cnn-mse') && !rows.includes('cnn-wpe')) throw new EarshotError('ERR_INVALID_ARGUMENT', '--bundle needs a CNN row (cnn-mse or cnn-wpe) in --rows');
-  const device = (v.device ?? 'cpu') as 'cpu' | 'cuda';
-  const backend = (v.backend ?? 'torch') as 'torch' | 'tfjs';
-  if (backend !== 'torch' && backend !== 'tfjs') throw new EarshotError('ERR_INVALID_ARGUMENT', `--backend must be torch or tfjs, got '${v.backend}'`);
+  const device = choiceArg('device', v.device, ['cpu', 'cuda']) ?? 'cpu';
+  const backend = choiceArg('backend', v.backend, ['torch', 'tfjs']) ?? 'torch';
   const threads = intArg('threads', v.threads);
   const seed = intArg('seed', v.seed) ?? 1;
   const factors = intArg('factors', v.factors) ?? 50;
@@ -64,7 +66,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   if (v.features !== undefined) checkOutputPath('--features', v.features, 'dir');
   if (v.bundle) checkOutputPath('--bundle', v.bundle, 'dir');
   const started = performance.now();
-  const progress = progressLine(process.stderr, 'bench');
+  const progress = progressLine(process.stderr, 'experiment');
   const log = (line: string) => {
     progress(line);
     progress(null);
@@ -81,8 +83,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const styles = new Map(songs.map((s) => [s.id, s.style]));
   let bowForReport: { x: Float32Array; m: number } | undefined;
   try {
-    const cnn = { ...PAPER_CNN, config: { ...nets[v.cnn ?? 'paper'], outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, patience: intArg('patience', v.patience) ?? PAPER_CNN.patience, threads, device, lr: numArg('lr', v.lr), backend };
-    const result = await runProtocol({
+    const cnn = { ...PAPER_CNN, config: { ...net, outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, patience: intArg('patience', v.patience) ?? PAPER_CNN.patience, threads, device, lr: numArg('lr', v.lr), backend };
+    const result = await runExperiment({
       plays: path.join(v.world, 'plays.tsv'), store, factors, seed, rows, cnn, log,
       extraRows: async (ctx) => {
         if (!rows.includes('bow-linear') && !rows.includes('bow-mlr') && !rows.includes('bow-mlp')) return [];
@@ -107,7 +109,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     });
     const hetrec = v.hetrec ? await hetrecTagExperiment(v.hetrec, factors) : undefined;
     if (hetrec) log(`HetRec tags from artist factors: mean AUC ${hetrec.meanAuc.toFixed(4)} over ${hetrec.tags} tags, ${hetrec.artists} artists`);
-    const command = ['earshot-train', 'bench', ...argv].join(' ');
+    const command = ['earshot-train', 'experiment', ...argv].join(' ');
     const totalSeconds = (performance.now() - started) / 1e3;
     writeReport(v.out, result, {
       title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, styles, totalSeconds, songs: new Map(songs.map((x) => [x.id, x])), bow: bowForReport, hetrec,
@@ -120,3 +122,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
     store.close();
   }
 }
+
+export const EXPERIMENT_COMMAND: Command = {
+  name: 'experiment',
+  summary: "the paper's cold-start experiment on a world: baselines, CNNs, upper bound, report (+ model bundle)",
+  usage: EXPERIMENT_USAGE,
+  run: experimentCommand,
+};

@@ -6,7 +6,9 @@
 import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { runFeatures } from '../features/run-features';
-import { checkOutputPath, intArg, progressLine } from './cli-util';
+import { checkOutputPath, intArg } from '../../src/cli/args';
+import { progressLine } from './progress-line';
+import type { Command } from '../../src/cli/dispatch';
 
 export const FEATURES_USAGE = `usage: earshot-train features --audio <dir|list.txt> --out <dir> [options]
   Decodes every clip and stores its log-mel spectrogram (128 bands, 1024/512 at 22,050 Hz, dB, float16:
@@ -58,3 +60,10 @@ export async function featuresCommand(argv: string[]): Promise<void> {
       `${summary.elapsedS.toFixed(1)} s (${summary.clipsPerS.toFixed(1)} clips/s on ${summary.threads} thread${summary.threads === 1 ? '' : 's'})\n`,
   );
 }
+
+export const FEATURES_COMMAND: Command = {
+  name: 'features',
+  summary: 'log-mel (float16) and MFCC features of every clip, packed for training, resumable',
+  usage: FEATURES_USAGE,
+  run: featuresCommand,
+};

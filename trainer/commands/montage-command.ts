@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { writePng } from '../../src/io/png';
 import { renderMontage } from '../world/montage';
-import { checkOutputPath, intArg, numArg } from './cli-util';
+import { checkOutputPath, intArg, numArg } from '../../src/cli/args';
+import type { Command } from '../../src/cli/dispatch';
 
 export const MONTAGE_USAGE = `usage: earshot-train montage --world <dir> --out <file.png> [options]
   Draws the log-mel spectrogram of the first seconds of the first song(s) of every style in
@@ -57,3 +58,10 @@ export async function montageCommand(argv: string[]): Promise<void> {
       `(${layout.rows} x ${layout.columns} grid) in ${elapsedS.toFixed(3)} s\n`,
   );
 }
+
+export const MONTAGE_COMMAND: Command = {
+  name: 'montage',
+  summary: 'one labelled spectrogram per style of a benchmark world, as a PNG',
+  usage: MONTAGE_USAGE,
+  run: montageCommand,
+};

@@ -8,7 +8,9 @@ import { EarshotError } from '../../src/errors';
 import { readItemTags, topTags, type TagFormat } from '../tags/tag-file';
 import { tagCrossValidation } from '../tags/tag-cv';
 import { loadWmfModel } from '../wmf/model-io';
-import { intArg, numArg, progressLine } from './cli-util';
+import { choiceArg, intArg, numArg } from '../../src/cli/args';
+import { progressLine } from './progress-line';
+import type { Command } from '../../src/cli/dispatch';
 
 export const TAGS_USAGE = `usage: earshot-train tags --model <wmf dir> --tags <file> [options]
   --format hetrec|pairs   hetrec: user_taggedartists.dat (default); pairs: item<TAB>tag lines
@@ -28,10 +30,8 @@ export async function tagsCommand(argv: string[]): Promise<void> {
     },
   });
   if (!v.model || !v.tags) throw new EarshotError('ERR_INVALID_ARGUMENT', `--model and --tags are required\n${TAGS_USAGE}`);
-  const format = (v.format ?? 'hetrec') as TagFormat;
-  if (format !== 'hetrec' && format !== 'pairs') throw new EarshotError('ERR_INVALID_ARGUMENT', `--format must be hetrec or pairs, got '${v.format}'`);
-  const top = intArg('top', v.top) ?? 50;
-  if (top < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `--top must be >= 1, got ${top}`);
+  const format = choiceArg<TagFormat>('format', v.format, ['hetrec', 'pairs']) ?? 'hetrec';
+  const top = intArg('top', v.top, 1) ?? 50;
   const model = loadWmfModel(v.model);
   const tags = readItemTags(v.tags, format, v['tag-names']);
   // Only items with factors and at least one tag take part, as in the paper (songs with tags).
@@ -58,3 +58,10 @@ export async function tagsCommand(argv: string[]): Promise<void> {
     process.stdout.write(`mean AUC over ${result.perTag.length} tags: ${result.meanAuc.toFixed(4)} (${result.items} items, ${f} factors, ${result.folds}-fold CV, ${seconds.toFixed(1)} s)\n`);
   }
 }
+
+export const TAGS_COMMAND: Command = {
+  name: 'tags',
+  summary: 'tag prediction from item factors: cross-validated logistic regression, mean AUC (paper Sec. 5.1)',
+  usage: TAGS_USAGE,
+  run: tagsCommand,
+};

@@ -11,7 +11,9 @@ import { interactionHoldout, itemColdStartHoldout } from '../eval/splits';
 import { saveWmfModel, type WmfManifest } from '../wmf/model-io';
 import { trainWmf, type WmfOptions } from '../wmf/train';
 import type { Csr } from '../data/csr';
-import { checkOutputPath, intArg, numArg, progressLine } from './cli-util';
+import { checkOutputPath, choiceArg, intArg, numArg } from '../../src/cli/args';
+import type { Command } from '../../src/cli/dispatch';
+import { progressLine } from './progress-line';
 
 export const WMF_USAGE = `usage: earshot-train wmf --input <plays.tsv[.gz]> --out <dir> [options]
   --format triplets|hetrec   input layout (default triplets: user<TAB>item<TAB>count)
@@ -40,17 +42,15 @@ export async function wmfCommand(argv: string[]): Promise<void> {
     },
   });
   if (!v.input || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--input and --out are required\n${WMF_USAGE}`);
-  const format = (v.format ?? 'triplets') as 'triplets' | 'hetrec';
-  if (format !== 'triplets' && format !== 'hetrec') throw new EarshotError('ERR_INVALID_ARGUMENT', `--format must be triplets or hetrec, got '${v.format}'`);
-  const holdout = v.holdout ?? 'none';
-  if (holdout !== 'none' && holdout !== 'interactions' && holdout !== 'cold-start') throw new EarshotError('ERR_INVALID_ARGUMENT', `--holdout must be none, interactions or cold-start, got '${holdout}'`);
+  const format = choiceArg('format', v.format, ['triplets', 'hetrec']) ?? 'triplets';
+  const holdout = choiceArg('holdout', v.holdout, ['none', 'interactions', 'cold-start']) ?? 'none';
   const seed = intArg('seed', v.seed) ?? 1;
   const fraction = numArg('test-fraction', v['test-fraction']) ?? 0.2;
   checkOutputPath('--out', v.out, 'dir', { empty: true }); // before loading and training, not after
   const opts: WmfOptions = {
     factors: intArg('factors', v.factors), iterations: intArg('iterations', v.iterations), alpha: numArg('alpha', v.alpha), eps: numArg('eps', v.eps),
-    mode: v.confidence as WmfOptions['mode'], lambda: numArg('lambda', v.lambda), solver: v.solver as WmfOptions['solver'],
-    cgSteps: intArg('cg-steps', v['cg-steps']), threads: intArg('threads', v.threads), device: v.device as WmfOptions['device'], seed, computeLoss: !!v.loss,
+    mode: choiceArg('confidence', v.confidence, ['log', 'linear']), lambda: numArg('lambda', v.lambda), solver: choiceArg('solver', v.solver, ['cg', 'exact']),
+    cgSteps: intArg('cg-steps', v['cg-steps']), threads: intArg('threads', v.threads), device: choiceArg('device', v.device, ['cpu', 'cuda']), seed, computeLoss: !!v.loss,
   };
 
   const t0 = process.hrtime.bigint();
@@ -88,3 +88,10 @@ export async function wmfCommand(argv: string[]): Promise<void> {
   if (v.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else process.stdout.write(`${v.out}: ${summary.users} users x ${summary.items} items, ${summary.trainNnz} training plays, ${summary.factors} factors, ${summary.iterations} iterations in ${trainS.toFixed(2)} s (${summary.device})\n`);
 }
+
+export const WMF_COMMAND: Command = {
+  name: 'wmf',
+  summary: 'weighted matrix factorisation of play counts (implicit ALS)',
+  usage: WMF_USAGE,
+  run: wmfCommand,
+};

@@ -7,7 +7,9 @@ import { EarshotError } from '../../src/errors';
 import { generateWorld } from '../world/generate';
 import { PRESETS } from '../world/presets';
 import type { AudioFormat } from '../world/render-job';
-import { checkOutputPath, intArg, numArg, progressLine } from './cli-util';
+import { checkOutputPath, choiceArg, intArg, numArg } from '../../src/cli/args';
+import type { Command } from '../../src/cli/dispatch';
+import { progressLine } from './progress-line';
 
 export const WORLD_USAGE = `usage: earshot-train world --preset tiny|small|paper-subset --out <dir> [options]
   --preset P             tiny (200 songs, 500 users), small (2,000 / 20,000), paper-subset (9,330 / 20,000)
@@ -27,8 +29,8 @@ export async function worldCommand(argv: string[]): Promise<void> {
     },
   });
   if (!v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out is required\n${WORLD_USAGE}`);
-  const preset = v.preset === undefined ? undefined : PRESETS[v.preset];
-  if (v.preset !== undefined && !preset) throw new EarshotError('ERR_INVALID_ARGUMENT', `unknown preset '${v.preset}' (choose ${Object.keys(PRESETS).join(', ')})`);
+  const presetName = choiceArg('preset', v.preset, Object.keys(PRESETS));
+  const preset = presetName === undefined ? undefined : PRESETS[presetName];
   const songs = intArg('songs', v.songs) ?? preset?.songs;
   const users = intArg('users', v.users) ?? preset?.users;
   if (songs === undefined || users === undefined) throw new EarshotError('ERR_INVALID_ARGUMENT', `give --preset, or both --songs and --users\n${WORLD_USAGE}`);
@@ -36,8 +38,8 @@ export async function worldCommand(argv: string[]): Promise<void> {
   const progress = progressLine(process.stderr, 'world');
   const started = performance.now();
   const summary = await generateWorld({
-    songs, users, out: v.out, preset: v.preset, seed: intArg('seed', v.seed) ?? 1, threads: intArg('threads', v.threads),
-    audioFormat: v['audio-format'] as AudioFormat | undefined, clipSeconds: numArg('clip-seconds', v['clip-seconds']),
+    songs, users, out: v.out, preset: presetName, seed: intArg('seed', v.seed) ?? 1, threads: intArg('threads', v.threads),
+    audioFormat: choiceArg<AudioFormat>('audio-format', v['audio-format'], ['wav', 'flac']), clipSeconds: numArg('clip-seconds', v['clip-seconds']),
     onProgress: (phase, done, total) => {
       const s = (performance.now() - started) / 1e3;
       progress(phase === 'listeners' ? `listeners ${done}/${total}` : `audio ${done}/${total} clips  ${(done / s).toFixed(1)} clips/s`);
@@ -50,3 +52,10 @@ export async function worldCommand(argv: string[]): Promise<void> {
     process.stdout.write(`${summary.out}: ${summary.songs} songs by ${summary.artists} artists, ${summary.users} listeners, ${summary.plays} plays; audio ${mb} MiB (${summary.audioFormat}); ${summary.timings.totalS.toFixed(1)} s (audio ${summary.timings.audioS.toFixed(1)} s)\n`);
   }
 }
+
+export const WORLD_COMMAND: Command = {
+  name: 'world',
+  summary: 'generate a benchmark world: synthesized songs, simulated listeners, known truth',
+  usage: WORLD_USAGE,
+  run: worldCommand,
+};

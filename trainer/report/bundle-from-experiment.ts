@@ -1,5 +1,5 @@
 /**
- * The model bundle from a protocol run: the best CNN (by cold-start mAP@500), the catalogue of every
+ * The model bundle from an experiment run: the best CNN (by cold-start mAP@500), the catalogue of every
  * song with plays — WMF factors for the training songs, the CNN's predictions for the cold-start ones,
  * exactly what the engine would hold for new releases — and a tag model (logistic regression from
  * factors to each style and mood tag of songs.tsv, with its 5-fold cross-validated AUC).
@@ -11,9 +11,9 @@ import { fitLogistic } from '../tags/logistic';
 import { tagCrossValidation } from '../tags/tag-cv';
 import type { SongRow } from '../world/songs-tsv';
 import { WINDOW_FRAMES } from '../cnn/windows';
-import type { ProtocolResult } from './protocol';
+import type { ExperimentResult } from './experiment';
 
-export function writeDefaultBundle(dir: string, r: ProtocolResult, store: FeatureStore, songs: readonly SongRow[], o: { command: string; world: string }): void {
+export function writeDefaultBundle(dir: string, r: ExperimentResult, store: FeatureStore, songs: readonly SongRow[], o: { command: string; world: string }): void {
   const best = [...r.rows].filter((x) => x.name === 'cnn-mse' || x.name === 'cnn-wpe').sort((a, b) => b.map - a.map)[0];
   if (!best) throw new EarshotError('ERR_INVALID_ARGUMENT', 'no CNN row was trained: nothing to bundle');
   const trained = r.cnn.get(best.name)!;

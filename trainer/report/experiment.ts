@@ -1,6 +1,7 @@
 /**
- * The paper's protocol on a world (or any plays + audio): WMF on the training songs → item cold-start
- * split → every model predicts the held-out songs' factors → mAP@500 and AUC over those songs only.
+ * The paper's cold-start experiment on a world (or any plays + audio): WMF on the training songs →
+ * item cold-start split → every model predicts the held-out songs' factors → mAP@500 and AUC over
+ * those songs only.
  * Rows: random, the bag-of-words baselines (trainer/bow), the CNN with the MSE and WPE objectives, and
  * the latent-factor upper bound (held-out songs folded in from their own test plays).
  */
@@ -41,7 +42,7 @@ export interface CnnSettings {
   backend?: 'torch' | 'tfjs';
 }
 
-export interface ProtocolOptions {
+export interface ExperimentOptions {
   plays: string;
   store: FeatureStore;
   factors?: number;
@@ -51,11 +52,11 @@ export interface ProtocolOptions {
   rows: RowName[];
   cnn: CnnSettings;
   /** Extra rows computed by the caller from the split (e.g. the bag-of-words baselines). */
-  extraRows?: (ctx: ProtocolContext) => Promise<{ name: RowName; coldFactors: Float32Array; trainSeconds: number }[]>;
+  extraRows?: (ctx: ExperimentContext) => Promise<{ name: RowName; coldFactors: Float32Array; trainSeconds: number }[]>;
   log?: (line: string) => void;
 }
 
-export interface ProtocolContext {
+export interface ExperimentContext {
   data: Interactions;
   split: ColdStartSplit;
   wmf: WmfModel;
@@ -64,8 +65,8 @@ export interface ProtocolContext {
   coldItems: Int32Array;
 }
 
-export interface ProtocolResult {
-  context: ProtocolContext;
+export interface ExperimentResult {
+  context: ExperimentContext;
   rows: RowResult[];
   /** Predicted factors of the cold songs per row (coldItems order), for figures. */
   predictions: Map<RowName, Float32Array>;
@@ -74,7 +75,7 @@ export interface ProtocolResult {
 
 export const PAPER_CNN: CnnSettings = { config: PAPER_NET, maxEpochs: 30, patience: 4, windowsPerClip: 4, batch: 32 };
 
-export async function runProtocol(o: ProtocolOptions): Promise<ProtocolResult> {
+export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? (() => undefined);
   const f = o.factors ?? 50;
   const data = await loadInteractions(o.plays);
@@ -88,7 +89,7 @@ export async function runProtocol(o: ProtocolOptions): Promise<ProtocolResult> {
   const cold = new Uint8Array(data.items.length);
   for (const i of split.items) cold[i] = 1;
   const trainItems = Int32Array.from(data.items.keys()).filter((i) => !cold[i]);
-  const ctx: ProtocolContext = { data, split, wmf, trainItems, coldItems: split.items };
+  const ctx: ExperimentContext = { data, split, wmf, trainItems, coldItems: split.items };
   const base = { train: split.train, test: split.test, userFactors: wmf.userFactors, factors: f, candidates: split.items };
   const rows: RowResult[] = [];
   const predictions = new Map<RowName, Float32Array>();

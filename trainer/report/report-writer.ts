@@ -1,5 +1,5 @@
 /**
- * The report of a protocol run: report.md (the paper's Table 2 layout: mAP@500 and AUC per model,
+ * The report of an experiment run: report.md (the paper's Table 2 layout: mAP@500 and AUC per model,
  * training times, the machine, the command) and report.json (the same numbers, per-epoch curves),
  * plus Figure 1 (t-SNE of the cold-start songs' predicted factors, coloured by style) when styles are
  * known. Rows never computed are listed with the reason, never silently dropped.
@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../src/io/atomic-write';
 import { writePng } from '../../src/io/png';
-import type { ProtocolResult, RowName } from './protocol';
+import type { ExperimentResult, RowName } from './experiment';
 import { scatterPng } from './scatter-png';
 import { tsne } from './tsne';
 import { table1, table4, tagAuc } from './tables';
@@ -44,7 +44,7 @@ function machine(): string {
   return `${cpus[0]?.model.trim() ?? 'CPU'} (${cpus.length} logical cores), node ${process.version}`;
 }
 
-export function writeReport(dir: string, r: ProtocolResult, meta: ReportMeta): void {
+export function writeReport(dir: string, r: ExperimentResult, meta: ReportMeta): void {
   fs.mkdirSync(dir, { recursive: true });
   const { data, split } = r.context;
   const lines = [

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TripletParser } from '../../../trainer/data/triplet-parser';
 import { readTriplets } from '../../../trainer/data/triplets';
-import { checkOutputPath } from '../../../trainer/commands/cli-util';
+import { checkOutputPath } from '../../../src/cli/args';
 import type { EarshotError } from '../../../src/errors';
 import { distPath } from '../../helpers/shared';
 
@@ -66,11 +66,11 @@ describe('earshot-train --out checks', () => {
     assert.ok(fs.existsSync(path.join(out, 'item_factors.npy')));
   });
 
-  test('bench, features, world and montage check their outputs first (nothing else exists here)', async () => {
+  test('experiment, features, world and montage check their outputs first (nothing else exists here)', async () => {
     const noWorld = path.join(tmp, 'no-such-world');
-    await failsAtOnce(['bench', '--world', noWorld, '--out', aFile], 1, /^earshot-train bench: --out .*a-file\.txt exists and is not a directory; .*\[ERR_IO\]$/);
-    await failsAtOnce(['bench', '--world', noWorld, '--out', path.join(tmp, 'report'), '--bundle', aFile], 1, /--bundle .*a-file\.txt exists and is not a directory/);
-    await failsAtOnce(['bench', '--world', noWorld, '--out', path.join(tmp, 'report'), '--features', path.join(aFile, 'f')], 1, /--features .*a-file\.txt\/f cannot be created/);
+    await failsAtOnce(['experiment', '--world', noWorld, '--out', aFile], 1, /^earshot-train experiment: --out .*a-file\.txt exists and is not a directory; .*\[ERR_IO\]$/);
+    await failsAtOnce(['experiment', '--world', noWorld, '--out', path.join(tmp, 'report'), '--bundle', aFile], 1, /--bundle .*a-file\.txt exists and is not a directory/);
+    await failsAtOnce(['experiment', '--world', noWorld, '--out', path.join(tmp, 'report'), '--features', path.join(aFile, 'f')], 1, /--features .*a-file\.txt\/f cannot be created/);
     await failsAtOnce(['features', '--audio', noWorld, '--out', path.join(aFile, 'store')], 1, /^earshot-train features: --out .*a-file\.txt\/store cannot be created: .*\[ERR_IO\]$/);
     await failsAtOnce(['world', '--preset', 'tiny', '--out', aFile], 1, /^earshot-train world: --out .*a-file\.txt exists and is not a directory; .*\[ERR_IO\]$/);
     await failsAtOnce(['world', '--preset', 'tiny', '--out', path.join(aFile, 'w')], 1, /cannot be created: .*a-file\.txt is not a directory \[ERR_IO\]$/);

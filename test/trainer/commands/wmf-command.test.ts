@@ -66,7 +66,7 @@ test('Taste Profile sample trains and evaluates; bad invocations fail with one c
   assert.ok(ev.wmf.auc >= 0 && ev.wmf.auc <= 1);
   const cases: Array<[string[], RegExp]> = [
     [['wmf', '--input', input, '--out', out], /exists and is not empty/],
-    [['wmf', '--input', input, '--out', path.join(tmp, 'x'), '--factors', 'many'], /--factors must be a number/],
+    [['wmf', '--input', input, '--out', path.join(tmp, 'x'), '--factors', 'many'], /--factors must be an integer, got 'many'/],
     [['wmf', '--input', path.join(tmp, 'nope.tsv'), '--out', path.join(tmp, 'y')], /nope\.tsv/],
     [['eval', '--model', tmp, '--test', input], /wmf\.json is missing/],
   ];

@@ -65,11 +65,11 @@ test('bad arguments are refused with the problem named (exit 2), and nothing is 
     assert.equal(err.code, 2, err.stderr);
     assert.match(err.stderr, pattern);
   };
-  await fails(['--preset', 'huge', '--out', path.join(tmp, 'x')], /unknown preset 'huge'/);
+  await fails(['--preset', 'huge', '--out', path.join(tmp, 'x')], /--preset must be tiny, small or paper-subset, got 'huge'/);
   await fails(['--songs', '24', '--out', path.join(tmp, 'x')], /give --preset, or both --songs and --users/);
   await fails(['--songs', '5', '--users', '3', '--out', path.join(tmp, 'x')], /songs must be an integer in 20\.\./);
   await fails(['--preset', 'tiny', '--seed', '4294967296', '--out', path.join(tmp, 'x')], /seed must be an integer in 0\.\.4294967295/);
-  await fails(['--preset', 'tiny', '--audio-format', 'mp3', '--out', path.join(tmp, 'x')], /audio format must be wav or flac/);
+  await fails(['--preset', 'tiny', '--audio-format', 'mp3', '--out', path.join(tmp, 'x')], /--audio-format must be wav or flac, got 'mp3'/);
   fs.mkdirSync(path.join(tmp, 'full'));
   fs.writeFileSync(path.join(tmp, 'full', 'keep.txt'), 'mine');
   await fails(['--preset', 'tiny', '--out', path.join(tmp, 'full')], /exists and is not an empty directory/);
