@@ -109,6 +109,11 @@ export function randomParameters(shapes: { name: string; shape: number[] }[], ra
   });
 }
 
+/** n values uniform in ±scale. */
+export function randomArray(n: number, rand: Rand, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+}
+
 /** The small CNN the backend tests share: two convolutions (one pooled), all three global pools, one hidden layer. */
 export const TEST_CNN: NetConfig = {
   input: { kind: 'mel', bands: 8 },
