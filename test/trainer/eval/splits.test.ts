@@ -7,22 +7,7 @@ import { evaluate, randomBaseline } from '../../../trainer/eval/evaluate';
 import { mulberry32, sampleInPlace } from '../../../trainer/eval/prng';
 import { interactionHoldout, itemColdStartHoldout, validationShare, type Split } from '../../../trainer/eval/splits';
 import type { EarshotError } from '../../../src/errors';
-
-/** Users with 0..maxPerUser distinct items (skewed, like play data), counts 1..50. */
-function randomPlays(seed: number, users: number, items: number, maxPerUser: number): Csr {
-  const r = mulberry32(seed);
-  const indptr = new Int32Array(users + 1);
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let u = 0; u < users; u++) {
-    const n = Math.floor(r() * r() * (maxPerUser + 1));
-    const row = new Set<number>();
-    while (row.size < n) row.add(Math.floor(r() * r() * items)); // popular low ids, some never played
-    for (const i of [...row].sort((a, b) => a - b)) { indices.push(i); data.push(1 + Math.floor(r() * 50)); }
-    indptr[u + 1] = indices.length;
-  }
-  return { indptr, indices: Int32Array.from(indices), data: Float32Array.from(data), rows: users, cols: items };
-}
+import { skewedPlays } from '../../helpers/random-plays';
 
 /** Every stored entry as "user item count". */
 function entries(m: Csr): string[] {
@@ -46,7 +31,7 @@ function assertPartition(m: Csr, s: Split): void {
 const same = (a: Split, b: Split) => assert.deepEqual(a, b);
 
 test('interaction holdout: partition, per-user counts, deterministic per seed', () => {
-  const m = randomPlays(1, 300, 500, 40);
+  const m = skewedPlays(1, 300, 500, 40);
   const s = interactionHoldout(m, { seed: 5 });
   assertPartition(m, s);
   for (let u = 0; u < m.rows; u++) {
@@ -73,7 +58,7 @@ test('interaction holdout samples uniformly within a row', () => {
 });
 
 test('item cold-start holdout: held-out songs leave training entirely', () => {
-  const m = randomPlays(2, 400, 800, 30);
+  const m = skewedPlays(2, 400, 800, 30);
   const s = itemColdStartHoldout(m, { seed: 9 });
   assertPartition(m, s);
   const played = new Set(m.indices);
@@ -92,7 +77,7 @@ test('item cold-start holdout: held-out songs leave training entirely', () => {
 });
 
 test('a cold-start split evaluates with the held-out songs as candidates', () => {
-  const m = randomPlays(4, 200, 300, 30);
+  const m = skewedPlays(4, 200, 300, 30);
   const s = itemColdStartHoldout(m, { fraction: 0.3, seed: 1 });
   const r = randomBaseline({ train: s.train, test: s.test, candidates: s.items, seed: 2, k: 50 });
   assert.equal(r.candidates, s.items.length);
@@ -113,7 +98,7 @@ test('a cold-start split evaluates with the held-out songs as candidates', () =>
 });
 
 test('splits refuse bad fractions, seeds and degenerate input', () => {
-  const m = randomPlays(1, 20, 30, 10);
+  const m = skewedPlays(1, 20, 30, 10);
   const isArg = (e: EarshotError) => e.code === 'ERR_INVALID_ARGUMENT';
   for (const fraction of [0, 1, -0.1, NaN]) {
     assert.throws(() => interactionHoldout(m, { fraction }), isArg);
