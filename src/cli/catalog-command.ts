@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTROL_CHARACTERS, itemFieldsProblem } from '../catalog/item-fields';
 import { EarshotError } from '../errors';
+import { choiceArg } from './args';
 
 /** What a directory walk picks up (a file named explicitly is sent whatever its extension). */
 export const AUDIO_EXTENSIONS = new Set(['.wav', '.flac', '.mp3', '.ogg', '.opus', '.m4a']);
@@ -43,8 +44,7 @@ export async function catalogCommand(argv: string[]): Promise<void> {
   const api = new Api(values.server ?? DEFAULT_SERVER, values.token ?? process.env.EARSHOT_TOKEN);
   if (sub === 'add') {
     if (values.after !== undefined || values.exclude !== undefined) throw usage('--after/--exclude belong to `catalog next`');
-    const idFrom = values['id-from'] ?? 'name';
-    if (idFrom !== 'name' && idFrom !== 'path') throw usage(`--id-from must be name or path, got '${idFrom}'`);
+    const idFrom = choiceArg('id-from', values['id-from'], ['name', 'path']) ?? 'name';
     if (rest.length === 0) throw usage('expected audio files or directories');
     return add(api, rest, idFrom, values.json ?? false);
   }

@@ -3,7 +3,22 @@
  * on --help, and one-line errors with their stable code (exit 2 for usage errors, 1 otherwise), never
  * a stack trace for a user's mistake.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EarshotError } from '../errors';
+
+/** A command's options as node:util's parseArgs declares them (declare them `as const`). */
+export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** The values parseArgs gives for these options: a string or boolean each (arrays where `multiple`). */
+export type OptionValues<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'];
+
+/** What a command defined with defineCommand gets besides its option values. */
+export interface CommandInput {
+  /** The arguments that are not options (only where the command takes them). */
+  positionals: string[];
+  /** The command's arguments as typed (recorded in manifests and reports). */
+  argv: string[];
+}
 
 export interface Command {
   /** What the user types after the tool's name. */
@@ -12,6 +27,30 @@ export interface Command {
   usage: string;
   /** One line in the tool's command list. */
   summary: string;
+}
+
+/**
+ * A command whose options are parsed here, strictly (an unknown option or, without `positionals`, a
+ * stray argument is a usage error naming it), so each command starts from its typed option values.
+ */
+export function defineCommand<O extends OptionsConfig>(spec: {
+  name: string;
+  summary: string;
+  usage: string;
+  options: O;
+  /** The command takes arguments besides its options (files). */
+  positionals?: boolean;
+  run: (values: OptionValues<O>, input: CommandInput) => Promise<void>;
+}): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: spec.usage,
+    run: (argv) => {
+      const { values, positionals } = parseArgs({ args: argv, options: spec.options, allowPositionals: spec.positionals ?? false });
+      return spec.run(values as OptionValues<O>, { positionals, argv });
+    },
+  };
 }
 
 /** A command line: its tool name, its commands (listed in this order) and old names still accepted. */

@@ -2,7 +2,6 @@
  * `earshot mel <audio> --out <file.npy> [--mfcc] [--json]`: log-mel (or MFCC+Δ+ΔΔ) of one file as a
  * float32 .npy (frames x bands, C order) that numpy reads directly.
  */
-import { parseArgs } from 'node:util';
 import { loadAudio } from '../audio/load';
 import { computeMel } from '../dsp/mel';
 import { resolveMelOptions, type LogCompression, type MelOptions } from '../dsp/mel-options';
@@ -10,7 +9,7 @@ import { mfccWithDeltas } from '../dsp/mfcc';
 import { EarshotError } from '../errors';
 import { writeNpy } from '../io/npy';
 import { choiceArg, numArg } from './args';
-import type { Command } from './dispatch';
+import { defineCommand, type CommandInput, type OptionValues } from './dispatch';
 
 export const MEL_USAGE = `usage: earshot mel <audio> --out <file.npy> [options]
   Writes the log-mel spectrogram (frames x bands, float32, C order) of a WAV/FLAC/MP3/OGG/Opus/M4A file.
@@ -31,17 +30,14 @@ export const MEL_USAGE = `usage: earshot mel <audio> --out <file.npy> [options]
   --log1p-scale <C>    with --log log1p: log(1 + C S) (default 1)
   --json               print a JSON summary instead of text`;
 
-export async function melCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' }, mfcc: { type: 'boolean' }, 'n-mfcc': { type: 'string' }, json: { type: 'boolean' },
-      sr: { type: 'string' }, 'n-fft': { type: 'string' }, hop: { type: 'string' }, 'n-mels': { type: 'string' },
-      fmin: { type: 'string' }, fmax: { type: 'string' }, htk: { type: 'boolean' }, 'no-norm': { type: 'boolean' },
-      'no-center': { type: 'boolean' }, log: { type: 'string' }, 'top-db': { type: 'string' }, 'log1p-scale': { type: 'string' },
-    },
-  });
+const MEL_OPTIONS = {
+  out: { type: 'string' }, mfcc: { type: 'boolean' }, 'n-mfcc': { type: 'string' }, json: { type: 'boolean' },
+  sr: { type: 'string' }, 'n-fft': { type: 'string' }, hop: { type: 'string' }, 'n-mels': { type: 'string' },
+  fmin: { type: 'string' }, fmax: { type: 'string' }, htk: { type: 'boolean' }, 'no-norm': { type: 'boolean' },
+  'no-center': { type: 'boolean' }, log: { type: 'string' }, 'top-db': { type: 'string' }, 'log1p-scale': { type: 'string' },
+} as const;
+
+async function melCommand(values: OptionValues<typeof MEL_OPTIONS>, { positionals }: CommandInput): Promise<void> {
   if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected exactly one audio file, got ${positionals.length}\n${MEL_USAGE}`);
   if (!values.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out <file.npy> is required\n${MEL_USAGE}`);
   const logKind = choiceArg('log', values.log, ['db', 'log1p', 'power']) ?? 'db';
@@ -84,9 +80,4 @@ export async function melCommand(argv: string[]): Promise<void> {
   }
 }
 
-export const MEL_COMMAND: Command = {
-  name: 'mel',
-  summary: 'log-mel / MFCC features of an audio file as .npy',
-  usage: MEL_USAGE,
-  run: melCommand,
-};
+export const MEL_COMMAND = defineCommand({ name: 'mel', summary: 'log-mel / MFCC features of an audio file as .npy', usage: MEL_USAGE, options: MEL_OPTIONS, positionals: true, run: melCommand });

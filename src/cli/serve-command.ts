@@ -2,14 +2,13 @@
  * `earshot serve`: the realtime engine on one port — WebSocket streams at /v1/stream and the HTTP API
  * (docs/protocol.md). SIGHUP reloads the bundle; SIGINT/SIGTERM finalise every stream and exit 0.
  */
-import { parseArgs } from 'node:util';
 import { startServer } from '../server/server';
 import { LIMIT_DEFAULTS } from '../server/server-options';
 import { ANALYSIS_POOL_DEFAULTS } from '../engine/analysis-pool';
 import { BATCHER_DEFAULTS } from '../engine/micro-batcher';
 import { choiceArg, intArg, listArg, numArg } from './args';
 import { DEFAULT_BUNDLE_DIR } from './default-bundle';
-import type { Command } from './dispatch';
+import { defineCommand, type OptionValues } from './dispatch';
 
 export const SERVE_USAGE = `usage: earshot serve [options]
   Serves a model bundle: ws://HOST:PORT/v1/stream (live audio in, suggestions and tags out) and the HTTP
@@ -38,18 +37,16 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --no-persist            keep POST /v1/catalog additions in memory only
   --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
 
-export async function serveCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      bundle: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
-      'max-streams': { type: 'string' }, 'max-frame-bytes': { type: 'string' }, 'idle-timeout': { type: 'string' },
-      'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
-      'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
-      'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'keep-alive-timeout': { type: 'string' },
-      'analysis-workers': { type: 'string' }, 'analysis-queue': { type: 'string' }, 'analysis-timeout': { type: 'string' },
-    },
-  });
+const SERVE_OPTIONS = {
+  bundle: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
+  'max-streams': { type: 'string' }, 'max-frame-bytes': { type: 'string' }, 'idle-timeout': { type: 'string' },
+  'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
+  'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
+  'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'keep-alive-timeout': { type: 'string' },
+  'analysis-workers': { type: 'string' }, 'analysis-queue': { type: 'string' }, 'analysis-timeout': { type: 'string' },
+} as const;
+
+async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise<void> {
   const json = values.json ?? false;
   const log = (type: string, text: string, extra: Record<string, unknown> = {}): void => {
     process.stdout.write(json ? JSON.stringify({ type, ts: new Date().toISOString(), message: text, ...extra }) + '\n' : `earshot serve: ${text}\n`);
@@ -102,9 +99,4 @@ export async function serveCommand(argv: string[]): Promise<void> {
   log('stopped', 'stopped');
 }
 
-export const SERVE_COMMAND: Command = {
-  name: 'serve',
-  summary: 'the realtime engine: WebSocket streams and the HTTP API (docs/protocol.md)',
-  usage: SERVE_USAGE,
-  run: serveCommand,
-};
+export const SERVE_COMMAND = defineCommand({ name: 'serve', summary: 'the realtime engine: WebSocket streams and the HTTP API (docs/protocol.md)', usage: SERVE_USAGE, options: SERVE_OPTIONS, run: serveCommand });

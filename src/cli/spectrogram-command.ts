@@ -2,12 +2,11 @@
  * `earshot spectrogram <audio> --out <file.png>`: a picture of the log-mel spectrogram the models see
  * (128 bands, dB, librosa defaults), for eyeballing inputs and for docs.
  */
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../errors';
 import { readClip, spectrogramTile } from '../image/spectrogram';
 import { writePng } from '../io/png';
 import { intArg, numArg, positiveArg } from './args';
-import type { Command } from './dispatch';
+import { defineCommand, type CommandInput, type OptionValues } from './dispatch';
 
 export const SPECTROGRAM_USAGE = `usage: earshot spectrogram <audio> --out <file.png> [options]
   Draws the log-mel spectrogram (128 bands, nFft 1024, hop 512 at 22,050 Hz, dB) of a WAV/FLAC/MP3/OGG/
@@ -21,15 +20,12 @@ export const SPECTROGRAM_USAGE = `usage: earshot spectrogram <audio> --out <file
   --range-db <dB>       dynamic range below the loudest value (default 80)
   --json                print a JSON summary instead of text`;
 
-export async function spectrogramCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' }, seconds: { type: 'string' }, offset: { type: 'string' }, 'height-scale': { type: 'string' },
-      'width-scale': { type: 'string' }, 'range-db': { type: 'string' }, json: { type: 'boolean' },
-    },
-  });
+const SPECTROGRAM_OPTIONS = {
+  out: { type: 'string' }, seconds: { type: 'string' }, offset: { type: 'string' }, 'height-scale': { type: 'string' },
+  'width-scale': { type: 'string' }, 'range-db': { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+async function spectrogramCommand(values: OptionValues<typeof SPECTROGRAM_OPTIONS>, { positionals }: CommandInput): Promise<void> {
   if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected exactly one audio file, got ${positionals.length}\n${SPECTROGRAM_USAGE}`);
   if (!values.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out <file.png> is required\n${SPECTROGRAM_USAGE}`);
   const seconds = positiveArg('seconds', values.seconds) ?? null;
@@ -56,9 +52,4 @@ export async function spectrogramCommand(argv: string[]): Promise<void> {
   }
 }
 
-export const SPECTROGRAM_COMMAND: Command = {
-  name: 'spectrogram',
-  summary: 'log-mel spectrogram of an audio file as a PNG image',
-  usage: SPECTROGRAM_USAGE,
-  run: spectrogramCommand,
-};
+export const SPECTROGRAM_COMMAND = defineCommand({ name: 'spectrogram', summary: 'log-mel spectrogram of an audio file as a PNG image', usage: SPECTROGRAM_USAGE, options: SPECTROGRAM_OPTIONS, positionals: true, run: spectrogramCommand });

@@ -10,7 +10,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import type { Csr } from '../data/csr';
 import { loadInteractions, type Interactions } from '../data/interactions';
@@ -20,7 +19,7 @@ import { RowSorter } from '../data/row-sort';
 import { foldInRows } from '../wmf/fold-in';
 import { loadWmfModel } from '../wmf/model-io';
 import { intArg } from '../../src/cli/args';
-import type { Command } from '../../src/cli/dispatch';
+import { defineCommand, type OptionValues } from '../../src/cli/dispatch';
 
 export const EVAL_USAGE = `usage: earshot-train eval --model <dir> --test <plays.tsv> [--train <plays.tsv>] [--k 500] [--json]`;
 
@@ -89,8 +88,11 @@ async function upperBoundFactors(model: ReturnType<typeof loadWmfModel>, test: C
   return out;
 }
 
-export async function evalCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({ args: argv, options: { model: { type: 'string' }, test: { type: 'string' }, train: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' } } });
+const EVAL_OPTIONS = {
+  model: { type: 'string' }, test: { type: 'string' }, train: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+async function evalCommand(v: OptionValues<typeof EVAL_OPTIONS>): Promise<void> {
   if (!v.model || !v.test) throw new EarshotError('ERR_INVALID_ARGUMENT', `--model and --test are required\n${EVAL_USAGE}`);
   const model = loadWmfModel(v.model);
   const trainPath = v.train ?? path.join(v.model, 'train.tsv');
@@ -129,9 +131,4 @@ export async function evalCommand(argv: string[]): Promise<void> {
   );
 }
 
-export const EVAL_COMMAND: Command = {
-  name: 'eval',
-  summary: 'mAP@500 and AUC of a model on held-out plays',
-  usage: EVAL_USAGE,
-  run: evalCommand,
-};
+export const EVAL_COMMAND = defineCommand({ name: 'eval', summary: 'mAP@500 and AUC of a model on held-out plays', usage: EVAL_USAGE, options: EVAL_OPTIONS, run: evalCommand });

@@ -6,7 +6,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { bowFeatures, bowPredictions, mlrPredictions } from '../bow/baseline';
 import { PAPER_NET, type NetConfig } from '../cnn/net-config';
@@ -16,7 +15,7 @@ import { PAPER_CNN, runExperiment, type RowName } from '../report/experiment';
 import { writeReport } from '../report/report-writer';
 import { readSongsTsv } from '../world/songs-tsv';
 import { checkOutputPath, choiceArg, choicesArg, intArg, numArg } from '../../src/cli/args';
-import type { Command } from '../../src/cli/dispatch';
+import { defineCommand, type CommandInput, type OptionValues } from '../../src/cli/dispatch';
 import { progressLine } from './progress-line';
 import { writeDefaultBundle } from '../report/bundle-from-experiment';
 import { hetrecTagExperiment } from '../tags/hetrec-experiment';
@@ -43,15 +42,13 @@ const NETS = { paper: PAPER_NET, compact: COMPACT_NET, small: SMALL_NET };
 const NET_NAMES = Object.keys(NETS) as (keyof typeof NETS)[];
 const ALL_ROWS: RowName[] = ['random', 'bow-linear', 'bow-mlr', 'bow-mlp', 'cnn-mse', 'cnn-wpe', 'upper-bound'];
 
-export async function experimentCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      world: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, cnn: { type: 'string' }, 'cnn-epochs': { type: 'string' },
-      'windows-per-clip': { type: 'string' }, factors: { type: 'string' }, k: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, backend: { type: 'string' },
-      bundle: { type: 'string' }, lr: { type: 'string' }, patience: { type: 'string' }, hetrec: { type: 'string' },
-    },
-  });
+const EXPERIMENT_OPTIONS = {
+  world: { type: 'string' }, features: { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, cnn: { type: 'string' }, 'cnn-epochs': { type: 'string' },
+  'windows-per-clip': { type: 'string' }, factors: { type: 'string' }, k: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, backend: { type: 'string' },
+  bundle: { type: 'string' }, lr: { type: 'string' }, patience: { type: 'string' }, hetrec: { type: 'string' },
+} as const;
+
+async function experimentCommand(v: OptionValues<typeof EXPERIMENT_OPTIONS>, { argv }: CommandInput): Promise<void> {
   if (!v.world || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world and --out are required\n${EXPERIMENT_USAGE}`);
   const rows = choicesArg('rows', v.rows, ALL_ROWS) ?? ALL_ROWS;
   const net = NETS[choiceArg('cnn', v.cnn, NET_NAMES) ?? 'paper'];
@@ -123,9 +120,4 @@ export async function experimentCommand(argv: string[]): Promise<void> {
   }
 }
 
-export const EXPERIMENT_COMMAND: Command = {
-  name: 'experiment',
-  summary: "the paper's cold-start experiment on a world: baselines, CNNs, upper bound, report (+ model bundle)",
-  usage: EXPERIMENT_USAGE,
-  run: experimentCommand,
-};
+export const EXPERIMENT_COMMAND = defineCommand({ name: 'experiment', summary: "the paper's cold-start experiment on a world: baselines, CNNs, upper bound, report (+ model bundle)", usage: EXPERIMENT_USAGE, options: EXPERIMENT_OPTIONS, run: experimentCommand });

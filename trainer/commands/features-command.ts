@@ -3,12 +3,11 @@
  * set's log-mel spectrograms and MFCCs in one feature store (trainer/features/, docs/features.md),
  * computed in parallel with a progress line, resumable after an interruption.
  */
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { runFeatures } from '../features/run-features';
 import { checkOutputPath, intArg } from '../../src/cli/args';
 import { progressLine } from './progress-line';
-import type { Command } from '../../src/cli/dispatch';
+import { defineCommand, type CommandInput, type OptionValues } from '../../src/cli/dispatch';
 
 export const FEATURES_USAGE = `usage: earshot-train features --audio <dir|list.txt> --out <dir> [options]
   Decodes every clip and stores its log-mel spectrogram (128 bands, 1024/512 at 22,050 Hz, dB, float16:
@@ -23,11 +22,11 @@ export const FEATURES_USAGE = `usage: earshot-train features --audio <dir|list.t
 /** Progress text at most this often (ms): a piped log gets a line per update. */
 const PROGRESS_EVERY_MS = 500;
 
-export async function featuresCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: { audio: { type: 'string' }, out: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
-  });
+const FEATURES_OPTIONS = {
+  audio: { type: 'string' }, out: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+async function featuresCommand(v: OptionValues<typeof FEATURES_OPTIONS>, { argv }: CommandInput): Promise<void> {
   if (!v.audio) throw new EarshotError('ERR_INVALID_ARGUMENT', `--audio is required (a folder of clips or a list file)\n${FEATURES_USAGE}`);
   if (!v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out is required\n${FEATURES_USAGE}`);
   checkOutputPath('--out', v.out, 'dir');
@@ -61,9 +60,4 @@ export async function featuresCommand(argv: string[]): Promise<void> {
   );
 }
 
-export const FEATURES_COMMAND: Command = {
-  name: 'features',
-  summary: 'log-mel (float16) and MFCC features of every clip, packed for training, resumable',
-  usage: FEATURES_USAGE,
-  run: featuresCommand,
-};
+export const FEATURES_COMMAND = defineCommand({ name: 'features', summary: 'log-mel (float16) and MFCC features of every clip, packed for training, resumable', usage: FEATURES_USAGE, options: FEATURES_OPTIONS, run: featuresCommand });

@@ -2,12 +2,11 @@
  * `earshot-train montage --world <dir> --out <file.png>`: one labelled spectrogram tile per style of a
  * benchmark world (trainer/world/montage.ts), the picture the docs show of what each style sounds like.
  */
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { writePng } from '../../src/io/png';
 import { renderMontage } from '../world/montage';
 import { checkOutputPath, intArg, numArg } from '../../src/cli/args';
-import type { Command } from '../../src/cli/dispatch';
+import { defineCommand, type CommandInput, type OptionValues } from '../../src/cli/dispatch';
 
 export const MONTAGE_USAGE = `usage: earshot-train montage --world <dir> --out <file.png> [options]
   Draws the log-mel spectrogram of the first seconds of the first song(s) of every style in
@@ -21,15 +20,12 @@ export const MONTAGE_USAGE = `usage: earshot-train montage --world <dir> --out <
   --height-scale <n>    pixels per mel band (default 1: tiles 128 px tall)
   --json                print a JSON summary instead of text`;
 
-export async function montageCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      world: { type: 'string' }, out: { type: 'string' }, seconds: { type: 'string' }, columns: { type: 'string' },
-      'per-style': { type: 'string' }, 'height-scale': { type: 'string' }, json: { type: 'boolean' },
-    },
-  });
+const MONTAGE_OPTIONS = {
+  world: { type: 'string' }, out: { type: 'string' }, seconds: { type: 'string' }, columns: { type: 'string' },
+  'per-style': { type: 'string' }, 'height-scale': { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+async function montageCommand(values: OptionValues<typeof MONTAGE_OPTIONS>, { positionals }: CommandInput): Promise<void> {
   if (positionals.length > 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `unexpected argument '${positionals[0]}'\n${MONTAGE_USAGE}`);
   if (!values.world) throw new EarshotError('ERR_INVALID_ARGUMENT', `--world <dir> is required\n${MONTAGE_USAGE}`);
   if (!values.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out <file.png> is required\n${MONTAGE_USAGE}`);
@@ -59,9 +55,4 @@ export async function montageCommand(argv: string[]): Promise<void> {
   );
 }
 
-export const MONTAGE_COMMAND: Command = {
-  name: 'montage',
-  summary: 'one labelled spectrogram per style of a benchmark world, as a PNG',
-  usage: MONTAGE_USAGE,
-  run: montageCommand,
-};
+export const MONTAGE_COMMAND = defineCommand({ name: 'montage', summary: 'one labelled spectrogram per style of a benchmark world, as a PNG', usage: MONTAGE_USAGE, options: MONTAGE_OPTIONS, positionals: true, run: montageCommand });

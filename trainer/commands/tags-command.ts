@@ -3,14 +3,13 @@
  *  [--top 50] [--folds 10] [--lambda 1] [--seed 1] [--json]`: the paper's tag experiment (Sec. 5.1) on
  * a model's item factors: cross-validated logistic regression per frequent tag, mean AUC.
  */
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { readItemTags, topTags, type TagFormat } from '../tags/tag-file';
 import { tagCrossValidation } from '../tags/tag-cv';
 import { loadWmfModel } from '../wmf/model-io';
 import { choiceArg, intArg, numArg } from '../../src/cli/args';
 import { progressLine } from './progress-line';
-import type { Command } from '../../src/cli/dispatch';
+import { defineCommand, type OptionValues } from '../../src/cli/dispatch';
 
 export const TAGS_USAGE = `usage: earshot-train tags --model <wmf dir> --tags <file> [options]
   --format hetrec|pairs   hetrec: user_taggedartists.dat (default); pairs: item<TAB>tag lines
@@ -21,14 +20,12 @@ export const TAGS_USAGE = `usage: earshot-train tags --model <wmf dir> --tags <f
   --seed S                fold assignment (default 1)
   --json                  print a JSON result`;
 
-export async function tagsCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string' }, tags: { type: 'string' }, format: { type: 'string' }, 'tag-names': { type: 'string' }, top: { type: 'string' },
-      folds: { type: 'string' }, lambda: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
-    },
-  });
+const TAGS_OPTIONS = {
+  model: { type: 'string' }, tags: { type: 'string' }, format: { type: 'string' }, 'tag-names': { type: 'string' }, top: { type: 'string' },
+  folds: { type: 'string' }, lambda: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+async function tagsCommand(v: OptionValues<typeof TAGS_OPTIONS>): Promise<void> {
   if (!v.model || !v.tags) throw new EarshotError('ERR_INVALID_ARGUMENT', `--model and --tags are required\n${TAGS_USAGE}`);
   const format = choiceArg<TagFormat>('format', v.format, ['hetrec', 'pairs']) ?? 'hetrec';
   const top = intArg('top', v.top, 1) ?? 50;
@@ -59,9 +56,4 @@ export async function tagsCommand(argv: string[]): Promise<void> {
   }
 }
 
-export const TAGS_COMMAND: Command = {
-  name: 'tags',
-  summary: 'tag prediction from item factors: cross-validated logistic regression, mean AUC (paper Sec. 5.1)',
-  usage: TAGS_USAGE,
-  run: tagsCommand,
-};
+export const TAGS_COMMAND = defineCommand({ name: 'tags', summary: 'tag prediction from item factors: cross-validated logistic regression, mean AUC (paper Sec. 5.1)', usage: TAGS_USAGE, options: TAGS_OPTIONS, run: tagsCommand });

@@ -3,7 +3,6 @@
  * counts and writes the model (trainer/wmf/model-io.ts). With --holdout, a seeded share of the data is
  * kept out of training and written as test.tsv (train.tsv holds the rest) for `earshot-train eval`.
  */
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { loadInteractions } from '../data/interactions';
 import { writeTriplets } from '../data/write-triplets';
@@ -12,7 +11,7 @@ import { saveWmfModel, type WmfManifest } from '../wmf/model-io';
 import { trainWmf, type WmfOptions } from '../wmf/train';
 import type { Csr } from '../data/csr';
 import { checkOutputPath, choiceArg, intArg, numArg } from '../../src/cli/args';
-import type { Command } from '../../src/cli/dispatch';
+import { defineCommand, type CommandInput, type OptionValues } from '../../src/cli/dispatch';
 import { progressLine } from './progress-line';
 
 export const WMF_USAGE = `usage: earshot-train wmf --input <plays.tsv[.gz]> --out <dir> [options]
@@ -31,16 +30,14 @@ export const WMF_USAGE = `usage: earshot-train wmf --input <plays.tsv[.gz]> --ou
   --test-fraction P          share held out (default 0.2)
   --json                     print a JSON summary`;
 
-export async function wmfCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      input: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, factors: { type: 'string' }, iterations: { type: 'string' },
-      alpha: { type: 'string' }, eps: { type: 'string' }, confidence: { type: 'string' }, lambda: { type: 'string' }, solver: { type: 'string' },
-      'cg-steps': { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, seed: { type: 'string' }, loss: { type: 'boolean' },
-      holdout: { type: 'string' }, 'test-fraction': { type: 'string' }, json: { type: 'boolean' },
-    },
-  });
+const WMF_OPTIONS = {
+  input: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, factors: { type: 'string' }, iterations: { type: 'string' },
+  alpha: { type: 'string' }, eps: { type: 'string' }, confidence: { type: 'string' }, lambda: { type: 'string' }, solver: { type: 'string' },
+  'cg-steps': { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, seed: { type: 'string' }, loss: { type: 'boolean' },
+  holdout: { type: 'string' }, 'test-fraction': { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+async function wmfCommand(v: OptionValues<typeof WMF_OPTIONS>, { argv }: CommandInput): Promise<void> {
   if (!v.input || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--input and --out are required\n${WMF_USAGE}`);
   const format = choiceArg('format', v.format, ['triplets', 'hetrec']) ?? 'triplets';
   const holdout = choiceArg('holdout', v.holdout, ['none', 'interactions', 'cold-start']) ?? 'none';
@@ -89,9 +86,4 @@ export async function wmfCommand(argv: string[]): Promise<void> {
   else process.stdout.write(`${v.out}: ${summary.users} users x ${summary.items} items, ${summary.trainNnz} training plays, ${summary.factors} factors, ${summary.iterations} iterations in ${trainS.toFixed(2)} s (${summary.device})\n`);
 }
 
-export const WMF_COMMAND: Command = {
-  name: 'wmf',
-  summary: 'weighted matrix factorisation of play counts (implicit ALS)',
-  usage: WMF_USAGE,
-  run: wmfCommand,
-};
+export const WMF_COMMAND = defineCommand({ name: 'wmf', summary: 'weighted matrix factorisation of play counts (implicit ALS)', usage: WMF_USAGE, options: WMF_OPTIONS, run: wmfCommand });

@@ -2,13 +2,12 @@
  * `earshot-train world --preset tiny|small|paper-subset [--songs N --users M] --seed S --out <dir>`:
  * generates a benchmark world (trainer/world/generate.ts) with a progress line and a summary.
  */
-import { parseArgs } from 'node:util';
 import { EarshotError } from '../../src/errors';
 import { generateWorld } from '../world/generate';
 import { PRESETS } from '../world/presets';
 import type { AudioFormat } from '../world/render-job';
 import { checkOutputPath, choiceArg, intArg, numArg } from '../../src/cli/args';
-import type { Command } from '../../src/cli/dispatch';
+import { defineCommand, type OptionValues } from '../../src/cli/dispatch';
 import { progressLine } from './progress-line';
 
 export const WORLD_USAGE = `usage: earshot-train world --preset tiny|small|paper-subset --out <dir> [options]
@@ -20,14 +19,12 @@ export const WORLD_USAGE = `usage: earshot-train world --preset tiny|small|paper
   --threads N            render workers (default: all cores)
   --json                 print a JSON summary`;
 
-export async function worldCommand(argv: string[]): Promise<void> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      preset: { type: 'string' }, songs: { type: 'string' }, users: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-      'audio-format': { type: 'string' }, 'clip-seconds': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
-    },
-  });
+const WORLD_OPTIONS = {
+  preset: { type: 'string' }, songs: { type: 'string' }, users: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+  'audio-format': { type: 'string' }, 'clip-seconds': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+async function worldCommand(v: OptionValues<typeof WORLD_OPTIONS>): Promise<void> {
   if (!v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out is required\n${WORLD_USAGE}`);
   const presetName = choiceArg('preset', v.preset, Object.keys(PRESETS));
   const preset = presetName === undefined ? undefined : PRESETS[presetName];
@@ -53,9 +50,4 @@ export async function worldCommand(argv: string[]): Promise<void> {
   }
 }
 
-export const WORLD_COMMAND: Command = {
-  name: 'world',
-  summary: 'generate a benchmark world: synthesized songs, simulated listeners, known truth',
-  usage: WORLD_USAGE,
-  run: worldCommand,
-};
+export const WORLD_COMMAND = defineCommand({ name: 'world', summary: 'generate a benchmark world: synthesized songs, simulated listeners, known truth', usage: WORLD_USAGE, options: WORLD_OPTIONS, run: worldCommand });
