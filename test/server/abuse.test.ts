@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import { isLoopbackHost } from '../../src/server/origin-policy';
 import { startServer, type EarshotServer } from '../../src/server/server';
 import { DEFAULT_BUNDLE, testAudio, uploadWav } from '../helpers/engine-client';
+import { rawConnection } from '../helpers/raw-connection';
 import { startServerProcess } from '../helpers/server-process';
 
 const wav = uploadWav;
@@ -23,23 +24,11 @@ after(async () => {
 });
 
 /** Raw HTTP over one TCP connection: writes `parts` with the given delays, returns everything read until close or `waitMs`. */
-function raw(port: number, parts: { text: string | Buffer; afterMs: number }[], waitMs: number): Promise<string> {
-  return new Promise((resolve) => {
-    let out = '';
-    const s = net.connect(port, '127.0.0.1', () => {
-      for (const p of parts) setTimeout(() => s.writable && s.write(p.text), p.afterMs);
-    });
-    s.on('data', (d) => (out += d.toString('latin1')));
-    s.on('error', () => undefined);
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve(out);
-    }, waitMs);
-    s.on('close', () => {
-      clearTimeout(t);
-      resolve(out);
-    });
-  });
+async function raw(port: number, parts: { text: string | Buffer; afterMs: number }[], waitMs: number): Promise<string> {
+  const onConnect = (s: net.Socket) => {
+    for (const p of parts) setTimeout(() => s.writable && s.write(p.text), p.afterMs);
+  };
+  return (await rawConnection(port, onConnect, waitMs)).text;
 }
 
 test('uploads under 4 KiB are analysed as their own bytes, not a shared Buffer pool (answers crossed between requests)', async () => {

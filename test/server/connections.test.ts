@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { startServer, type EarshotServer } from '../../src/server/server';
 import { DEFAULT_BUNDLE } from '../helpers/engine-client';
+import { rawConnection } from '../helpers/raw-connection';
 import { repoRoot } from '../helpers/shared';
 
 let server: EarshotServer;
@@ -19,23 +20,11 @@ after(async () => {
 });
 
 /** Opens a raw TCP connection, writes `text`, resolves with the time it was closed by the server (ms), or null. */
-function hold(text: string, waitMs: number): Promise<number | null> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const s = net.connect(server.port, '127.0.0.1', () => {
-      if (text) s.write(text);
-    });
-    s.on('data', () => undefined);
-    s.on('error', () => undefined);
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve(null);
-    }, waitMs);
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve(performance.now() - t0);
-    });
-  });
+async function hold(text: string, waitMs: number): Promise<number | null> {
+  const outcome = await rawConnection(server.port, (s) => {
+    if (text) s.write(text);
+  }, waitMs);
+  return outcome.closedAfterMs;
 }
 
 test('20 silent and 20 partial-header connections (plain and WebSocket upgrade) are closed after the header timeout', async () => {
