@@ -5,20 +5,21 @@
  */
 import { writePng } from '../src/io/png';
 import { drawText, textWidth } from '../src/image/bitmap-font';
+import type { Rgb } from '../src/image/colormap';
+import { blankImage, drawLine } from '../src/image/raster';
 
 export interface Series {
   name: string;
   points: [number, number][];
 }
 
-type Rgb = [number, number, number];
-
-const W = 900;
-const PANEL_H = 260;
-const TOP = 40;
-const LEFT = 70;
-const RIGHT = 20;
-const BOTTOM = 40;
+/** Image width and the height of one series' panel, pixels. */
+const WIDTH = 900;
+const PANEL_HEIGHT = 260;
+/** Room around the panels, pixels: the title above, y tick labels on the left, the x label below. */
+const MARGIN = { top: 40, left: 70, right: 20, bottom: 40 } as const;
+const INK: Rgb = [40, 40, 40];
+const GRID: Rgb = [225, 225, 225];
 const COLORS: Rgb[] = [
   [31, 119, 180],
   [214, 39, 40],
@@ -33,55 +34,38 @@ function niceCeil(x: number): number {
   return 10 * p;
 }
 
-function line(img: Uint8Array, x0: number, y0: number, x1: number, y1: number, c: Rgb, height: number): void {
-  const n = Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0), 1);
-  for (let i = 0; i <= n; i++) {
-    const x = Math.round(x0 + ((x1 - x0) * i) / n);
-    const y = Math.round(y0 + ((y1 - y0) * i) / n);
-    for (const [dx, dy] of [[0, 0], [0, 1], [1, 0]]) {
-      const px = x + dx;
-      const py = y + dy;
-      if (px < 0 || px >= W || py < 0 || py >= height) continue;
-      img.set(c, 3 * (py * W + px));
-    }
-  }
-}
-
 export function writeLineChartPng(file: string, title: string, xLabel: string, series: Series[]): void {
-  const height = TOP + series.length * PANEL_H + BOTTOM;
-  const img = new Uint8Array(W * height * 3).fill(255);
-  const ink: Rgb = [40, 40, 40];
-  const grid: Rgb = [225, 225, 225];
-  drawText(img, W, Math.max(0, Math.round((W - textWidth(title, 2)) / 2)), 10, title, ink, 2);
+  const img = blankImage(WIDTH, MARGIN.top + series.length * PANEL_HEIGHT + MARGIN.bottom);
+  drawText(img.rgb, WIDTH, Math.max(0, Math.round((WIDTH - textWidth(title, 2)) / 2)), 10, title, INK, 2);
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const xMin = Math.min(0, ...xs);
   const xMax = Math.max(xMin + 1, ...xs);
-  const plotW = W - LEFT - RIGHT;
+  const plotW = WIDTH - MARGIN.left - MARGIN.right;
   series.forEach((s, k) => {
-    const top = TOP + k * PANEL_H + 20;
-    const h = PANEL_H - 50;
+    const top = MARGIN.top + k * PANEL_HEIGHT + 20;
+    const h = PANEL_HEIGHT - 50;
     const yMax = niceCeil(Math.max(...s.points.map((p) => p[1]), 0) * 1.05);
-    const X = (x: number): number => Math.round(LEFT + ((x - xMin) / (xMax - xMin)) * plotW);
+    const X = (x: number): number => Math.round(MARGIN.left + ((x - xMin) / (xMax - xMin)) * plotW);
     const Y = (y: number): number => Math.round(top + h - (y / yMax) * h);
-    drawText(img, W, LEFT, top - 16, s.name, COLORS[k % COLORS.length]);
+    drawText(img.rgb, WIDTH, MARGIN.left, top - 16, s.name, COLORS[k % COLORS.length]);
     for (let t = 0; t <= 4; t++) {
       const yv = (yMax * t) / 4;
-      line(img, LEFT, Y(yv), LEFT + plotW, Y(yv), grid, height);
+      drawLine(img, MARGIN.left, Y(yv), MARGIN.left + plotW, Y(yv), GRID);
       const label = Number.isInteger(yv) ? String(yv) : yv.toFixed(1);
-      drawText(img, W, LEFT - 6 - textWidth(label), Y(yv) - 4, label, ink);
+      drawText(img.rgb, WIDTH, MARGIN.left - 6 - textWidth(label), Y(yv) - 4, label, INK);
     }
     const xStep = niceCeil((xMax - xMin) / 8);
     for (let i = Math.ceil(xMin / xStep); i * xStep <= xMax; i++) {
       const xv = i * xStep;
-      line(img, X(xv), top + h, X(xv), top + h + 4, ink, height);
+      drawLine(img, X(xv), top + h, X(xv), top + h + 4, INK);
       const label = String(Math.round(xv * 1e6) / 1e6);
-      drawText(img, W, X(xv) - Math.round(textWidth(label) / 2), top + h + 8, label, ink);
+      drawText(img.rgb, WIDTH, X(xv) - Math.round(textWidth(label) / 2), top + h + 8, label, INK);
     }
-    line(img, LEFT, top, LEFT, top + h, ink, height);
-    line(img, LEFT, top + h, LEFT + plotW, top + h, ink, height);
+    drawLine(img, MARGIN.left, top, MARGIN.left, top + h, INK);
+    drawLine(img, MARGIN.left, top + h, MARGIN.left + plotW, top + h, INK);
     const pts = [...s.points].sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < pts.length; i++) line(img, X(pts[i - 1][0]), Y(pts[i - 1][1]), X(pts[i][0]), Y(pts[i][1]), COLORS[k % COLORS.length], height);
+    for (let i = 1; i < pts.length; i++) drawLine(img, X(pts[i - 1][0]), Y(pts[i - 1][1]), X(pts[i][0]), Y(pts[i][1]), COLORS[k % COLORS.length]);
   });
-  drawText(img, W, LEFT + Math.round((plotW - textWidth(xLabel)) / 2), height - 16, xLabel, ink);
-  writePng(file, W, height, img);
+  drawText(img.rgb, WIDTH, MARGIN.left + Math.round((plotW - textWidth(xLabel)) / 2), img.height - 16, xLabel, INK);
+  writePng(file, img.width, img.height, img.rgb);
 }

@@ -11,13 +11,7 @@ import { computeMel, type Spectrogram } from '../dsp/mel';
 import type { MelOptions } from '../dsp/mel-options';
 import { EarshotError } from '../errors';
 import { magmaTable } from './colormap';
-
-/** An 8-bit RGB raster: width × height × 3 bytes, rows top to bottom (what encodePng takes). */
-export interface RgbImage {
-  width: number;
-  height: number;
-  rgb: Uint8Array;
-}
+import type { RgbImage } from './raster';
 
 export interface SpectrogramImageOptions {
   /** Dynamic range shown, dB > 0: values below top − rangeDb are the darkest colour. Default 80 (librosa's top_db). */

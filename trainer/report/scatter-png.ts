@@ -11,6 +11,7 @@
 import { EarshotError } from '../../src/errors';
 import { CELL_HEIGHT, drawText, textWidth } from '../../src/image/bitmap-font';
 import type { Rgb } from '../../src/image/colormap';
+import { blankImage, fillDisc, fillRect, type Rect, type RgbImage } from '../../src/image/raster';
 import { mulberry32 } from '../eval/prng';
 
 /**
@@ -30,11 +31,11 @@ export const AXES: Rgb = [96, 96, 96];
 export const INK: Rgb = [32, 32, 32];
 const MARGIN = 12;
 const TITLE_SCALE = 2;
-/** Legend: swatch side, gap from swatch to name, row pitch; names longer than this are cut with "...". */
-const SWATCH = 10;
-const SWATCH_GAP = 6;
-const LEGEND_ROW = 16;
-const LEGEND_MAX_CHARS = 28;
+/**
+ * The legend, pixels: the colour swatch's side, the gap from swatch to name, the row pitch; names
+ * longer than maxChars characters are cut with "...".
+ */
+const LEGEND = { swatch: 10, swatchGap: 6, row: 16, maxChars: 28 } as const;
 /** Smallest plot box side worth drawing; narrower means the legend or title left no room. */
 const MIN_PLOT = 40;
 
@@ -47,25 +48,10 @@ export interface ScatterOptions {
   pointRadius?: number;
 }
 
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** width × height × 3 bytes, rows top to bottom. */
-  rgb: Uint8Array;
-}
-
-/** Inclusive pixel rectangle. */
-export interface Rect {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
 export interface ScatterLayout {
   /** The axes box (its 1-px border included). */
   plot: Rect;
-  /** The legend block: row k's swatch is the SWATCH-square at (legend.x0, legend.y0 + k · LEGEND_ROW). */
+  /** The legend block: row k's swatch is the LEGEND.swatch-square at (legend.x0, legend.y0 + k · LEGEND.row). */
   legend: Rect;
   /** Legend names as drawn (long ones cut). */
   names: string[];
@@ -77,27 +63,21 @@ function bad(message: string): never {
 
 function legendName(name: string): string {
   const chars = [...name];
-  return chars.length <= LEGEND_MAX_CHARS ? name : chars.slice(0, LEGEND_MAX_CHARS - 3).join('') + '...';
+  return chars.length <= LEGEND.maxChars ? name : chars.slice(0, LEGEND.maxChars - 3).join('') + '...';
 }
 
 /** Where scatterPng puts the plot box and the legend for this size, title and label names. */
 export function scatterLayout(width: number, height: number, labelNames: readonly string[], title?: string): ScatterLayout {
   const names = labelNames.map(legendName);
-  const legendW = SWATCH + SWATCH_GAP + Math.max(0, ...names.map((s) => textWidth(s)));
+  const legendW = LEGEND.swatch + LEGEND.swatchGap + Math.max(0, ...names.map((s) => textWidth(s)));
   const top = MARGIN + (title ? CELL_HEIGHT * TITLE_SCALE + MARGIN : 0);
-  const legend = { x0: width - MARGIN - legendW, y0: top, x1: width - MARGIN - 1, y1: top + names.length * LEGEND_ROW - 1 };
+  const legend = { x0: width - MARGIN - legendW, y0: top, x1: width - MARGIN - 1, y1: top + names.length * LEGEND.row - 1 };
   const plot = { x0: MARGIN, y0: top, x1: legend.x0 - MARGIN - 1, y1: height - MARGIN - 1 };
   if (plot.x1 - plot.x0 + 1 < MIN_PLOT || plot.y1 - plot.y0 + 1 < MIN_PLOT) {
     bad(`a ${width} × ${height} image leaves no room for the plot beside a ${legendW}-pixel legend${title ? ' and under the title' : ''}; make it larger`);
   }
-  if (legend.y1 > height - MARGIN) bad(`${names.length} legend rows need ${names.length * LEGEND_ROW} pixels; the image is ${height} high`);
+  if (legend.y1 > height - MARGIN) bad(`${names.length} legend rows need ${names.length * LEGEND.row} pixels; the image is ${height} high`);
   return { plot, legend, names };
-}
-
-function fillRect(img: RgbImage, r: Rect, c: Rgb): void {
-  for (let y = Math.max(0, r.y0); y <= Math.min(img.height - 1, r.y1); y++) {
-    for (let x = Math.max(0, r.x0); x <= Math.min(img.width - 1, r.x1); x++) img.rgb.set(c, 3 * (y * img.width + x));
-  }
 }
 
 function checkArgs(points: Float64Array | Float32Array, labels: Int32Array, labelNames: readonly string[], o: ScatterOptions) {
@@ -128,8 +108,7 @@ function checkArgs(points: Float64Array | Float32Array, labels: Int32Array, labe
 export function scatterPng(points: Float64Array | Float32Array, labels: Int32Array, labelNames: readonly string[], options: ScatterOptions = {}): RgbImage {
   const { n, width, height, r } = checkArgs(points, labels, labelNames, options);
   const layout = scatterLayout(width, height, labelNames, options.title);
-  const img: RgbImage = { width, height, rgb: new Uint8Array(width * height * 3) };
-  img.rgb.fill(255); // BACKGROUND
+  const img = blankImage(width, height, BACKGROUND);
 
   if (options.title) {
     const tw = textWidth(options.title, TITLE_SCALE);
@@ -141,10 +120,10 @@ export function scatterPng(points: Float64Array | Float32Array, labels: Int32Arr
   fillRect(img, { ...plot, x1: plot.x0 }, AXES);
   fillRect(img, { ...plot, x0: plot.x1 }, AXES);
   names.forEach((name, k) => {
-    const y = legend.y0 + k * LEGEND_ROW;
-    fillRect(img, { x0: legend.x0, y0: y, x1: legend.x0 + SWATCH - 1, y1: y + SWATCH - 1 }, PALETTE[k]);
+    const y = legend.y0 + k * LEGEND.row;
+    fillRect(img, { x0: legend.x0, y0: y, x1: legend.x0 + LEGEND.swatch - 1, y1: y + LEGEND.swatch - 1 }, PALETTE[k]);
     // The font's cell is 9 px high with the glyph's baseline at row 7: centre it on the swatch.
-    drawText(img.rgb, width, legend.x0 + SWATCH + SWATCH_GAP, y + Math.floor((SWATCH - CELL_HEIGHT) / 2) + 1, name, INK);
+    drawText(img.rgb, width, legend.x0 + LEGEND.swatch + LEGEND.swatchGap, y + Math.floor((LEGEND.swatch - CELL_HEIGHT) / 2) + 1, name, INK);
   });
   if (n === 0) return img;
 
@@ -169,17 +148,9 @@ export function scatterPng(points: Float64Array | Float32Array, labels: Int32Arr
     const j = Math.floor(rand() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
-  const r2 = r * r + r; // ≈ (r + ½)²: rounder small discs than r²
   for (const i of order) {
     // Image y grows downwards; the map's y grows upwards.
-    const px = Math.round(cx + (points[2 * i] - midX) * scale);
-    const py = Math.round(cy - (points[2 * i + 1] - midY) * scale);
-    const c = PALETTE[labels[i]];
-    for (let dy = -r; dy <= r; dy++) {
-      for (let dx = -r; dx <= r; dx++) {
-        if (dx * dx + dy * dy <= r2) img.rgb.set(c, 3 * ((py + dy) * width + px + dx));
-      }
-    }
+    fillDisc(img, Math.round(cx + (points[2 * i] - midX) * scale), Math.round(cy - (points[2 * i + 1] - midY) * scale), r, PALETTE[labels[i]]);
   }
   return img;
 }

@@ -13,7 +13,8 @@ import { MEL_DEFAULTS } from '../../src/dsp/mel-options';
 import { EarshotError } from '../../src/errors';
 import { CELL_HEIGHT, drawText, textWidth } from '../../src/image/bitmap-font';
 import type { Rgb } from '../../src/image/colormap';
-import { readClip, spectrogramTile, type RgbImage } from '../../src/image/spectrogram';
+import type { RgbImage } from '../../src/image/raster';
+import { readClip, spectrogramTile } from '../../src/image/spectrogram';
 import { readSongsTsv, type SongRow } from './songs-tsv';
 
 /** Audio file extensions tried for a song id, in this order. */

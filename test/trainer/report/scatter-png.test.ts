@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EarshotError } from '../../../src/errors';
 import { encodePng } from '../../../src/io/png';
-import { AXES, INK, PALETTE, scatterLayout, scatterPng, type RgbImage } from '../../../trainer/report/scatter-png';
+import type { RgbImage } from '../../../src/image/raster';
+import { AXES, INK, PALETTE, scatterLayout, scatterPng } from '../../../trainer/report/scatter-png';
 import { readPng } from '../../helpers/png-reader';
 
 function pixel(img: RgbImage, x: number, y: number): number[] {
