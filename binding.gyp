@@ -35,7 +35,8 @@
         "native/napi/linalg/pca.cc",
         "native/search/topk.cc",
         "native/search/ivf_index.cc",
-        "native/napi/search/search.cc",
+        "native/napi/search/topk.cc",
+        "native/napi/search/ivf_index.cc",
         "native/napi/linalg/fold_in.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],

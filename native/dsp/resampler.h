@@ -49,7 +49,7 @@ struct ResamplerInfo {
 class Resampler {
  public:
   // Throws std::range_error for a zero rate, out-of-range options, or a ratio whose filter would
-  // exceed options.maxTableFloats (napi_util.h maps range_error to a JS RangeError).
+  // exceed options.maxTableFloats (napi/errors.h maps range_error to a JS RangeError).
   Resampler(uint32_t inRateHz, uint32_t outRateHz, const ResamplerOptions& options = {});
 
   // Consumes all n input samples and writes the outputs whose lookahead is now available.

@@ -2,34 +2,17 @@
 
 #include <ATen/ATen.h>
 
-#include <cmath>
 #include <stdexcept>
+#include <string>
+
+#include "napi/args.h"
 
 namespace earshot::torchnet {
 
 namespace {
 
-int64_t intValue(const Napi::Value& v, const char* name, int64_t lo, int64_t hi) {
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != std::floor(d)) {
-    throw std::range_error(std::string(name) + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-  }
-  return static_cast<int64_t>(d);
-}
-
-int64_t intField(const Napi::Object& o, const char* key, int64_t lo, int64_t hi) { return intValue(o.Get(key), key, lo, hi); }
-
-double numberField(const Napi::Object& o, const char* key, double lo, double hi) {
-  const Napi::Value v = o.Get(key);
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
-  if (!(d >= lo && d <= hi)) throw std::range_error(std::string(key) + " is out of range");
-  return d;
-}
-
-std::string stringField(const Napi::Object& o, const char* key) {
-  const Napi::Value v = o.Get(key);
-  if (!v.IsString()) throw std::invalid_argument(std::string(key) + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
+int64_t intField(const Napi::Object& o, const char* key, int64_t lo, int64_t hi) {
+  return intArg<int64_t>(o.Get(key), key, static_cast<double>(lo), static_cast<double>(hi));
 }
 
 Napi::Array arrayField(const Napi::Object& o, const char* key) {
@@ -53,7 +36,7 @@ NetSpec netSpecFromJs(const Napi::Object& config) {
   const Napi::Value inputValue = config.Get("input");
   if (!inputValue.IsObject()) throw std::invalid_argument("input must be an object");
   const Napi::Object input = inputValue.As<Napi::Object>();
-  const std::string kind = stringField(input, "kind");
+  const std::string kind = stringArg(input.Get("kind"), "kind");
   if (kind != "mel" && kind != "vector") throw std::invalid_argument("input.kind must be 'mel' or 'vector'");
   spec.mel = kind == "mel";
   spec.inputWidth = intField(input, spec.mel ? "bands" : "features", 1, kMaxWidth);
@@ -72,8 +55,8 @@ NetSpec netSpecFromJs(const Napi::Object& config) {
     else throw std::invalid_argument("globalPool entries must be 'mean', 'max' or 'l2'");
   }
   const Napi::Array dense = arrayField(config, "dense");
-  for (uint32_t j = 0; j < dense.Length(); ++j) spec.dense.push_back(intValue(dense.Get(j), "dense", 1, kMaxWidth));
-  spec.dropout = numberField(config, "dropout", 0, 1);
+  for (uint32_t j = 0; j < dense.Length(); ++j) spec.dense.push_back(intArg<int64_t>(dense.Get(j), "dense", 1, kMaxWidth));
+  spec.dropout = numberInArg(config.Get("dropout"), "dropout", 0, 1);
   if (spec.dropout >= 1) throw std::range_error("dropout must be < 1");
   spec.outputs = intField(config, "outputs", 1, kMaxWidth);
   // The combinations that would make forward() fail (TS reports them with more words).
@@ -84,16 +67,16 @@ NetSpec netSpecFromJs(const Napi::Object& config) {
 
 TrainerOptions trainerOptionsFromJs(const Napi::Object& opts) {
   TrainerOptions o;
-  const std::string device = stringField(opts, "device");
+  const std::string device = stringArg(opts.Get("device"), "device");
   if (device != "cpu" && device != "cuda") throw std::invalid_argument("device must be 'cpu' or 'cuda'");
   o.cuda = device == "cuda";
   o.threads = static_cast<int>(intField(opts, "threads", 1, 1024));
   o.seed = static_cast<uint64_t>(intField(opts, "seed", 0, 4294967295LL));
-  const std::string optimizer = stringField(opts, "optimizer");
+  const std::string optimizer = stringArg(opts.Get("optimizer"), "optimizer");
   if (optimizer != "adam" && optimizer != "nesterov") throw std::invalid_argument("optimizer must be 'adam' or 'nesterov'");
   o.optimizer = optimizer == "adam" ? OptimizerKind::Adam : OptimizerKind::Nesterov;
-  o.lr = numberField(opts, "lr", 0, 1e6);
-  o.weightDecay = numberField(opts, "weightDecay", 0, 1e6);
+  o.lr = numberInArg(opts.Get("lr"), "lr", 0, 1e6);
+  o.weightDecay = numberInArg(opts.Get("weightDecay"), "weightDecay", 0, 1e6);
   return o;
 }
 
@@ -105,15 +88,13 @@ Loss lossFromJs(const Napi::Value& v) {
 }
 
 at::Tensor tensorFromJs(const Napi::Value& v, const char* name, at::IntArrayRef shape) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw std::invalid_argument(std::string(name) + " must be a Float32Array");
-  }
-  Napi::Float32Array a = v.As<Napi::Float32Array>();
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  if (static_cast<int64_t>(a.ElementLength()) != n) {
-    throw std::range_error(std::string(name) + " holds " + std::to_string(a.ElementLength()) + " values, expected " + std::to_string(n));
+  std::string dims;
+  for (int64_t d : shape) {
+    n *= d;
+    dims += (dims.empty() ? "" : " x ") + std::to_string(d);
   }
+  Napi::Float32Array a = arrayArg<float>(v, name, static_cast<size_t>(n), dims);
   // A copy: the worker thread must not read memory that JS may change or detach meanwhile.
   return at::from_blob(a.Data(), shape, at::kFloat).clone();
 }

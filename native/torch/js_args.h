@@ -1,6 +1,6 @@
 // JS values -> NetSpec, TrainerOptions and batch tensors. trainer/cnn/ validates every argument
-// first with messages that name the field; these re-checks only keep a bad call from crashing the
-// process (std::invalid_argument -> TypeError, std::range_error -> RangeError).
+// first with messages that name the field; these re-checks (napi/args.h, the addons' one set) only keep
+// a bad call from crashing the process (std::invalid_argument -> TypeError, std::range_error -> RangeError).
 #pragma once
 #include <napi.h>
 

@@ -1,21 +1,22 @@
-// libtorch's exceptions (c10::Error: a message plus a C++ backtrace) -> the addon's error messages.
-// The TypeScript side (trainer/cnn/torch-addon.ts) maps a leading "ERR_<CODE>: " to an EarshotError
-// with that code; torch's own failures become ERR_TORCH with torch's message, without the backtrace.
+// libtorch's exceptions (c10::Error: a message plus a C++ backtrace) -> the addons' error mapping
+// (napi/errors.h): torch's own failures become "ERR_TORCH: " + torch's message, without the backtrace,
+// which trainer/cnn/torch-addon.ts turns into an EarshotError ERR_TORCH.
 #pragma once
 #include <c10/util/Exception.h>
 
 #include <stdexcept>
 #include <string>
 
-#include "napi/napi_util.h"
+#include "napi/errors.h"
 
 namespace earshot::torchnet {
 
 inline std::runtime_error torchFailure(const c10::Error& e) {
-  return std::runtime_error(std::string("ERR_TORCH: ") + e.what_without_backtrace());
+  return std::runtime_error(codedMessage("ERR_TORCH", e.what_without_backtrace()));
 }
 
-// For a worker's Compute(): runs f, turning a c10::Error into ERR_TORCH (PromiseWorker rejects with it).
+// Runs f, turning a c10::Error into ERR_TORCH: in a binding (mapped to an Error by errors.h) and in a
+// worker's Compute() (PromiseWorker rejects with it).
 template <class F>
 void runTorch(F&& f) {
   try {
@@ -26,10 +27,3 @@ void runTorch(F&& f) {
 }
 
 }  // namespace earshot::torchnet
-
-// EARSHOT_NAPI_TRY (std::invalid_argument -> TypeError, std::range_error -> RangeError, any other
-// std::exception -> Error) with c10::Error turned into ERR_TORCH first.
-#define EARSHOT_TORCH_TRY(env, ...)                                                   \
-  EARSHOT_NAPI_TRY(env, try { __VA_ARGS__ } catch (const c10::Error& e) {              \
-    throw ::earshot::torchnet::torchFailure(e);                                        \
-  })

@@ -4,12 +4,16 @@
 // queues its async calls so that its users never see that).
 #include "torch_net_binding.h"
 
-#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "js_args.h"
+#include "napi/args.h"
+#include "napi/owning_wrap.h"
+#include "napi/promise_worker.h"
+#include "napi/to_js.h"
 #include "net_trainer.h"
 #include "torch_errors.h"
 
@@ -58,54 +62,42 @@ class PredictWorker : public SlotWorker {
   void Compute() override {
     runTorch([this] { y_ = slot_->trainer->predict(x_); });
   }
-  Napi::Value Result(Napi::Env env) override {
-    Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(y_.numel()));
-    std::memcpy(out.Data(), y_.data_ptr<float>(), static_cast<size_t>(y_.numel()) * sizeof(float));
-    return out;
-  }
+  Napi::Value Result(Napi::Env env) override { return toJsArray(env, y_.data_ptr<float>(), static_cast<size_t>(y_.numel())); }
 
  private:
   at::Tensor x_, y_;
 };
 
-class TorchNetWrap : public Napi::ObjectWrap<TorchNetWrap> {
+class TorchNetWrap : public OwningWrap<TorchNetWrap, NetSlot> {
  public:
+  static constexpr const char* kName = "TorchNet";
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "TorchNet",
-                       {
-                           InstanceMethod<&TorchNetWrap::TrainStep>("trainStep"),
-                           InstanceMethod<&TorchNetWrap::EvalLoss>("evalLoss"),
-                           InstanceMethod<&TorchNetWrap::Predict>("predict"),
-                           InstanceMethod<&TorchNetWrap::Parameters>("parameters"),
-                           InstanceMethod<&TorchNetWrap::SetParameters>("setParameters"),
-                           InstanceMethod<&TorchNetWrap::SaveCheckpoint>("saveCheckpoint"),
-                           InstanceMethod<&TorchNetWrap::LoadCheckpoint>("loadCheckpoint"),
-                           InstanceMethod<&TorchNetWrap::SetLearningRate>("setLearningRate"),
-                           InstanceMethod<&TorchNetWrap::Dispose>("dispose"),
-                           InstanceAccessor<&TorchNetWrap::Steps>("steps"),
-                           InstanceAccessor<&TorchNetWrap::Busy>("busy"),
-                       });
+    return defineClass(env, {method<&TorchNetWrap::TrainStep>("trainStep"), method<&TorchNetWrap::EvalLoss>("evalLoss"),
+                             method<&TorchNetWrap::Predict>("predict"), method<&TorchNetWrap::Parameters>("parameters"),
+                             method<&TorchNetWrap::SetParameters>("setParameters"), method<&TorchNetWrap::SaveCheckpoint>("saveCheckpoint"),
+                             method<&TorchNetWrap::LoadCheckpoint>("loadCheckpoint"), method<&TorchNetWrap::SetLearningRate>("setLearningRate"),
+                             getter<&TorchNetWrap::Steps>("steps"), getter<&TorchNetWrap::Busy>("busy")});
   }
-
+  using OwningWrap::OwningWrap;
   // new TorchNet(config: NetConfig, configJson: string, opts: resolved options)
-  explicit TorchNetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TorchNetWrap>(info) {
-    Napi::Env env = info.Env();
-    EARSHOT_TORCH_TRY(env, {
-      if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsString() || !info[2].IsObject()) {
-        throw std::invalid_argument("TorchNet(config, configJson, options)");
-      }
+  static std::shared_ptr<NetSlot> create(const Napi::CallbackInfo& info) {
+    if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsString() || !info[2].IsObject()) {
+      throw std::invalid_argument("TorchNet(config, configJson, options)");
+    }
+    auto slot = std::make_shared<NetSlot>();
+    runTorch([&] {
       const NetSpec spec = netSpecFromJs(info[0].As<Napi::Object>());
       const TrainerOptions opts = trainerOptionsFromJs(info[2].As<Napi::Object>());
-      slot_ = std::make_shared<NetSlot>();
-      slot_->trainer = std::make_unique<NetTrainer>(spec, opts, info[1].As<Napi::String>().Utf8Value());
-    })
+      slot->trainer = std::make_unique<NetTrainer>(spec, opts, info[1].As<Napi::String>().Utf8Value());
+    });
+    return slot;
   }
 
  private:
   NetTrainer& idle(Napi::Env env) {
-    if (!slot_) throw Napi::Error::New(env, "ERR_INVALID_STATE: this TorchNet was disposed");
-    if (slot_->busy) throw Napi::Error::New(env, "ERR_INVALID_STATE: a trainStep, evalLoss or predict is still running on this TorchNet; await it first");
-    return *slot_->trainer;
+    NetSlot& slot = live(env);
+    if (slot.busy) throw Napi::Error::New(env, codedMessage("ERR_INVALID_STATE", "a trainStep, evalLoss or predict is still running on this TorchNet; await it first"));
+    return *slot.trainer;
   }
 
   // (loss, x, batch, frames, y | null, a | null, b | null)
@@ -113,12 +105,11 @@ class TorchNetWrap : public Napi::ObjectWrap<TorchNetWrap> {
     Napi::Env env = info.Env();
     NetTrainer& net = idle(env);
     Batch batch;
-    Loss loss = Loss::Mse;
-    EARSHOT_TORCH_TRY(env, {
-      loss = lossFromJs(info[0]);
-      const int64_t n = static_cast<int64_t>(requireInt(info, 2, "batch", 1, 1 << 24));
-      const int64_t frames = static_cast<int64_t>(requireInt(info, 3, "frames", 0, 1 << 30));
-      const int64_t f = net.spec().outputs;
+    const Loss loss = lossFromJs(info[0]);
+    const int64_t n = intArg<int64_t>(info[2], "batch", 1, 1 << 24);
+    const int64_t frames = intArg<int64_t>(info[3], "frames", 0, 1 << 30);
+    const int64_t f = net.spec().outputs;
+    runTorch([&] {
       batch.x = inputFromJs(net.spec(), info[1], n, frames);
       if (loss == Loss::Mse) {
         batch.y = tensorFromJs(info[4], "y", {n, f});
@@ -126,8 +117,8 @@ class TorchNetWrap : public Napi::ObjectWrap<TorchNetWrap> {
         batch.a = tensorFromJs(info[5], "a", {n, f, f});
         batch.b = tensorFromJs(info[6], "b", {n, f});
       }
-    })
-    return PromiseWorker::Start(new LossWorker(env, slot_, std::move(batch), loss, train));
+    });
+    return PromiseWorker::Start(new LossWorker(env, shared(), std::move(batch), loss, train));
   }
   Napi::Value TrainStep(const Napi::CallbackInfo& info) { return LossCall(info, true); }
   Napi::Value EvalLoss(const Napi::CallbackInfo& info) { return LossCall(info, false); }
@@ -136,29 +127,27 @@ class TorchNetWrap : public Napi::ObjectWrap<TorchNetWrap> {
   Napi::Value Predict(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     NetTrainer& net = idle(env);
+    const int64_t n = intArg<int64_t>(info[1], "batch", 1, 1 << 24);
+    const int64_t frames = intArg<int64_t>(info[2], "frames", 0, 1 << 30);
     at::Tensor x;
-    EARSHOT_TORCH_TRY(env, {
-      x = inputFromJs(net.spec(), info[0], requireInt(info, 1, "batch", 1, 1 << 24), requireInt(info, 2, "frames", 0, 1 << 30));
-    })
-    return PromiseWorker::Start(new PredictWorker(env, slot_, std::move(x)));
+    runTorch([&] { x = inputFromJs(net.spec(), info[0], n, frames); });
+    return PromiseWorker::Start(new PredictWorker(env, shared(), std::move(x)));
   }
 
   Napi::Value Parameters(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     NetTrainer& net = idle(env);
     NamedTensors params;
-    EARSHOT_TORCH_TRY(env, { params = net.parameters(); })
+    runTorch([&] { params = net.parameters(); });
     Napi::Array out = Napi::Array::New(env, params.size());
     for (size_t i = 0; i < params.size(); ++i) {
       const at::Tensor& t = params[i].second;
       Napi::Array shape = Napi::Array::New(env, static_cast<size_t>(t.dim()));
       for (int64_t d = 0; d < t.dim(); ++d) shape.Set(static_cast<uint32_t>(d), Napi::Number::New(env, static_cast<double>(t.size(d))));
-      Napi::Float32Array data = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
-      std::memcpy(data.Data(), t.data_ptr<float>(), static_cast<size_t>(t.numel()) * sizeof(float));
       Napi::Object p = Napi::Object::New(env);
       p.Set("name", params[i].first);
       p.Set("shape", shape);
-      p.Set("data", data);
+      p.Set("data", toJsArray(env, t.data_ptr<float>(), static_cast<size_t>(t.numel())));
       out.Set(static_cast<uint32_t>(i), p);
     }
     return out;
@@ -166,11 +155,10 @@ class TorchNetWrap : public Napi::ObjectWrap<TorchNetWrap> {
 
   // ([{ name, shape, data }])
   Napi::Value SetParameters(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    NetTrainer& net = idle(env);
-    EARSHOT_TORCH_TRY(env, {
-      if (info.Length() < 1 || !info[0].IsArray()) throw std::invalid_argument("parameters must be an array");
-      const Napi::Array list = info[0].As<Napi::Array>();
+    NetTrainer& net = idle(info.Env());
+    if (!info[0].IsArray()) throw std::invalid_argument("parameters must be an array");
+    const Napi::Array list = info[0].As<Napi::Array>();
+    runTorch([&] {
       NamedTensors params;
       for (uint32_t i = 0; i < list.Length(); ++i) {
         if (!list.Get(i).IsObject()) throw std::invalid_argument("parameters entries must be objects");
@@ -188,52 +176,35 @@ class TorchNetWrap : public Napi::ObjectWrap<TorchNetWrap> {
         params.emplace_back(name, tensorFromJs(p.Get("data"), "parameter data", shape));
       }
       net.setParameters(params);
-    })
-    return env.Undefined();
+    });
+    return info.Env().Undefined();
   }
 
   Napi::Value SaveCheckpoint(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    NetTrainer& net = idle(env);
+    NetTrainer& net = idle(info.Env());
     std::string bytes;
-    EARSHOT_TORCH_TRY(env, { bytes = net.saveCheckpoint(); })
-    return Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    runTorch([&] { bytes = net.saveCheckpoint(); });
+    return Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
   }
 
   // (bytes: Uint8Array)
   Napi::Value LoadCheckpoint(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    NetTrainer& net = idle(env);
-    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-      throw Napi::TypeError::New(env, "checkpoint bytes must be a Uint8Array");
-    }
-    const Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-    EARSHOT_TORCH_TRY(env, { net.loadCheckpoint(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength()); })
-    return env.Undefined();
-  }
-
-  Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    NetTrainer& net = idle(env);
-    const double lr = requireNumber(info, 0, "lr");
-    if (!(lr > 0 && lr <= 1e6)) throw Napi::RangeError::New(env, "lr must be a finite number > 0");
-    net.setLearningRate(lr);
-    return env.Undefined();
-  }
-
-  Napi::Value Steps(const Napi::CallbackInfo& info) {
-    if (!slot_) throw Napi::Error::New(info.Env(), "ERR_INVALID_STATE: this TorchNet was disposed");
-    return Napi::Number::New(info.Env(), static_cast<double>(slot_->trainer->steps()));
-  }
-
-  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), slot_ && slot_->busy); }
-
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    slot_.reset();
+    NetTrainer& net = idle(info.Env());
+    const Napi::Uint8Array bytes = arrayArg<uint8_t>(info[0], "checkpoint bytes");
+    runTorch([&] { net.loadCheckpoint(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength()); });
     return info.Env().Undefined();
   }
 
-  std::shared_ptr<NetSlot> slot_;
+  Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
+    NetTrainer& net = idle(info.Env());
+    const double lr = numberArg(info[0], "lr");
+    if (!(lr > 0 && lr <= 1e6)) throw std::range_error("lr must be a finite number > 0");
+    net.setLearningRate(lr);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Steps(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(live(info.Env()).trainer->steps())); }
+  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !disposed() && shared()->busy); }
 };
 
 }  // namespace

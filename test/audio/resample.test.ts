@@ -161,7 +161,7 @@ test('passband: 100 Hz .. 0.9 x Nyquist within 0.001 dB peak-to-peak (measured 0
 test('bad arguments: native TypeError / RangeError naming the value, EarshotError in TypeScript', () => {
   const Native = nativeAddon().Resampler as unknown as new (...args: unknown[]) => { process(x: unknown): Float32Array };
   for (const bad of [0, -1, 44100.5, 768001, NaN, Infinity]) {
-    assert.throws(() => new Native(bad, OUT), (e: Error) => e instanceof RangeError && /inRateHz/.test(e.message) && e.message.includes(String(bad).toLowerCase().slice(0, 3)), `in = ${bad}`);
+    assert.throws(() => new Native(bad, OUT), (e: Error) => e instanceof RangeError && /inRateHz/.test(e.message) && e.message.includes(`got ${bad}`), `in = ${bad}`);
     assert.throws(() => new Native(44100, bad), (e: Error) => e instanceof RangeError && /outRateHz/.test(e.message), `out = ${bad}`);
     assert.throws(() => new StreamResampler(bad, OUT), (e: EarshotError) => e.code === 'ERR_INVALID_ARGUMENT' && e.message.includes(`got ${bad}`));
   }

@@ -2,6 +2,6 @@
 #include <napi.h>
 
 namespace earshot {
-// Registers kmeansFitAsync and kmeansAssignAsync on exports (declared in src/dsp/native.ts).
+// Registers kmeansFitAsync and kmeansAssignAsync on exports (declared in src/native/addon.ts).
 void InitKmeans(Napi::Env env, Napi::Object exports);
 }  // namespace earshot

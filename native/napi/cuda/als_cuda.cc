@@ -2,11 +2,13 @@
 // is reported with its reason instead of failing the addon. POSIX dlopen only (Linux, macOS).
 #include "napi/cuda/als_cuda.h"
 
+#include <memory>
+#include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "cuda/als_cuda.h"
-#include "napi/napi_util.h"
+#include "napi/args.h"
+#include "napi/owning_wrap.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <dlfcn.h>
@@ -14,6 +16,8 @@
 #endif
 
 namespace earshot {
+
+namespace {
 
 struct CudaApi {
   decltype(&earshot_cuda_als_create) create = nullptr;
@@ -24,7 +28,7 @@ struct CudaApi {
 };
 
 // Loads (once per path) and resolves the C ABI; throws std::runtime_error with the reason.
-static const CudaApi& loadApi(const std::string& path) {
+const CudaApi& loadApi(const std::string& path) {
   static std::string loadedPath;
   static CudaApi api;
 #ifdef EARSHOT_HAVE_DLOPEN
@@ -46,98 +50,85 @@ static const CudaApi& loadApi(const std::string& path) {
 #endif
 }
 
-static std::string requireString(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (info.Length() <= i || !info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a string");
-  return info[i].As<Napi::String>().Utf8Value();
-}
-
 // cudaDeviceInfo(libPath) -> { name, memoryBytes }; throws with the reason when unusable.
-static Napi::Value CudaDeviceInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EARSHOT_NAPI_TRY(env, {
-    const CudaApi& api = loadApi(requireString(info, 0, "libPath"));
-    char name[256] = {0}, err[512] = {0};
-    double mem = 0;
-    if (api.info(name, sizeof name, &mem, err, sizeof err)) throw std::runtime_error(std::string("no usable CUDA GPU: ") + err);
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("name", name);
-    o.Set("memoryBytes", mem);
-    return o;
-  })
+Napi::Value CudaDeviceInfo(const Napi::CallbackInfo& info) {
+  const CudaApi& api = loadApi(stringArg(info[0], "libPath"));
+  char name[256] = {0}, err[512] = {0};
+  double mem = 0;
+  if (api.info(name, sizeof name, &mem, err, sizeof err)) throw std::runtime_error(std::string("no usable CUDA GPU: ") + err);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("name", name);
+  o.Set("memoryBytes", mem);
+  return o;
 }
 
-static Napi::Int32Array int32Arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (info.Length() <= i || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be an Int32Array");
-  return info[i].As<Napi::Int32Array>();
-}
+// One factorisation on the GPU: the library's context and the sizes it was made with.
+struct CudaAlsSession {
+  const CudaApi* api = nullptr;
+  EarshotCudaAls* ctx = nullptr;
+  int users = 0, items = 0, factors = 0;
+  ~CudaAlsSession() {
+    if (ctx) api->destroy(ctx);
+  }
+};
 
-// new CudaAls(libPath, userIndptr, userIndices, userConf, itemIndptr, itemIndices, itemConf,
-//             factors, lambda, cgSteps, X0, Y0). Index bounds are checked by the TS layer (checkCsr).
-class CudaAlsWrap : public Napi::ObjectWrap<CudaAlsWrap> {
+// new CudaAls(libPath, userIndptr, userIndices, userConfidence, itemIndptr, itemIndices, itemConfidence,
+//             factors, lambda, cgSteps, X0, Y0). The two matrices are each other's transpose.
+class CudaAlsWrap : public OwningWrap<CudaAlsWrap, CudaAlsSession> {
  public:
+  static constexpr const char* kName = "CudaAls";
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "CudaAls", {InstanceMethod("iterate", &CudaAlsWrap::Iterate), InstanceMethod("download", &CudaAlsWrap::Download),
-                                        InstanceMethod("dispose", &CudaAlsWrap::Dispose)});
+    return defineClass(env, {method<&CudaAlsWrap::Iterate>("iterate"), method<&CudaAlsWrap::Download>("download")});
   }
-  CudaAlsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaAlsWrap>(info) {
-    Napi::Env env = info.Env();
-    EARSHOT_NAPI_TRY(env, {
-      api_ = &loadApi(requireString(info, 0, "libPath"));
-      Napi::Int32Array ui = int32Arg(info, 1, "userIndptr"), ux = int32Arg(info, 2, "userIndices");
-      Napi::Float32Array uc = requireFloat32(info, 3, "userConfidence");
-      Napi::Int32Array ii = int32Arg(info, 4, "itemIndptr"), ix = int32Arg(info, 5, "itemIndices");
-      Napi::Float32Array ic = requireFloat32(info, 6, "itemConfidence");
-      factors_ = requireInt(info, 7, "factors", 1, 1024);
-      const double lambda = requireNumber(info, 8, "lambda");
-      const int steps = requireInt(info, 9, "cgSteps", 1, 1024);
-      Napi::Float32Array X0 = requireFloat32(info, 10, "X0"), Y0 = requireFloat32(info, 11, "Y0");
-      users_ = static_cast<int>(ui.ElementLength()) - 1;
-      items_ = static_cast<int>(ii.ElementLength()) - 1;
-      if (users_ < 0 || items_ < 0 || X0.ElementLength() != static_cast<size_t>(users_) * factors_ || Y0.ElementLength() != static_cast<size_t>(items_) * factors_ ||
-          static_cast<size_t>(ui.Data()[users_]) != ux.ElementLength() || static_cast<size_t>(ii.Data()[items_]) != ix.ElementLength() ||
-          ux.ElementLength() != uc.ElementLength() || ix.ElementLength() != ic.ElementLength() || ux.ElementLength() != ix.ElementLength()) {
-        throw Napi::RangeError::New(env, "CudaAls: inconsistent matrix or factor sizes");
-      }
-      char err[512] = {0};
-      ctx_ = api_->create(ui.Data(), ux.Data(), uc.Data(), users_, ii.Data(), ix.Data(), ic.Data(), items_, factors_, lambda, steps,
-                          X0.Data(), Y0.Data(), err, sizeof err);
-      if (!ctx_) throw std::runtime_error(std::string("CUDA ALS setup failed: ") + err);
-    })
+  using OwningWrap::OwningWrap;
+  static std::shared_ptr<CudaAlsSession> create(const Napi::CallbackInfo& info) {
+    auto s = std::make_shared<CudaAlsSession>();
+    s->api = &loadApi(stringArg(info[0], "libPath"));
+    const CsrArgs byUser = csrArgs(info, 1, "user", "confidence");
+    const CsrArgs byItem = csrArgs(info, 4, "item", "confidence");
+    s->factors = intArg(info[7], "factors", 1, 1024);
+    const double lambda = nonNegativeArg(info[8], "lambda");
+    const int steps = intArg(info[9], "cgSteps", 1, 1024);
+    s->users = static_cast<int>(byUser.rows);
+    s->items = static_cast<int>(byItem.rows);
+    auto X0 = arrayArg<float>(info[10], "X0", byUser.rows * s->factors, "users x factors");
+    auto Y0 = arrayArg<float>(info[11], "Y0", byItem.rows * s->factors, "items x factors");
+    checkCsr(byUser, byItem.rows);
+    checkCsr(byItem, byUser.rows);
+    requireLength(byItem.indices.ElementLength(), byUser.indices.ElementLength(), "itemIndices", "userIndices.length");
+    char err[512] = {0};
+    s->ctx = s->api->create(byUser.indptr.Data(), byUser.indices.Data(), byUser.values.Data(), s->users, byItem.indptr.Data(),
+                            byItem.indices.Data(), byItem.values.Data(), s->items, s->factors, lambda, steps, X0.Data(), Y0.Data(), err,
+                            sizeof err);
+    if (!s->ctx) throw std::runtime_error(std::string("CUDA ALS setup failed: ") + err);
+    return s;
   }
-  ~CudaAlsWrap() override { if (ctx_) api_->destroy(ctx_); }
 
  private:
-  void live(Napi::Env env) { if (!ctx_) throw Napi::Error::New(env, "CudaAls was disposed"); }
   Napi::Value Iterate(const Napi::CallbackInfo& info) {
-    live(info.Env());
+    CudaAlsSession& s = live(info.Env());
     char err[512] = {0};
-    if (api_->iterate(ctx_, err, sizeof err)) throw Napi::Error::New(info.Env(), std::string("CUDA ALS iteration failed: ") + err);
+    if (s.api->iterate(s.ctx, err, sizeof err)) throw std::runtime_error(std::string("CUDA ALS iteration failed: ") + err);
     return info.Env().Undefined();
   }
   Napi::Value Download(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    live(env);
-    Napi::Float32Array X = Napi::Float32Array::New(env, static_cast<size_t>(users_) * factors_);
-    Napi::Float32Array Y = Napi::Float32Array::New(env, static_cast<size_t>(items_) * factors_);
+    CudaAlsSession& s = live(env);
+    Napi::Float32Array X = Napi::Float32Array::New(env, static_cast<size_t>(s.users) * s.factors);
+    Napi::Float32Array Y = Napi::Float32Array::New(env, static_cast<size_t>(s.items) * s.factors);
     char err[512] = {0};
-    if (api_->download(ctx_, X.Data(), Y.Data(), err, sizeof err)) throw Napi::Error::New(env, std::string("CUDA download failed: ") + err);
+    if (s.api->download(s.ctx, X.Data(), Y.Data(), err, sizeof err)) throw std::runtime_error(std::string("CUDA download failed: ") + err);
     Napi::Object o = Napi::Object::New(env);
     o.Set("userFactors", X);
     o.Set("itemFactors", Y);
     return o;
   }
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    if (ctx_) { api_->destroy(ctx_); ctx_ = nullptr; }
-    return info.Env().Undefined();
-  }
-  const CudaApi* api_ = nullptr;
-  EarshotCudaAls* ctx_ = nullptr;
-  int users_ = 0, items_ = 0, factors_ = 0;
 };
 
+}  // namespace
+
 void InitCudaAls(Napi::Env env, Napi::Object exports) {
-  exports.Set("cudaDeviceInfo", Napi::Function::New(env, CudaDeviceInfo));
+  exportFunction<CudaDeviceInfo>(env, exports, "cudaDeviceInfo");
   exports.Set("CudaAls", CudaAlsWrap::Define(env));
 }
 

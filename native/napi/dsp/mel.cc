@@ -1,61 +1,52 @@
-// N-API surface of the mel front end. Shapes are declared for TypeScript in src/dsp/native.ts.
+// N-API surface of the mel front end. Shapes are declared for TypeScript in src/native/addon.ts.
 #include "napi/dsp/mel.h"
 
-#include <cmath>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dsp/mel_batch.h"
 #include "dsp/mel_stream.h"
 #include "dsp/mfcc.h"
-#include "napi/napi_util.h"
+#include "napi/args.h"
+#include "napi/owning_wrap.h"
+#include "napi/promise_worker.h"
 
 namespace earshot {
 
-static MelConfig readConfig(const Napi::Value& v) {
+namespace {
+
+// The options by type, as MelConfig fields. One that is absent (undefined or null) keeps the default.
+template <class V>
+using Field = std::pair<const char*, V MelConfig::*>;
+constexpr Field<double> kNumberFields[] = {{"sampleRateHz", &MelConfig::sampleRateHz}, {"fminHz", &MelConfig::fminHz},
+                                           {"fmaxHz", &MelConfig::fmaxHz}, {"aminPower", &MelConfig::aminPower},
+                                           {"refPower", &MelConfig::refPower}, {"topDb", &MelConfig::topDb},
+                                           {"log1pScale", &MelConfig::log1pScale}};
+constexpr Field<int> kIntegerFields[] = {{"nFft", &MelConfig::nFft}, {"hopSamples", &MelConfig::hopSamples}, {"nMels", &MelConfig::nMels}};
+constexpr Field<bool> kFlagFields[] = {{"htk", &MelConfig::htk}, {"slaneyNorm", &MelConfig::slaneyNorm}, {"center", &MelConfig::center}};
+
+// Each option is read once: a getter runs JS, and may answer differently the second time.
+MelConfig readConfig(const Napi::Value& v) {
+  if (!v.IsObject()) throw std::invalid_argument("mel options must be an object");
+  const Napi::Object o = v.As<Napi::Object>();
   MelConfig c;
-  if (!v.IsObject()) throw Napi::TypeError::New(v.Env(), "mel options must be an object");
-  Napi::Object o = v.As<Napi::Object>();
-  auto num = [&](const char* k, double& dst) {
-    Napi::Value x = o.Get(k);
-    if (x.IsNumber()) dst = x.As<Napi::Number>().DoubleValue();
-    else if (!x.IsUndefined() && !x.IsNull()) throw Napi::TypeError::New(v.Env(), std::string(k) + " must be a number");
-  };
-  // Range-check before the cast: converting NaN or a double beyond int's range to int is undefined.
-  auto integer = [&](const char* k, int& dst) {
-    double d = dst;
-    num(k, d);
-    if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != std::floor(d)) throw Napi::RangeError::New(v.Env(), std::string(k) + " must be an integer");
-    dst = static_cast<int>(d);
-  };
-  auto flag = [&](const char* k, bool& dst) {
-    Napi::Value x = o.Get(k);
-    if (x.IsBoolean()) dst = x.As<Napi::Boolean>().Value();
-    else if (!x.IsUndefined() && !x.IsNull()) throw Napi::TypeError::New(v.Env(), std::string(k) + " must be a boolean");  // not silently the default
-  };
-  num("sampleRateHz", c.sampleRateHz);
-  integer("nFft", c.nFft);
-  integer("hopSamples", c.hopSamples);
-  integer("nMels", c.nMels);
-  num("fminHz", c.fminHz);
-  num("fmaxHz", c.fmaxHz);
-  flag("htk", c.htk);
-  flag("slaneyNorm", c.slaneyNorm);
-  flag("center", c.center);
-  num("aminPower", c.aminPower);
-  num("refPower", c.refPower);
-  num("topDb", c.topDb);
-  num("log1pScale", c.log1pScale);
-  Napi::Value log = o.Get("log");
-  if (log.IsString()) {
+  for (const auto& [key, field] : kNumberFields)
+    if (const Napi::Value x = o.Get(key); !isAbsent(x)) c.*field = numberArg(x, key);
+  // Any int is taken here; MelConfig::validate() then names the real range.
+  for (const auto& [key, field] : kIntegerFields)
+    if (const Napi::Value x = o.Get(key); !isAbsent(x)) c.*field = intArg(x, key, -2147483648.0, 2147483647.0);
+  for (const auto& [key, field] : kFlagFields)
+    if (const Napi::Value x = o.Get(key); !isAbsent(x)) c.*field = boolArg(x, key);  // not silently the default
+  if (const Napi::Value log = o.Get("log"); log.IsString()) {
     const std::string s = log.As<Napi::String>().Utf8Value();
     if (s == "db") c.log = LogMode::Db;
     else if (s == "log1p") c.log = LogMode::Log1p;
     else if (s == "power") c.log = LogMode::Power;
-    else throw Napi::RangeError::New(v.Env(), "log must be 'db', 'log1p' or 'power', got '" + s + "'");
+    else throw std::range_error("log must be 'db', 'log1p' or 'power', got '" + s + "'");
   }
   c.validate();
   return c;
@@ -65,7 +56,7 @@ static MelConfig readConfig(const Napi::Value& v) {
 // Far below the Float32Array limit (2^32 - 1) on purpose: running out of memory inside V8 kills the
 // process, which no caller can catch. An hour of audio at the defaults is 2e7 values; anything near the
 // cap is a configuration mistake or a job for MelStream. Checked before computing anything.
-static void requireOutputFits(const MelConfig& c, size_t nSamples) {
+void requireOutputFits(const MelConfig& c, size_t nSamples) {
   constexpr double kMaxFloats = 268435456.0;
   const double floats = static_cast<double>(batchFrameCount(c, nSamples)) * c.nMels;
   if (floats > kMaxFloats) {
@@ -75,172 +66,149 @@ static void requireOutputFits(const MelConfig& c, size_t nSamples) {
   }
 }
 
-static Napi::Value ToFloat32(Napi::Env env, const std::vector<float>& v) {
+Napi::Value toFloat32(Napi::Env env, const std::vector<float>& v) {
   Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
   if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));
   return a;
 }
 
-static Napi::Value MelBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EARSHOT_NAPI_TRY(env, {
-    // Reading the options runs JS (getters, proxies) that could detach the samples' buffer, and a
-    // Float32Array handle caches its data pointer: take the handle only after them (else use-after-free).
-    requireFloat32(info, 0, "samples");  // type check only, so a missing first argument is named first
-    const MelConfig c = readConfig(info[1]);
-    Napi::Float32Array x = requireFloat32(info, 0, "samples");
-    requireFinite(env, x.Data(), x.ElementLength());
-    requireOutputFits(c, x.ElementLength());
-    std::vector<float> out;
-    computeMelBatch(c, x.Data(), x.ElementLength(), out);
-    return ToFloat32(env, out);
-  })
+// (samples, options) of melBatch and melBatchAsync, checked.
+struct BatchArgs {
+  MelConfig cfg;
+  Napi::Float32Array samples;
+};
+
+BatchArgs readBatchArgs(const Napi::CallbackInfo& info) {
+  // Reading the options runs JS (getters, proxies) that could detach the samples' buffer, and a
+  // Float32Array handle caches its data pointer: take the handle only after them (else use-after-free).
+  arrayArg<float>(info[0], "samples");  // type check only, so a missing first argument is named first
+  BatchArgs a{readConfig(info[1]), {}};
+  a.samples = arrayArg<float>(info[0], "samples");
+  checkFiniteAudio(a.samples.Data(), a.samples.ElementLength());
+  requireOutputFits(a.cfg, a.samples.ElementLength());
+  return a;
+}
+
+Napi::Value MelBatch(const Napi::CallbackInfo& info) {
+  const BatchArgs a = readBatchArgs(info);
+  std::vector<float> out;
+  computeMelBatch(a.cfg, a.samples.Data(), a.samples.ElementLength(), out);
+  return toFloat32(info.Env(), out);
 }
 
 // The same computation on libuv's thread pool, so a long file never blocks the event loop.
 class MelBatchWorker : public PromiseWorker {
  public:
-  MelBatchWorker(Napi::Env env, Napi::Float32Array x, const MelConfig& c)
-      : PromiseWorker(env), cfg_(c), samples_(x.Data(), x.Data() + x.ElementLength()) {}
+  MelBatchWorker(Napi::Env env, const BatchArgs& a)
+      : PromiseWorker(env), cfg_(a.cfg), samples_(a.samples.Data(), a.samples.Data() + a.samples.ElementLength()) {}
 
  private:
   void Compute() override { computeMelBatch(cfg_, samples_.data(), samples_.size(), out_); }
-  Napi::Value Result(Napi::Env env) override { return ToFloat32(env, out_); }
+  Napi::Value Result(Napi::Env env) override { return toFloat32(env, out_); }
   MelConfig cfg_;
   std::vector<float> samples_, out_;  // a private copy: the caller may reuse its buffer meanwhile
 };
 
-static Napi::Value MelBatchAsync(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EARSHOT_NAPI_TRY(env, {
-    requireFloat32(info, 0, "samples");
-    const MelConfig c = readConfig(info[1]);  // before taking the samples' handle: see MelBatch
-    Napi::Float32Array x = requireFloat32(info, 0, "samples");
-    requireFinite(env, x.Data(), x.ElementLength());
-    requireOutputFits(c, x.ElementLength());
-    return PromiseWorker::Start(new MelBatchWorker(env, x, c));
-  })
+Napi::Value MelBatchAsync(const Napi::CallbackInfo& info) { return PromiseWorker::Start(new MelBatchWorker(info.Env(), readBatchArgs(info))); }
+
+Napi::Value MelFilterbankDense(const Napi::CallbackInfo& info) {
+  const MelConfig c = readConfig(info[0]);
+  FftPlan plan(c.nFft);  // validates nFft
+  MelFilterbank bank(bankOptions(c));
+  Napi::Float64Array a = Napi::Float64Array::New(info.Env(), bank.dense.size());
+  std::memcpy(a.Data(), bank.dense.data(), bank.dense.size() * sizeof(double));
+  return a;
 }
 
-static Napi::Value MelFilterbankDense(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EARSHOT_NAPI_TRY(env, {
-    const MelConfig c = readConfig(info[0]);
-    FftPlan plan(c.nFft);  // validates nFft
-    MelFilterbank bank(bankOptions(c));
-    Napi::Float64Array a = Napi::Float64Array::New(env, bank.dense.size());
-    std::memcpy(a.Data(), bank.dense.data(), bank.dense.size() * sizeof(double));
-    return a;
-  })
+Napi::Value Mfcc(const Napi::CallbackInfo& info) {
+  Napi::Float32Array x = arrayArg<float>(info[0], "melDb");
+  const int nMels = intArg(info[1], "nMels", 1, 4096);
+  const int nMfcc = intArg(info[2], "nMfcc", 1, 4096);
+  const size_t frames = rowsOf(x.ElementLength(), nMels, "melDb", "nMels");
+  std::vector<float> out(frames * nMfcc);
+  mfccFromMelDb(x.Data(), frames, nMels, nMfcc, out.data());
+  return toFloat32(info.Env(), out);
 }
 
-static Napi::Value Mfcc(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EARSHOT_NAPI_TRY(env, {
-    Napi::Float32Array x = requireFloat32(info, 0, "melDb");
-    const int nMels = requireInt(info, 1, "nMels", 1, 4096);
-    const int nMfcc = requireInt(info, 2, "nMfcc", 1, 4096);
-    if (x.ElementLength() % nMels) throw Napi::RangeError::New(env, "melDb length is not a multiple of nMels");
-    const size_t frames = x.ElementLength() / nMels;
-    std::vector<float> out(frames * nMfcc);
-    mfccFromMelDb(x.Data(), frames, nMels, nMfcc, out.data());
-    return ToFloat32(env, out);
-  })
+Napi::Value Delta(const Napi::CallbackInfo& info) {
+  Napi::Float32Array x = arrayArg<float>(info[0], "values");
+  const int nCoeffs = intArg(info[1], "nCoeffs", 1, 1 << 20);
+  const int width = intArg(info[2], "width", 3, 1001);
+  const int order = intArg(info[3], "order", 1, 1000);
+  const size_t frames = rowsOf(x.ElementLength(), nCoeffs, "values", "nCoeffs");
+  std::vector<float> out(x.ElementLength());
+  savgolDelta(x.Data(), frames, nCoeffs, width, order, out.data());
+  return toFloat32(info.Env(), out);
 }
 
-static Napi::Value Delta(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  EARSHOT_NAPI_TRY(env, {
-    Napi::Float32Array x = requireFloat32(info, 0, "values");
-    const int nCoeffs = requireInt(info, 1, "nCoeffs", 1, 1 << 20);
-    const int width = requireInt(info, 2, "width", 3, 1001);
-    const int order = requireInt(info, 3, "order", 1, 1000);
-    if (x.ElementLength() % nCoeffs) throw Napi::RangeError::New(env, "values length is not a multiple of nCoeffs");
-    std::vector<float> out(x.ElementLength());
-    savgolDelta(x.Data(), x.ElementLength() / nCoeffs, nCoeffs, width, order, out.data());
-    return ToFloat32(env, out);
-  })
-}
-
-class MelStreamWrap : public Napi::ObjectWrap<MelStreamWrap> {
+class MelStreamWrap : public OwningWrap<MelStreamWrap, MelStream> {
  public:
+  static constexpr const char* kName = "MelStream";
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "MelStream", {
-      InstanceMethod("push", &MelStreamWrap::Push),
-      InstanceMethod("flush", &MelStreamWrap::Flush),
-      InstanceMethod("reset", &MelStreamWrap::Reset),
-      InstanceMethod("lastFrames", &MelStreamWrap::LastFrames),
-      InstanceMethod("dispose", &MelStreamWrap::Dispose),
-      InstanceAccessor("framesEmitted", &MelStreamWrap::FramesEmitted, nullptr),
-      InstanceAccessor("samplesPushed", &MelStreamWrap::SamplesPushed, nullptr),
-    });
+    return defineClass(env, {method<&MelStreamWrap::Push>("push"), method<&MelStreamWrap::Flush>("flush"),
+                             method<&MelStreamWrap::Reset>("reset"), method<&MelStreamWrap::LastFrames>("lastFrames"),
+                             getter<&MelStreamWrap::FramesEmitted>("framesEmitted"), getter<&MelStreamWrap::SamplesPushed>("samplesPushed")});
   }
-  MelStreamWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MelStreamWrap>(info) {
-    Napi::Env env = info.Env();
-    EARSHOT_NAPI_TRY(env, {
-      const MelConfig c = readConfig(info[0]);
-      const int ring = requireInt(info, 1, "ringFrames", 1, 65536);
-      stream_ = std::make_unique<MelStream>(c, ring);
-      // The ring is shared with JS as an external ArrayBuffer; the finalizer's shared_ptr keeps it
-      // alive as long as any view exists, even after this stream is collected.
-      auto* keep = new std::shared_ptr<float>(stream_->ringStorage());
-      ring_ = Napi::Persistent(Napi::ArrayBuffer::New(env, keep->get(), stream_->ringFloats() * sizeof(float),
-          [](Napi::Env, void*, std::shared_ptr<float>* k) { delete k; }, keep));
-    })
+  using OwningWrap::OwningWrap;
+  // new MelStream(options, ringFrames)
+  static std::shared_ptr<MelStream> create(const Napi::CallbackInfo& info) {
+    const MelConfig c = readConfig(info[0]);
+    return std::make_shared<MelStream>(c, intArg(info[1], "ringFrames", 1, 65536));
   }
 
  private:
   Napi::Value Push(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    EARSHOT_NAPI_TRY(env, {
-      live(env);
-      Napi::Float32Array x = requireFloat32(info, 0, "samples");
-      requireFinite(env, x.Data(), x.ElementLength());
-      if (stream_->flushed()) throw Napi::Error::New(env, "MelStream was flushed; call reset() before pushing more audio");
-      Napi::Float32Array out = Napi::Float32Array::New(env, stream_->framesForPush(x.ElementLength()) * stream_->nMels());
-      stream_->push(x.Data(), x.ElementLength(), out.Data());
-      return out;
-    })
-  }
-  // Frees the stream's buffers now instead of at the wrapper's garbage collection (a server closes
-  // streams by the thousand; V8 does not see native memory and may not collect for minutes).
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    stream_.reset();
-    return info.Env().Undefined();
-  }
-  void live(Napi::Env env) const {
-    if (!stream_) throw Napi::Error::New(env, "MelStream was disposed");
-  }
-  Napi::Value Flush(const Napi::CallbackInfo& info) {
-    live(info.Env());
-    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), stream_->framesForFlush() * stream_->nMels());
-    stream_->flush(out.Data());
+    MelStream& s = live(env);
+    Napi::Float32Array x = arrayArg<float>(info[0], "samples");
+    checkFiniteAudio(x.Data(), x.ElementLength());
+    if (s.flushed()) throw Napi::Error::New(env, "MelStream was flushed; call reset() before pushing more audio");
+    Napi::Float32Array out = Napi::Float32Array::New(env, s.framesForPush(x.ElementLength()) * s.nMels());
+    s.push(x.Data(), x.ElementLength(), out.Data());
     return out;
   }
-  Napi::Value Reset(const Napi::CallbackInfo& info) { live(info.Env()); stream_->reset(); return info.Env().Undefined(); }
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    MelStream& s = live(info.Env());
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), s.framesForFlush() * s.nMels());
+    s.flush(out.Data());
+    return out;
+  }
+  Napi::Value Reset(const Napi::CallbackInfo& info) {
+    live(info.Env()).reset();
+    return info.Env().Undefined();
+  }
+  // A view into the ring (no copy), valid until the frames are overwritten.
   Napi::Value LastFrames(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    EARSHOT_NAPI_TRY(env, {
-      live(env);
-      const int n = requireInt(info, 0, "count", 1, stream_->ringFrames());
-      const float* p = stream_->lastFrames(n);
-      const size_t offset = static_cast<size_t>(p - stream_->ringStorage().get());
-      return Napi::Float32Array::New(env, static_cast<size_t>(n) * stream_->nMels(), ring_.Value(), offset * sizeof(float));
-    })
+    MelStream& s = live(env);
+    const int n = intArg(info[0], "count", 1, s.ringFrames());
+    const size_t offset = static_cast<size_t>(s.lastFrames(n) - s.ringStorage().get());
+    return Napi::Float32Array::New(env, static_cast<size_t>(n) * s.nMels(), ringBuffer(env, s), offset * sizeof(float));
   }
-  Napi::Value FramesEmitted(const Napi::CallbackInfo& info) { live(info.Env()); return Napi::Number::New(info.Env(), static_cast<double>(stream_->framesEmitted())); }
-  Napi::Value SamplesPushed(const Napi::CallbackInfo& info) { live(info.Env()); return Napi::Number::New(info.Env(), static_cast<double>(stream_->samplesPushed())); }
+  Napi::Value FramesEmitted(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(live(info.Env()).framesEmitted())); }
+  Napi::Value SamplesPushed(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(live(info.Env()).samplesPushed())); }
 
-  std::unique_ptr<MelStream> stream_;
+  // The ring shared with JS as an external ArrayBuffer, made on first use; the finalizer's shared_ptr
+  // keeps the ring alive as long as any view exists, even after the stream is disposed or collected.
+  Napi::ArrayBuffer ringBuffer(Napi::Env env, const MelStream& s) {
+    if (ring_.IsEmpty()) {
+      auto* keep = new std::shared_ptr<float>(s.ringStorage());
+      ring_ = Napi::Persistent(Napi::ArrayBuffer::New(env, keep->get(), s.ringFloats() * sizeof(float),
+                                                      [](Napi::Env, void*, std::shared_ptr<float>* k) { delete k; }, keep));
+    }
+    return ring_.Value();
+  }
   Napi::Reference<Napi::ArrayBuffer> ring_;
 };
 
+}  // namespace
+
 void InitMel(Napi::Env env, Napi::Object exports) {
-  exports.Set("melBatch", Napi::Function::New(env, MelBatch));
-  exports.Set("melBatchAsync", Napi::Function::New(env, MelBatchAsync));
-  exports.Set("melFilterbank", Napi::Function::New(env, MelFilterbankDense));
-  exports.Set("mfcc", Napi::Function::New(env, Mfcc));
-  exports.Set("delta", Napi::Function::New(env, Delta));
+  exportFunction<MelBatch>(env, exports, "melBatch");
+  exportFunction<MelBatchAsync>(env, exports, "melBatchAsync");
+  exportFunction<MelFilterbankDense>(env, exports, "melFilterbank");
+  exportFunction<Mfcc>(env, exports, "mfcc");
+  exportFunction<Delta>(env, exports, "delta");
   exports.Set("MelStream", MelStreamWrap::Define(env));
 }
 

@@ -4,8 +4,9 @@
 
 #include <memory>
 
-#include "napi/napi_util.h"
 #include "dsp/resampler.h"
+#include "napi/args.h"
+#include "napi/owning_wrap.h"
 
 namespace earshot {
 namespace {
@@ -13,75 +14,56 @@ namespace {
 // 768 kHz is the highest rate in common interfaces (DXD / 768k DACs); anything above is a unit bug.
 constexpr int kMaxRateHz = 768000;
 
-class ResamplerWrap : public Napi::ObjectWrap<ResamplerWrap> {
+class ResamplerWrap : public OwningWrap<ResamplerWrap, Resampler> {
  public:
+  static constexpr const char* kName = "Resampler";
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Resampler",
-                       {
-                           InstanceMethod<&ResamplerWrap::Process>("process"),
-                           InstanceMethod<&ResamplerWrap::Flush>("flush"),
-                           InstanceMethod<&ResamplerWrap::Reset>("reset"),
-                           InstanceMethod<&ResamplerWrap::Dispose>("dispose"),
-                           InstanceAccessor<&ResamplerWrap::GetInfo>("info"),
-                       });
+    return defineClass(env, {method<&ResamplerWrap::Process>("process"), method<&ResamplerWrap::Flush>("flush"),
+                             method<&ResamplerWrap::Reset>("reset"), getter<&ResamplerWrap::GetInfo>("info")});
   }
-
+  using OwningWrap::OwningWrap;
   // new Resampler(inRateHz, outRateHz): both finite integers in 1..768000 Hz.
-  explicit ResamplerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ResamplerWrap>(info) {
-    Napi::Env env = info.Env();
-    const int inRateHz = requireInt(info, 0, "inRateHz", 1, kMaxRateHz);
-    const int outRateHz = requireInt(info, 1, "outRateHz", 1, kMaxRateHz);
-    EARSHOT_NAPI_TRY(env, { resampler_ = std::make_unique<Resampler>(uint32_t(inRateHz), uint32_t(outRateHz)); })
+  static std::shared_ptr<Resampler> create(const Napi::CallbackInfo& info) {
+    const int inRateHz = intArg(info[0], "inRateHz", 1, kMaxRateHz);
+    const int outRateHz = intArg(info[1], "outRateHz", 1, kMaxRateHz);
+    return std::make_shared<Resampler>(uint32_t(inRateHz), uint32_t(outRateHz));
   }
 
  private:
   // process(samples: Float32Array): Float32Array, sized exactly to what this call emits.
   Napi::Value Process(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    live(env);
-    const size_t n = requireFloat32(info, 0, "samples").ElementLength();
+    Resampler& r = live(env);
+    const size_t n = arrayArg<float>(info[0], "samples").ElementLength();
     {
       Napi::Float32Array x = info[0].As<Napi::Float32Array>();
-      requireFinite(env, x.Data(), n);  // before any state changes: a rejected call is a no-op
+      checkFiniteAudio(x.Data(), n);  // before any state changes: a rejected call is a no-op
     }
-    Napi::Float32Array y = Napi::Float32Array::New(env, resampler_->maxOutput(n));
+    Napi::Float32Array y = Napi::Float32Array::New(env, r.maxOutput(n));
     // Re-read the input's data pointer after allocating y, which may run the GC.
     Napi::Float32Array x = info[0].As<Napi::Float32Array>();
-    EARSHOT_NAPI_TRY(env, { resampler_->process(x.Data(), n, y.Data(), y.ElementLength()); })
+    r.process(x.Data(), n, y.Data(), y.ElementLength());
     return y;
   }
 
   // flush(): Float32Array with the tail; afterwards the stream restarts at time 0.
   Napi::Value Flush(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    live(env);
-    Napi::Float32Array y = Napi::Float32Array::New(env, resampler_->flushOutput());
-    EARSHOT_NAPI_TRY(env, { resampler_->flush(y.Data(), y.ElementLength()); })
+    Resampler& r = live(info.Env());
+    Napi::Float32Array y = Napi::Float32Array::New(info.Env(), r.flushOutput());
+    r.flush(y.Data(), y.ElementLength());
     return y;
   }
 
-  // Frees the filter tables and history now, not at garbage collection (see MelStream.dispose).
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    resampler_.reset();
-    return info.Env().Undefined();
-  }
-
-  void live(Napi::Env env) const {
-    if (!resampler_) throw Napi::Error::New(env, "Resampler was disposed");
-  }
-
   Napi::Value Reset(const Napi::CallbackInfo& info) {
-    live(info.Env());
-    resampler_->reset();
+    live(info.Env()).reset();
     return info.Env().Undefined();
   }
 
-  // info: the chosen design, a frozen object built once (so r.info === r.info).
+  // info: the chosen design, a frozen object built once (so r.info === r.info, even after dispose()).
   Napi::Value GetInfo(const Napi::CallbackInfo& info) {
     if (infoRef_.IsEmpty()) {
       Napi::Env env = info.Env();
-      live(env);
-      const ResamplerInfo& d = resampler_->info();
+      const ResamplerInfo& d = live(env).info();
       Napi::Object o = Napi::Object::New(env);
       o.Set("inRateHz", double(d.inRateHz));
       o.Set("outRateHz", double(d.outRateHz));
@@ -101,7 +83,6 @@ class ResamplerWrap : public Napi::ObjectWrap<ResamplerWrap> {
     return infoRef_.Value();
   }
 
-  std::unique_ptr<Resampler> resampler_;
   Napi::ObjectReference infoRef_;
 };
 

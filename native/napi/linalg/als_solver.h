@@ -2,6 +2,6 @@
 #include <napi.h>
 
 namespace earshot {
-// Registers alsSweepAsync, alsLoss and gram on exports (declared in src/dsp/native.ts).
+// Registers alsSweepAsync and alsLoss on exports (declared in src/native/addon.ts).
 void InitAls(Napi::Env env, Napi::Object exports);
 }  // namespace earshot

@@ -1,5 +1,5 @@
 // N-API surface of the listener fold-in with a cached Gram matrix (src/catalog/fold-in.ts); registered
-// by addon.cc, declared in src/dsp/native.ts.
+// by addon.cc, declared in src/native/addon.ts.
 #pragma once
 #include <napi.h>
 
