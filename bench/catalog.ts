@@ -16,7 +16,7 @@ import { Catalog, type CatalogItem, type Metric } from '../src/catalog/catalog';
 import { foldInListener } from '../src/catalog/fold-in';
 import { inverseNorms, normalizeRows } from '../src/catalog/ivf';
 import { topKJs } from '../src/catalog/topk-js';
-import { nativeAddon } from '../src/dsp/native';
+import { nativeAddon } from '../src/native/addon';
 import { foldInRows } from '../trainer/wmf/fold-in';
 import { clusteredCatalog } from '../test/helpers/clustered-factors';
 import { formatTable, hardwareLine, parseFlags, timeRuns, timeRunsAsync } from './harness';

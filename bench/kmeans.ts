@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import { assignKmeans, fitKmeans } from '../trainer/bow/kmeans';
 import { fitPca } from '../trainer/bow/pca';
 import { symmetricEigen } from '../trainer/bow/sym-eigen';
-import { nativeAddon } from '../src/dsp/native';
+import { nativeAddon } from '../src/native/addon';
 import { mulberry32, type Rand } from '../trainer/eval/prng';
 import { hardwareLine, parseFlags } from './harness';
 

@@ -14,7 +14,7 @@
  */
 import { concatFloat32 as concat } from '../src/audio/concat';
 import { computeMel, MelStream } from '../src/dsp/mel';
-import { nativeAddon } from '../src/dsp/native';
+import { nativeAddon } from '../src/native/addon';
 import { BENCH_RATE_HZ, DEFAULT_CLIP, loadBenchAudio } from './clip';
 import { DEFAULT_TIMING, formatTable, hardwareLine, parseFlags, timeRuns, type Timing } from './harness';
 

@@ -7,7 +7,7 @@
  * source's timeline.
  */
 import { EarshotError } from '../errors';
-import { mapNativeError, nativeAddon, type NativeResampler, type NativeResamplerInfo } from '../dsp/native';
+import { mapNativeError, nativeAddon, type NativeResampler, type NativeResamplerInfo } from '../native/addon';
 
 export type { NativeResamplerInfo };
 

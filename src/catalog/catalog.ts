@@ -11,9 +11,9 @@
  * (or cosines: q̂·y × 1/‖y‖ with 1/‖y‖ precomputed per song), identical in the exact and the
  * approximate search.
  */
-import { nativeAddon } from '../dsp/native';
+import { nativeAddon } from '../native/addon';
 import { EarshotError } from '../errors';
-import { describe, intArg, invalid, threadsArg, vectorsArg } from './args';
+import { describe, intArg, invalid, threadsArg, vectorsArg } from '../native/args';
 import { gramOf } from './fold-in';
 import type { Hit, Metric } from './hit';
 import { checkItemFields } from './item-fields';

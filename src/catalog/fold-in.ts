@@ -10,8 +10,8 @@
  * the rest costs O(history x F²), ≈ 0.05 ms for 50 songs played. The trainer's many-row fold-in (trainer/wmf/fold-in.ts) reuses this module's
  * single-row core and options.
  */
-import { nativeAddon } from '../dsp/native';
-import { intArg, invalid, threadsArg } from './args';
+import { nativeAddon } from '../native/addon';
+import { intArg, invalid, threadsArg } from '../native/args';
 import type { Catalog } from './catalog';
 import { confidence, CONFIDENCE_DEFAULTS, type ConfidenceOptions } from './confidence';
 

@@ -16,7 +16,7 @@
  * queries and, for each true neighbour, the rank of its list in the query's probe order; the smallest
  * nprobe whose mean recall reaches the target is kept (no search is repeated).
  */
-import { nativeAddon, type NativeIvfIndex } from '../dsp/native';
+import { nativeAddon, type NativeIvfIndex } from '../native/addon';
 import type { Metric } from './hit';
 
 export interface AnnOptions {

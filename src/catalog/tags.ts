@@ -3,7 +3,7 @@
  * p = σ(w·x + b), evaluated for every tag, the most probable first.
  */
 import type { BundleTagModel } from '../model/bundle-format';
-import { describe, intArg, invalid, vectorsArg } from './args';
+import { describe, intArg, invalid, vectorsArg } from '../native/args';
 
 /** One tag and its probability in (0, 1). */
 export interface TagProbability {

@@ -4,7 +4,7 @@
  * anything reaches the native kernels.
  */
 import { EarshotError } from '../errors';
-import type { NativeMelConfig } from './native';
+import type { NativeMelConfig } from '../native/addon';
 
 /** How mel power is compressed: librosa's power_to_db, log1p(C·S) (Dieleman's choice), or none. */
 export type LogCompression =

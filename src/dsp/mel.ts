@@ -4,7 +4,7 @@
  */
 import { EarshotError } from '../errors';
 import { resolveMelOptions, type MelOptions } from './mel-options';
-import { mapNativeError, nativeAddon, type NativeMelConfig, type NativeMelStream } from './native';
+import { mapNativeError, nativeAddon, type NativeMelConfig, type NativeMelStream } from '../native/addon';
 
 export interface Spectrogram {
   /** frames x bands, row-major. */

@@ -4,7 +4,7 @@
  */
 import { EarshotError } from '../errors';
 import type { Spectrogram } from './mel';
-import { mapNativeError, nativeAddon } from './native';
+import { mapNativeError, nativeAddon } from '../native/addon';
 
 export const MFCC_DEFAULTS = { nMfcc: 13, deltaWidth: 9 } as const;
 

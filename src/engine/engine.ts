@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { EarshotError } from '../errors';
 import { melOptionsFromConfig } from '../dsp/mel-options';
-import { nativeAddon } from '../dsp/native';
+import { nativeAddon } from '../native/addon';
 import { loadBundle, type Bundle } from '../model/bundle';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
 import type { Suggestion, TagScore } from '../protocol';

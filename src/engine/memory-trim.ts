@@ -11,7 +11,7 @@
  */
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { nativeAddon } from '../dsp/native';
+import { nativeAddon } from '../native/addon';
 
 let gcFn: (() => void) | null | undefined;
 

@@ -1,5 +1,5 @@
 /** The model bundle's manifest (docs/bundle.md), shared by the trainer's writer and the engine's reader. */
-import type { NativeMelConfig } from '../dsp/native';
+import type { NativeMelConfig } from '../native/addon';
 
 export const BUNDLE_FORMAT = 'earshot-bundle';
 export const BUNDLE_VERSION = 1;

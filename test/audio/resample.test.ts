@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resample, StreamResampler } from '../../src/audio/resample';
 import { designResampler, resampleReference } from '../../src/audio/resample-reference';
-import { nativeAddon } from '../../src/dsp/native';
+import { nativeAddon } from '../../src/native/addon';
 import { EarshotError } from '../../src/errors';
 import { fitSine, rmsDbFs, tone } from '../helpers/tone';
 

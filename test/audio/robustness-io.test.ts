@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { computeMel, computeMelAsync, MelStream } from '../../src/dsp/mel';
 import { delta, mfcc } from '../../src/dsp/mfcc';
-import { nativeAddon, type NativeMelConfig } from '../../src/dsp/native';
+import { nativeAddon, type NativeMelConfig } from '../../src/native/addon';
 import { resample, StreamResampler } from '../../src/audio/resample';
 import { parseWav } from '../../src/audio/wav';
 import { loadAudio } from '../../src/audio/load';

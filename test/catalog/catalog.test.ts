@@ -8,7 +8,7 @@ import { topKJs } from '../../src/catalog/topk-js';
 import { mulberry32 } from '../../trainer/eval/prng';
 import { clusteredCatalog } from '../helpers/clustered-factors';
 import { isCode } from '../helpers/net-reference';
-import { nativeAddon } from '../../src/dsp/native';
+import { nativeAddon } from '../../src/native/addon';
 
 const F = 12;
 

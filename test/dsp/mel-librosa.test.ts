@@ -9,7 +9,7 @@ import { MelBank } from '../../src/dsp/js/filterbank';
 import { computeMel, melFilterbank, type Spectrogram } from '../../src/dsp/mel';
 import { resolveMelOptions, type MelOptions } from '../../src/dsp/mel-options';
 import { mfcc, delta } from '../../src/dsp/mfcc';
-import { nativeAddon } from '../../src/dsp/native';
+import { nativeAddon } from '../../src/native/addon';
 import { readNpy } from '../../src/io/npy';
 import { CASES, FIXTURES, loadInput, loadTransposed, maxAbsDiff } from '../helpers/librosa-fixtures';
 

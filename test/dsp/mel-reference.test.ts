@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeMel, melFilterbank } from '../../src/dsp/mel';
 import type { MelOptions } from '../../src/dsp/mel-options';
-import { nativeAddon } from '../../src/dsp/native';
+import { nativeAddon } from '../../src/native/addon';
 
 /** Seeded uniform in [-1, 1). */
 function rng(seed: number): () => number {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { NativeMelConfig } from '../../src/dsp/native';
+import type { NativeMelConfig } from '../../src/native/addon';
 import { EarshotError, type EarshotErrorCode } from '../../src/errors';
 
 export const DIST_SRC = path.resolve(__dirname, '..', '..', 'src');

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { computeMel, computeMelAsync, MelStream } from '../../src/dsp/mel';
 import { delta, mfcc } from '../../src/dsp/mfcc';
-import { nativeAddon, type NativeMelConfig } from '../../src/dsp/native';
+import { nativeAddon, type NativeMelConfig } from '../../src/native/addon';
 import { resample, StreamResampler } from '../../src/audio/resample';
 import { parseWav } from '../../src/audio/wav';
 import { loadAudio } from '../../src/audio/load';
@@ -106,7 +106,7 @@ test('raw addon: an options getter that detaches the samples buffer cannot make 
   // The Float32Array's data pointer used to be taken before the options were read; a getter that
   // transferred the buffer away then left the kernel reading freed memory (SIGSEGV).
   const r = runChild(`
-    const { nativeAddon } = require(DIST_SRC + '/dsp/native.js');
+    const { nativeAddon } = require(DIST_SRC + '/native/addon.js');
     const a = nativeAddon();
     const cfg = ${JSON.stringify(CFG)};
     for (const fn of ['melBatch', 'melBatchAsync']) {
@@ -144,7 +144,7 @@ test('an output too large for a Float32Array is refused up front, not after minu
   // In a child: without the check it allocates 17 GB and computes for minutes before failing.
   const r = runChild(`
     const { computeMel } = require(DIST_SRC + '/dsp/mel.js');
-    const { nativeAddon } = require(DIST_SRC + '/dsp/native.js');
+    const { nativeAddon } = require(DIST_SRC + '/native/addon.js');
     const x = new Float32Array(1 << 20);
     const opts = { nFft: 128, hopSamples: 1, nMels: 4096 };
     try { computeMel(x, opts); console.log('computed'); } catch (e) { console.log(e.code, e.message); }
@@ -237,7 +237,7 @@ test('delta: frames < width, even width, and absurd orders are clear errors (not
   // (so these run in a child with a time limit).
   const r = runChild(`
     const { delta } = require(DIST_SRC + '/dsp/mfcc.js');
-    const { nativeAddon } = require(DIST_SRC + '/dsp/native.js');
+    const { nativeAddon } = require(DIST_SRC + '/native/addon.js');
     try { delta(new Float32Array(1001), 1, 1000, 1001); console.log('computed'); } catch (e) { console.log(e.code, e.message); }
     try { nativeAddon().delta(new Float32Array(201), 1, 201, 100); console.log('computed'); } catch (e) { console.log(e.constructor.name); }
   `, [], 10_000);

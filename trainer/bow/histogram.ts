@@ -5,7 +5,7 @@
  * counts and frequencies differ only by a constant there. The other scalings are offered for songs of
  * different lengths and for sparser, burstier codebooks.
  */
-import { invalid, intArg, describe } from './args';
+import { invalid, intArg, describe } from '../../src/native/args';
 
 /**
  * - 'count': frames per codeword (the paper's).

@@ -7,9 +7,9 @@
  *
  * Deterministic: the same seed gives the same centroids for any thread count.
  */
-import { mapNativeError, nativeAddon } from '../../src/dsp/native';
+import { mapNativeError, nativeAddon } from '../../src/native/addon';
 import { mulberry32, sampleInPlace } from '../eval/prng';
-import { intArg, invalid, matrixArg, numberArg, threadsArg, describe } from './args';
+import { intArg, invalid, matrixArg, numberArg, threadsArg, describe } from '../../src/native/args';
 import { gatherRows } from '../data/gather-rows';
 
 export interface KmeansOptions {

@@ -22,7 +22,7 @@
  * cold-start experiment needs: a cold-start song gets the mean WMF factors of its k nearest
  * training songs under d_W.
  */
-import { describe, intArg, invalid, matrixArg, numberArg } from './args';
+import { describe, intArg, invalid, matrixArg, numberArg } from '../../src/native/args';
 import { metricProducts, meanRankingAuc, separationOracle } from './mlr-oracle';
 import { dot, regValue, RestrictedSolver, type MlrRegularizer } from './mlr-solver';
 

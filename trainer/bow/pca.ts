@@ -9,8 +9,8 @@
  * X̃ is X minus the column means. Both products, the eigensolver and the projections are native and
  * asynchronous.
  */
-import { mapNativeError, nativeAddon } from '../../src/dsp/native';
-import { describe, intArg, invalid, matrixArg, numberArg, threadsArg } from './args';
+import { mapNativeError, nativeAddon } from '../../src/native/addon';
+import { describe, intArg, invalid, matrixArg, numberArg, threadsArg } from '../../src/native/args';
 
 export interface PcaOptions {
   /** Keep the fewest leading components whose variance is >= this share of the total. Default 0.95. */

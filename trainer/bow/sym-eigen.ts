@@ -5,8 +5,8 @@
  * at the 1e-14 level relative to ‖A‖ (test/trainer/bow/pca.test.ts); n = 4,000 takes 18 s with 351 eigenvectors, 25 s
  * with all of them, on the 2-core VM (memory-bound: bench/README.md).
  */
-import { mapNativeError, nativeAddon } from '../../src/dsp/native';
-import { describe, intArg, invalid, threadsArg } from './args';
+import { mapNativeError, nativeAddon } from '../../src/native/addon';
+import { describe, intArg, invalid, threadsArg } from '../../src/native/args';
 
 export interface SymmetricEigenOptions {
   /** Leading eigenvectors to compute (0..n). Default n. Eigenvalues always come out in full. */

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { EarshotError, type EarshotErrorCode } from '../../src/errors';
+import { fromNativeError } from '../../src/native/errors';
 import type { CnnLoss } from './batch-check';
 import type { NetConfig, NetParameter } from './net-config';
 
@@ -98,15 +99,10 @@ export function torchStatus(): TorchStatus {
 const PREFIXED: readonly EarshotErrorCode[] = ['ERR_TORCH', 'ERR_CUDA_UNAVAILABLE', 'ERR_CHECKPOINT', 'ERR_INVALID_STATE', 'ERR_NOT_FINITE'];
 
 /**
- * The addon's errors as EarshotErrors: a message starting "ERR_<CODE>: " carries its code (ERR_TORCH:
- * libtorch's own message); TypeError / RangeError are argument errors.
+ * The addon's errors as EarshotErrors (src/native/errors.ts): a message starting "ERR_<CODE>: " with a
+ * code of PREFIXED carries its code (ERR_TORCH: libtorch's own message); TypeError / RangeError are
+ * argument errors; anything else is ERR_TORCH.
  */
 export function mapTorchError(err: unknown): EarshotError {
-  if (err instanceof EarshotError) return err;
-  const e = err as Error;
-  const msg = e?.message ?? String(err);
-  const m = /^(ERR_[A-Z_]+): ([\s\S]*)$/.exec(msg);
-  if (m && (PREFIXED as readonly string[]).includes(m[1])) return new EarshotError(m[1] as EarshotErrorCode, m[2], { cause: err });
-  if (e instanceof RangeError || e instanceof TypeError) return new EarshotError('ERR_INVALID_ARGUMENT', msg, { cause: err });
-  return new EarshotError('ERR_TORCH', msg, { cause: err });
+  return fromNativeError(err, PREFIXED, 'ERR_TORCH');
 }

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NativeMelConfig } from '../../src/dsp/native';
+import type { NativeMelConfig } from '../../src/native/addon';
 import { EarshotError } from '../../src/errors';
 import { writeFileAtomic } from '../../src/io/atomic-write';
 import { writeNpy } from '../../src/io/npy';

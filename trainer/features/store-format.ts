@@ -8,7 +8,7 @@
  *   failed.tsv     path  error  (clips that could not be decoded; header only when none)
  * Text fields are escaped (\\ \t \n \r) so a path with a tab or newline cannot break a row.
  */
-import type { NativeMelConfig } from '../../src/dsp/native';
+import type { NativeMelConfig } from '../../src/native/addon';
 import { EarshotError } from '../../src/errors';
 
 export const FEATURES_FORMAT = 'earshot-features';

@@ -4,7 +4,7 @@
  * Like implicit's HAS_CUDA, cudaStatus() says why the GPU cannot be used instead of crashing.
  */
 import * as path from 'node:path';
-import { nativeAddon } from '../../src/dsp/native';
+import { nativeAddon } from '../../src/native/addon';
 
 export function cudaLibraryPath(): string {
   // dist/trainer/wmf/cuda.js -> repository root is three levels up.

@@ -5,7 +5,7 @@
  * options this module shares), or new songs from their listeners (the paper's upper bound for
  * cold-start songs). Many rows go through one native sweep: Y^T Y is built once.
  */
-import { nativeAddon } from '../../src/dsp/native';
+import { nativeAddon } from '../../src/native/addon';
 import { confidence } from '../../src/catalog/confidence';
 import { FOLD_IN_DEFAULTS, type FoldInOptions } from '../../src/catalog/fold-in';
 import { checkCsr, type Csr } from '../data/csr';

@@ -6,7 +6,7 @@
  * (items fixed) then every item (users fixed) in native code (native/linalg/als_solver.h).
  */
 import * as os from 'node:os';
-import { nativeAddon } from '../../src/dsp/native';
+import { nativeAddon } from '../../src/native/addon';
 import { EarshotError } from '../../src/errors';
 import { checkCsr, transpose, type Csr } from '../data/csr';
 import { confidence, type ConfidenceOptions } from './confidence';

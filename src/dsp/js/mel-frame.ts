@@ -2,7 +2,7 @@
  * One log-mel frame: window → FFT power → mel bands → compression (dB, log1p or none), as the native
  * MelFrameProcessor (native/dsp/mel_frame.cc) does, but in float64 until the float32 result.
  */
-import type { NativeMelConfig } from '../native';
+import type { NativeMelConfig } from '../../native/addon';
 import { RealFftPlan } from './fft';
 import { MelBank } from './filterbank';
 

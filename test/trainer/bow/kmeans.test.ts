@@ -8,7 +8,7 @@ import { EarshotError } from '../../../src/errors';
 import { mulberry32, type Rand } from '../../../trainer/eval/prng';
 import { assignKmeans, fitKmeans } from '../../../trainer/bow/kmeans';
 import { codewordHistograms } from '../../../trainer/bow/histogram';
-import { nativeAddon } from '../../../src/dsp/native';
+import { nativeAddon } from '../../../src/native/addon';
 
 function gauss(r: Rand): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

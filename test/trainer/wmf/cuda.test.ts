@@ -4,7 +4,7 @@
 // backend has: agreement with the CPU solver, and the error that says why CUDA cannot be used.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeAddon } from '../../../src/dsp/native';
+import { nativeAddon } from '../../../src/native/addon';
 import type { EarshotError } from '../../../src/errors';
 import { transpose } from '../../../trainer/data/csr';
 import { cudaLibraryPath, cudaStatus } from '../../../trainer/wmf/cuda';

@@ -4,7 +4,7 @@
 // a new user, CG's convergence to the exact solve, and its argument checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeAddon } from '../../../src/dsp/native';
+import { nativeAddon } from '../../../src/native/addon';
 import { confidence } from '../../../trainer/wmf/confidence';
 import { foldIn } from '../../../trainer/wmf/fold-in';
 import { gaussianFactors, trainWmf } from '../../../trainer/wmf/train';

@@ -1,7 +1,8 @@
 /**
- * Argument checks of the catalogue modules (search, tags, fold-in), done once here so that the native
- * kernels get typed arrays of the right length and finite values; every failure is an EarshotError
- * ERR_INVALID_ARGUMENT naming the argument.
+ * Argument checks before a native call (the catalogue's search, tags and fold-in; the bag-of-words
+ * k-means, histograms, PCA and MLR), done once here so that the native kernels get typed arrays of
+ * the right length and finite values; every failure is an EarshotError ERR_INVALID_ARGUMENT naming
+ * the argument.
  */
 import * as os from 'node:os';
 import { EarshotError } from '../errors';
@@ -13,6 +14,12 @@ export function invalid(message: string): EarshotError {
 /** An integer in lo..hi. */
 export function intArg(name: string, v: unknown, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw invalid(`${name} must be an integer in ${lo}..${hi}, got ${String(v)}`);
+  return v;
+}
+
+/** A finite number in [lo, hi]. */
+export function numberArg(name: string, v: unknown, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) throw invalid(`${name} must be a finite number in [${lo}, ${hi}], got ${String(v)}`);
   return v;
 }
 
@@ -31,6 +38,15 @@ export function vectorsArg(name: string, x: unknown, rows: number, f: number): F
     if (!Number.isFinite(x[j])) throw invalid(`${name}[${j}] is ${x[j]}${rows > 1 ? ` (row ${Math.floor(j / f)})` : ''}; values must be finite`);
   }
   return x;
+}
+
+/** x must be a Float32Array of rows x cols values (row-major), rows >= minRows, cols >= 1. */
+export function matrixArg(name: string, x: unknown, rows: unknown, cols: unknown, minRows = 1): { rows: number; cols: number } {
+  if (!(x instanceof Float32Array)) throw invalid(`${name} must be a Float32Array, got ${describe(x)}`);
+  const r = intArg(`${name} rows`, rows, minRows, 2 ** 31 - 1);
+  const c = intArg(`${name} columns`, cols, 1, 2 ** 31 - 1);
+  if (x.length !== r * c) throw invalid(`${name} holds ${x.length} values, expected ${r} x ${c} = ${r * c}`);
+  return { rows: r, cols: c };
 }
 
 export function describe(v: unknown): string {

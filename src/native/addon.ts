@@ -4,7 +4,8 @@
  * and the addon re-checks what could crash it (types, sizes, finiteness).
  */
 import * as path from 'node:path';
-import { EarshotError } from '../errors';
+import { EarshotError, type EarshotErrorCode } from '../errors';
+import { fromNativeError } from './errors';
 
 /** Options object understood by the native mel functions (see native/dsp/mel_config.h). */
 export interface NativeMelConfig {
@@ -150,6 +151,8 @@ export interface NativeIvfIndex {
    */
   search(queries: Float32Array, nq: number, k: number, nprobe: number, scaled: boolean, centroidScale: Float32Array | null, threads: number): NativeHits;
   listSizes(): Int32Array;
+  /** Frees the lists now instead of at garbage collection; every later call but dispose() throws ERR_INVALID_STATE. */
+  dispose(): void;
   readonly rows: number;
   readonly lists: number;
 }
@@ -159,7 +162,7 @@ let cached: NativeAddon | undefined;
 /** Loads build/Release/earshot_native.node (built by `npm install` through node-gyp). */
 export function nativeAddon(): NativeAddon {
   if (cached) return cached;
-  // dist/src/dsp/native.js -> repository root is three levels up. EARSHOT_NATIVE_ADDON names another
+  // dist/src/native/addon.js -> repository root is three levels up. EARSHOT_NATIVE_ADDON names another
   // build (a debug or sanitizer build of the same sources).
   const file = process.env.EARSHOT_NATIVE_ADDON || path.resolve(__dirname, '..', '..', '..', 'build', 'Release', 'earshot_native.node');
   try {
@@ -174,15 +177,13 @@ export function nativeAddon(): NativeAddon {
   return cached;
 }
 
+/** The codes earshot_native may put in front of a message (native/napi/args.h, owning_wrap.h). */
+const ADDON_CODES: readonly EarshotErrorCode[] = ['ERR_NOT_FINITE', 'ERR_INVALID_STATE'];
+
 /**
- * Converts errors thrown by the addon into EarshotError with a stable code. The addon prefixes
- * non-finite-audio messages with ERR_NOT_FINITE; other RangeErrors/TypeErrors are argument errors.
+ * Rethrows an error of the addon as an EarshotError with a stable code (src/native/errors.ts): non-finite
+ * input is ERR_NOT_FINITE, other RangeErrors/TypeErrors are ERR_INVALID_ARGUMENT; anything else as it is.
  */
 export function mapNativeError(err: unknown): never {
-  if (err instanceof EarshotError) throw err;
-  const e = err as Error;
-  const msg = e?.message ?? String(err);
-  if (msg.startsWith('ERR_NOT_FINITE: ')) throw new EarshotError('ERR_NOT_FINITE', msg.slice(16), { cause: err });
-  if (e instanceof RangeError || e instanceof TypeError) throw new EarshotError('ERR_INVALID_ARGUMENT', msg, { cause: err });
-  throw err;
+  throw fromNativeError(err, ADDON_CODES);
 }
