@@ -14,7 +14,7 @@
 import { nativeAddon } from '../native/addon';
 import { EarshotError } from '../errors';
 import { describe, intArg, invalid, threadsArg, vectorsArg } from '../native/args';
-import { gramOf } from './fold-in';
+import { gramOf } from './gram';
 import type { Hit, Metric } from './hit';
 import { checkItemFields } from './item-fields';
 import { ANN_DEFAULTS, buildAnnIndex, inverseNorms, normalizeRows, type AnnIndex, type AnnOptions } from './ivf';

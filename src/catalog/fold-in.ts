@@ -12,8 +12,8 @@
  */
 import { nativeAddon } from '../native/addon';
 import { intArg, invalid, threadsArg } from '../native/args';
-import type { Catalog } from './catalog';
 import { confidence, CONFIDENCE_DEFAULTS, type ConfidenceOptions } from './confidence';
+import { gramOf } from './gram';
 
 export interface FoldInOptions extends ConfidenceOptions {
   /** F. */
@@ -25,12 +25,6 @@ export interface FoldInOptions extends ConfidenceOptions {
 }
 
 export const FOLD_IN_DEFAULTS = { ...CONFIDENCE_DEFAULTS, lambda: 1e-5 } as const;
-
-/** YᵀY (f x f, float64) of rows x f factors, off the event loop. */
-export function gramOf(y: Float32Array, rows: number, f: number, threads: number): Promise<Float64Array> {
-  if (rows === 0) return Promise.resolve(new Float64Array(f * f));
-  return nativeAddon().crossProductAsync(y.subarray(0, rows * f), rows, f, null, false, threads);
-}
 
 /**
  * One row's factors from parallel lists.
@@ -66,11 +60,22 @@ export interface PlayCount {
   plays: number;
 }
 
+/** What a listener's fold-in needs of the catalogue (Catalog provides it): its songs' factors and their YᵀY. */
+export interface FoldInCatalog {
+  /** Songs (rows of `factors`). */
+  readonly size: number;
+  /** F. */
+  readonly dims: number;
+  readonly factors: Float32Array;
+  /** YᵀY of the current rows, kept between calls. */
+  gram(): Promise<Float64Array>;
+}
+
 /**
  * A listener's factors from their history, against the catalogue's songs, with its cached YᵀY.
  * Defaults are the trainer's: α 2, ε 1e-6 (log confidence), λ 1e-5.
  */
-export async function foldInListener(catalog: Catalog, history: readonly PlayCount[], o: Omit<FoldInOptions, 'factors'> = {}): Promise<Float32Array> {
+export async function foldInListener(catalog: FoldInCatalog, history: readonly PlayCount[], o: Omit<FoldInOptions, 'factors'> = {}): Promise<Float32Array> {
   if (!Array.isArray(history)) throw invalid('history must be an array of {index, plays}');
   const indices = new Int32Array(history.length);
   const counts = new Float32Array(history.length);
