@@ -30,6 +30,8 @@ export type EarshotErrorCode =
   | 'ERR_INVALID_STATE' // the object cannot do this now: it was disposed, or a queued native call still owns it
   | 'ERR_NATIVE_UNAVAILABLE' // the native addon could not be loaded
   | 'ERR_BUSY' // every analysis worker is busy and the queue is full: retry later (HTTP 503 + Retry-After)
+  | 'ERR_AUDIO_SAMPLE' // a stream's PCM holds a float sample that is NaN, ±Inf or beyond ±16 (full scale 1.0): the frame is dropped
+  | 'ERR_STREAM_FINALIZED' // audio for a stream after its finalize and before a reset (the track has ended): ignored
   | 'ERR_TIMEOUT'; // an operation ran past its time limit and was stopped
 
 export class EarshotError extends Error {

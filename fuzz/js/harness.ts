@@ -7,7 +7,7 @@
  */
 import { isDeepStrictEqual, inspect } from 'node:util';
 import { EarshotError, type EarshotErrorCode } from '../../src/errors';
-import { ProtocolError, type ProtocolErrorCode } from '../../src/protocol';
+import { ProtocolError, type StreamErrorCode } from '../../src/protocol';
 
 export class FuzzFinding extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -37,7 +37,7 @@ export function expectEarshotError(err: unknown, codes: readonly EarshotErrorCod
 }
 
 /** `err` if it is a ProtocolError with one of `codes` and a message; otherwise a finding. */
-export function expectProtocolError(err: unknown, codes: readonly ProtocolErrorCode[]): ProtocolError {
+export function expectProtocolError(err: unknown, codes: readonly StreamErrorCode[]): ProtocolError {
   if (err instanceof FuzzFinding) throw err;
   if (err instanceof ProtocolError && codes.includes(err.code) && err.message.length > 0) return err;
   return finding(`unexpected exception (only ProtocolError ${codes.join(' / ')} is documented)`, err);

@@ -1,14 +1,15 @@
 /**
  * Fuzz target `pcm-decoder`: the stream's binary-frame decoder (src/engine/pcm-decoder.ts). The first
  * byte picks the encoding and channel count, the rest is cut into binary messages at random offsets
- * (so both the aligned typed-array path and the DataView path run). Asserts: only ProtocolError
- * bad_audio (without a close code), and a refused message leaves no trace; every output equals a
+ * (so both the aligned typed-array path and the DataView path run). Asserts: only EarshotError
+ * ERR_AUDIO_SAMPLE (the server answers it with a bad_audio event and keeps the stream), and a refused
+ * message leaves no trace; every output equals a
  * plain DataView reference decode of carry + message (channels averaged); accepted float samples are
  * finite and within ±MAX_F32_MAGNITUDE; the carry is always shorter than one sample frame.
  */
 import { MAX_F32_MAGNITUDE, PcmDecoder } from '../../src/engine/pcm-decoder';
 import type { PcmEncoding } from '../../src/protocol';
-import { check, copyAt, expectProtocolError, expectSame, pieces, rng } from './harness';
+import { check, copyAt, expectEarshotError, expectSame, pieces, rng } from './harness';
 
 export function fuzz(data: Buffer): void {
   if (data.length === 0) return;
@@ -42,8 +43,7 @@ export function fuzz(data: Buffer): void {
     try {
       got = dec.decode(msg);
     } catch (err) {
-      const e = expectProtocolError(err, ['bad_audio']);
-      check(e.closeCode === undefined, 'bad_audio closes the stream');
+      expectEarshotError(err, ['ERR_AUDIO_SAMPLE']);
     }
     if (bad) {
       check(got === null, 'a message with a non-finite or out-of-range float sample was accepted');

@@ -1,20 +1,20 @@
 /**
- * Fuzz target `protocol-message`: parseClientMessage (src/protocol/index.ts), one JSON text frame of
+ * Fuzz target `protocol-message`: parseClientMessage (src/protocol/messages.ts), one JSON text frame of
  * a stream. Asserts: only ProtocolError invalid_json / bad_request / unknown_message, never with a close
  * code (a bad message is answered, the stream goes on); a parsed message has only documented fields
  * in their documented ranges; and parse(JSON.stringify(parse(text))) equals parse(text).
  */
-import { MAX_HISTORY, MAX_HOP_S, MAX_K, MIN_HOP_S, parseClientMessage, type ClientMessage } from '../../src/protocol';
+import { MAX_HISTORY, parseClientMessage, STREAM_QUERY, type ClientMessage, type NumberParam } from '../../src/protocol';
 import { check, expectProtocolError, expectSame, withoutNegativeZero } from './harness';
 
-function inRange(v: number | undefined, min: number, max: number, integer: boolean): boolean {
+function inRange(v: number | undefined, { min, max, integer }: NumberParam): boolean {
   return v === undefined || (Number.isFinite(v) && v >= min && v <= max && (!integer || Number.isInteger(v)));
 }
 
 function checkMessage(m: ClientMessage): void {
   switch (m.type) {
     case 'configure':
-      check(inRange(m.hop, MIN_HOP_S, MAX_HOP_S, false) && inRange(m.k, 1, MAX_K, true) && inRange(m.tags, 0, 1000, true), 'configure: a number out of range was accepted');
+      check(inRange(m.hop, STREAM_QUERY.hop) && inRange(m.k, STREAM_QUERY.k) && inRange(m.tags, STREAM_QUERY.tags), 'configure: a number out of range was accepted');
       check(m.factors === undefined || typeof m.factors === 'boolean', 'configure.factors is not a boolean');
       if (m.history !== undefined) {
         check(Array.isArray(m.history) && m.history.length <= MAX_HISTORY, 'configure.history too long');

@@ -6,18 +6,20 @@ import { parseArgs } from 'node:util';
 import { loadAudio } from '../audio/load';
 import { Engine } from '../engine/engine';
 import { EarshotError } from '../errors';
-import { MAX_HOP_S, MAX_K, MIN_HOP_S } from '../protocol';
+import { STREAM_QUERY } from '../protocol/query';
 import { intArg, numArg } from './args';
 import { DEFAULT_BUNDLE_DIR } from './default-bundle';
+
+const { hop, k: K, tags: TAGS } = STREAM_QUERY; // the bounds and defaults of POST /v1/analyze's hop, k and tags
 
 export const ANALYZE_USAGE = `usage: earshot analyze <audio> [options]
   Predicts a song's factor vector from its audio (the mean of the CNN over its 3-s windows) and prints
   the nearest catalogue songs and the most probable tags.
   --bundle <dir>   model bundle (default: the package's models/default)
   --hop <s>        seconds between windows (default: one window, ≈ 3.02 s: the paper's clip prediction;
-                   a stream's default is 1 s, so pass --hop 1 to match one)
-  --k <n>          suggestions (default 10)
-  --tags <n>       tags (default 5)
+                   a stream's default is ${hop.default} s, so pass --hop ${hop.default} to match one)
+  --k <n>          suggestions (default ${K.default})
+  --tags <n>       tags (default ${TAGS.default})
   --factors        include the factor vector in the text output (always in --json)
   --json           print JSON`;
 
@@ -28,9 +30,9 @@ export async function analyzeCommand(argv: string[]): Promise<void> {
     options: { bundle: { type: 'string' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' }, factors: { type: 'boolean' }, json: { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected exactly one audio file, got ${positionals.length}\n${ANALYZE_USAGE}`);
-  const hopS = numArg('hop', values.hop, MIN_HOP_S, MAX_HOP_S);
-  const k = intArg('k', values.k, 1, MAX_K) ?? 10;
-  const tags = intArg('tags', values.tags, 0, 1000) ?? 5;
+  const hopS = numArg('hop', values.hop, hop.min, hop.max);
+  const k = intArg('k', values.k, K.min, K.max) ?? K.default;
+  const tags = intArg('tags', values.tags, TAGS.min, TAGS.max) ?? TAGS.default;
   const engine = await Engine.open({ bundleDir: values.bundle ?? DEFAULT_BUNDLE_DIR });
   try {
     const rate = engine.bundle.manifest.mel.sampleRateHz;

@@ -13,7 +13,7 @@ import { EarshotClient } from '../client/node';
 import { intArg, numArg } from './args';
 import { pumpAudio } from '../client/pump';
 import { EarshotError } from '../errors';
-import { ProtocolError } from '../protocol';
+import { ProtocolError } from '../protocol/errors';
 
 export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [options]
   Streams audio (any format the decoder reads; - is stdin) to a running engine and prints a line per

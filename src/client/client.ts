@@ -1,5 +1,5 @@
 /**
- * EarshotClient: one Protocol v1 stream (src/protocol/index.ts) over a WebSocket, for browsers and Node.
+ * EarshotClient: one Protocol v1 stream (src/protocol/) over a WebSocket, for browsers and Node.
  * It uses only the injected or the global WebSocket constructor, so this file is safe in a browser bundle;
  * src/client/node.ts injects the `ws` package.
  *
@@ -10,7 +10,10 @@
  * (bytesDropped): live audio cannot wait, and file streamers wait in drain(), which holds until the
  * stream is open again.
  */
-import { CLOSE, parseClientMessage, BYTES_PER_SAMPLE, type BeginEvent, type ClientMessage, type ConfigureMessage, type ServerEvent, type WindowEvent } from '../protocol';
+import { CLOSE } from '../protocol/close-codes';
+import type { BeginEvent, ServerEvent, WindowEvent } from '../protocol/events';
+import { parseClientMessage, type ClientMessage, type ConfigureMessage } from '../protocol/messages';
+import { BYTES_PER_SAMPLE } from '../protocol/pcm';
 import { backoffDelayMs, resolveReconnect, type ResolvedReconnect } from './backoff';
 import { TypedEmitter } from './emitter';
 import { EarshotClientError, type ClientEvents, type CloseInfo, type StreamError } from './events';

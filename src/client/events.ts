@@ -1,12 +1,13 @@
 /** The client's events and errors (browser-safe: types and one Error class). */
-import type { BeginEvent, ConfiguredEvent, KeepaliveEvent, ProtocolErrorCode, ReloadEvent, ResetEvent, ServerEvent, WindowEvent } from '../protocol';
+import type { StreamErrorCode } from '../protocol/errors';
+import type { BeginEvent, ConfiguredEvent, KeepaliveEvent, ReloadEvent, ResetEvent, ServerEvent, WindowEvent } from '../protocol/events';
 
-/** Errors the client itself detects (the server's codes are ProtocolErrorCode). */
+/** Errors the client itself detects (the server's codes are StreamErrorCode). */
 export type ClientErrorCode = 'connect_failed' | 'connect_timeout' | 'connection_lost' | 'not_open' | 'closed' | 'bad_server_message';
 
 export interface StreamError {
   type: 'error';
-  code: ProtocolErrorCode | ClientErrorCode;
+  code: StreamErrorCode | ClientErrorCode;
   message: string;
   retryable: boolean;
   /** server: an `error` event the server sent; client: found by the client. */

@@ -2,7 +2,7 @@
  * One readable line per window event, for terminals and logs (browser-safe: no Node imports):
  *   12.0–15.0 s  tags: rock 0.91, energetic 0.80 | next: Artist – Title (0.83), …
  */
-import type { Suggestion, WindowEvent } from '../protocol';
+import type { Suggestion, WindowEvent } from '../protocol/events';
 
 /** Suggestions shown per line; the rest is summarised by an ellipsis (--jsonl has them all). */
 export const SUGGESTIONS_PER_LINE = 3;

@@ -3,7 +3,10 @@
  * and validated with the server's own parser (parseStreamQuery), so the SDK refuses exactly what the
  * server would refuse, before any socket is opened.
  */
-import { CLOSE, parseStreamQuery, STREAM_PATH, type PcmEncoding, type StreamParams } from '../protocol';
+import { CLOSE } from '../protocol/close-codes';
+import type { PcmEncoding } from '../protocol/pcm';
+import { parseStreamQuery, STREAM_QUERY, type StreamParams } from '../protocol/query';
+import { BEARER_SUBPROTOCOL_PREFIX, STREAM_PATH, SUBPROTOCOL } from '../protocol/version';
 import type { ReconnectOptions } from './backoff';
 
 /**
@@ -71,8 +74,8 @@ export interface StreamOptions {
 }
 
 export const CLIENT_DEFAULTS = {
-  encoding: 'pcm_f32le' as PcmEncoding,
-  channels: 1,
+  encoding: STREAM_QUERY.encoding.default,
+  channels: STREAM_QUERY.channels.default,
   keepaliveMs: 15_000,
   connectTimeoutMs: 10_000,
   highWaterMarkBytes: 1 << 20,
@@ -113,7 +116,7 @@ export function buildStreamUrl(base: string, o: StreamOptions, auth: AuthMode): 
 /** Subprotocols and headers that carry the token in the chosen mode. */
 export function authHandshake(token: string | undefined, auth: AuthMode): { protocols: string[] | undefined; headers: Record<string, string> } {
   if (!token) return { protocols: undefined, headers: {} };
-  if (auth === 'subprotocol') return { protocols: ['earshot.v1', `bearer.${token}`], headers: {} };
+  if (auth === 'subprotocol') return { protocols: [SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${token}`], headers: {} };
   if (auth === 'header') return { protocols: undefined, headers: { Authorization: `Bearer ${token}` } };
   return { protocols: undefined, headers: {} };
 }

@@ -3,7 +3,7 @@
  * arrays that already match the encoding are sent without a copy; a mismatch is converted (float
  * samples are clipped to [-1, 1] for s16).
  */
-import type { PcmEncoding } from '../protocol';
+import type { PcmEncoding } from '../protocol/pcm';
 
 export function toWireBytes(pcm: Float32Array | Int16Array | ArrayBuffer | Uint8Array, encoding: PcmEncoding): Uint8Array {
   // Typed arrays go out in host byte order; every platform browsers and Node run on is little-endian.

@@ -3,11 +3,24 @@
  * running mean of its window predictions since the last reset, turned into window events. Knows
  * nothing about sockets: the server hands it decoded PCM and forwards what it emits.
  */
-import { ProtocolError, type ConfiguredEvent, type HistoryEntry, type ResetEvent, type WindowEvent } from '../protocol';
-import type { Engine } from './engine';
-import type { BatchClient } from './micro-batcher';
-import type { Listener } from './recommender';
-import { WindowPipeline, type MelWindow } from './window-pipeline';
+import { EarshotError } from '../errors';
+import type { ConfiguredEvent, ResetEvent, WindowEvent } from '../protocol/events';
+import type { HistoryEntry } from '../protocol/messages';
+import type { BatchClient, MicroBatcher } from './micro-batcher';
+import type { Listener, Recommender } from './recommender';
+import type { MelWindow, WindowPipeline } from './window-pipeline';
+
+/**
+ * What a stream needs of its engine, and no more (Engine implements it and passes itself): the batcher
+ * its windows queue in, the current model's recommender and factor count (both change on a reload), and
+ * new pipelines. Typed here so that this module never imports the engine.
+ */
+export interface StreamHost {
+  readonly batcher: Pick<MicroBatcher, 'submit' | 'cancel'>;
+  readonly recommender: Pick<Recommender, 'suggest' | 'tags' | 'listener' | 'indexOf'>;
+  readonly factors: number;
+  createPipeline(inputRateHz: number, hopS: number): WindowPipeline;
+}
 
 export interface StreamSettings {
   inputRateHz: number;
@@ -42,7 +55,7 @@ export class EngineStream implements BatchClient {
   private closed = false;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: StreamHost,
     private settings: StreamSettings,
     private readonly sink: StreamSink,
   ) {
@@ -67,10 +80,10 @@ export class EngineStream implements BatchClient {
     return this.finalizing !== null;
   }
 
-  /** Mono PCM at the client's rate. Refused after finalize until reset (the track has ended). */
+  /** Mono PCM at the client's rate. Refused (ERR_STREAM_FINALIZED) after finalize until reset: the track has ended. */
   push(mono: Float32Array): void {
     if (this.closed) return;
-    if (this.finalizing) throw new ProtocolError('bad_request', 'the track was finalized; send {"type":"reset"} before more audio (this frame was ignored)');
+    if (this.finalizing) throw new EarshotError('ERR_STREAM_FINALIZED', 'the track was finalized; send {"type":"reset"} before more audio (this frame was ignored)');
     for (const w of this.pipeline.push(mono)) this.submit(w);
   }
 
@@ -97,7 +110,7 @@ export class EngineStream implements BatchClient {
     this.engine.batcher.cancel(this);
     this.pipeline.reset();
     this.restartMean();
-    const index = track === undefined ? -1 : this.engine.recommender.catalog.indexOf(track);
+    const index = track === undefined ? -1 : this.engine.recommender.indexOf(track);
     this.track = index >= 0 ? index : null;
     return { event: { type: 'reset', track: track ?? null }, known: track === undefined || index >= 0 };
   }

@@ -9,7 +9,8 @@ import { melOptionsFromConfig } from '../dsp/mel-options';
 import { nativeAddon } from '../native/addon';
 import { loadBundle, type Bundle } from '../model/bundle';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
-import type { Suggestion, TagScore } from '../protocol';
+import type { Suggestion, TagScore } from '../protocol/events';
+import { STREAM_QUERY } from '../protocol/query';
 import type { AudioInputLimits } from '../audio/input-limits';
 import { AnalysisPool, type AnalysisPoolOptions, type AnalysisTicket } from './analysis-pool';
 import { EngineStats } from './engine-stats';
@@ -198,8 +199,8 @@ export class Engine {
       factors,
       windows,
       durationS,
-      suggestions: any ? rec.suggest(factors, o.k ?? 10, exclude, null) : [],
-      tags: any ? rec.tags(factors, o.tags ?? 5) : [],
+      suggestions: any ? rec.suggest(factors, o.k ?? STREAM_QUERY.k.default, exclude, null) : [],
+      tags: any ? rec.tags(factors, o.tags ?? STREAM_QUERY.tags.default) : [],
     };
   }
 

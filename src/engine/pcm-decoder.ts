@@ -3,18 +3,19 @@
  * bytes of an incomplete sample frame (all channels of one instant) are carried to the next frame, so
  * the decoded audio never depends on how the client chunked it. Channels are averaged (the CNN is mono).
  */
-import { BYTES_PER_SAMPLE, ProtocolError, type PcmEncoding } from '../protocol';
+import { EarshotError } from '../errors';
+import { BYTES_PER_SAMPLE, type PcmEncoding } from '../protocol/pcm';
 
 /**
  * |x| above this in pcm_f32le is not audio (nominal full scale is 1.0; +24 dBFS leaves room for hot
- * masters and intersample peaks): such a frame is refused as bad_audio rather than fed to the model.
+ * masters and intersample peaks): such a frame is refused (ERR_AUDIO_SAMPLE) rather than fed to the model.
  */
 export const MAX_F32_MAGNITUDE = 16;
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-function badSample(index: number, x: number): ProtocolError {
-  return new ProtocolError('bad_audio', `pcm_f32le sample ${index} of this frame is ${x}; samples must be finite and within ±${MAX_F32_MAGNITUDE} (full scale 1.0); the frame was dropped`);
+function badSample(index: number, x: number): EarshotError {
+  return new EarshotError('ERR_AUDIO_SAMPLE', `pcm_f32le sample ${index} of this frame is ${x}; samples must be finite and within ±${MAX_F32_MAGNITUDE} (full scale 1.0); the frame was dropped`);
 }
 
 export class PcmDecoder {
@@ -32,7 +33,7 @@ export class PcmDecoder {
   }
 
   /**
-   * Decodes one binary message. Throws ProtocolError('bad_audio') — and keeps no part of the message —
+   * Decodes one binary message. Throws EarshotError ERR_AUDIO_SAMPLE — and keeps no part of the message —
    * when a float sample is NaN, infinite or beyond ±MAX_F32_MAGNITUDE.
    */
   decode(chunk: Uint8Array): Float32Array {

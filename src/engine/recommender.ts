@@ -11,7 +11,8 @@ import { Catalog, type CatalogItem } from '../catalog/catalog';
 import { foldInListener } from '../catalog/fold-in';
 import { TagModel } from '../catalog/tags';
 import type { Bundle } from '../model/bundle';
-import type { HistoryEntry, Suggestion, TagScore } from '../protocol';
+import type { Suggestion, TagScore } from '../protocol/events';
+import type { HistoryEntry } from '../protocol/messages';
 
 /** Songs by sound that a listener's preference re-ranks. */
 export const LISTENER_CANDIDATES = 200;
@@ -49,6 +50,11 @@ export class Recommender {
     });
     scored.sort((a, b) => b.score - a.score || a.index - b.index);
     return scored.slice(0, k).map((h) => this.suggestion(h.index, h.score));
+  }
+
+  /** The catalogue row of a song id; -1 when it is not in the catalogue. */
+  indexOf(id: string): number {
+    return this.catalog.indexOf(id);
   }
 
   tags(query: Float32Array, top: number): TagScore[] {

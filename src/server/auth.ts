@@ -5,9 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-
-export const SUBPROTOCOL = 'earshot.v1';
-const BEARER_PROTOCOL_PREFIX = 'bearer.';
+import { BEARER_SUBPROTOCOL_PREFIX } from '../protocol/version';
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -25,8 +23,8 @@ export function presentedToken(req: IncomingMessage, url: URL): string | null {
   const q = url.searchParams.get('token');
   if (q) return q;
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
-  const b = protocols.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
-  return b ? b.slice(BEARER_PROTOCOL_PREFIX.length) : null;
+  const b = protocols.find((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX));
+  return b ? b.slice(BEARER_SUBPROTOCOL_PREFIX.length) : null;
 }
 
 /** True when no tokens are configured or the request presents one of them. */

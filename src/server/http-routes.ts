@@ -8,23 +8,11 @@ import type { AnalysisTicket } from '../engine/analysis-pool';
 import type { Engine } from '../engine/engine';
 import { DuplicateIdError } from '../catalog/catalog';
 import { itemFieldsProblem } from '../catalog/item-fields';
-import { EarshotError } from '../errors';
-import { MAX_HOP_S, MAX_K, MIN_HOP_S } from '../protocol';
-import { echoValue, scrubPaths } from '../protocol/redact';
+import { parseUploadQuery } from '../protocol/query';
+import { echoValue } from '../protocol/redact';
 import { renderMetrics, type ServerCounters } from './metrics';
 import type { ServerLimits } from './server-options';
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Extra response headers (Retry-After on 503). */
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+import { HttpError, uploadError } from './wire-errors';
 
 export interface RouteContext {
   engine: Engine;
@@ -56,7 +44,7 @@ function sendText(res: ServerResponse, status: number, text: string, type = 'tex
  */
 async function readBody(req: IncomingMessage, limit: number, idleS: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'too_large', `the body is ${declared} bytes; at most ${limit}`);
+  if (Number.isFinite(declared) && declared > limit) throw new HttpError('too_large', `the body is ${declared} bytes; at most ${limit}`);
   const parts: Buffer[] = [];
   let size = 0;
   let stalled = false;
@@ -73,7 +61,7 @@ async function readBody(req: IncomingMessage, limit: number, idleS: number): Pro
     for await (const chunk of req) {
       arm();
       size += (chunk as Buffer).length;
-      if (size > limit) throw new HttpError(413, 'too_large', `the body exceeds ${limit} bytes`);
+      if (size > limit) throw new HttpError('too_large', `the body exceeds ${limit} bytes`);
       parts.push(chunk as Buffer);
     }
   } catch (err) {
@@ -82,55 +70,21 @@ async function readBody(req: IncomingMessage, limit: number, idleS: number): Pro
     clearTimeout(timer);
   }
   // The connection is gone by now; the error only ends the route (and releases its queue place).
-  if (stalled) throw new HttpError(408, 'body_timeout', `no body bytes for ${idleS} s`);
-  if (size === 0) throw new HttpError(400, 'bad_request', 'the request body is empty; send the audio file as the body');
+  if (stalled) throw new HttpError('body_timeout', `no body bytes for ${idleS} s`);
+  if (size === 0) throw new HttpError('bad_request', 'the request body is empty; send the audio file as the body');
   return Buffer.concat(parts);
-}
-
-/** An upload's failure as the HTTP answer a client can act on. */
-function uploadError(ctx: RouteContext, err: unknown): unknown {
-  if (!(err instanceof EarshotError)) return err;
-  switch (err.code) {
-    case 'ERR_BUSY':
-      return new HttpError(503, 'busy', err.message, { 'retry-after': String(ctx.engine.analysisPool.retryAfterS()) });
-    case 'ERR_TIMEOUT':
-      return new HttpError(503, 'timeout', err.message, { 'retry-after': String(ctx.engine.analysisPool.retryAfterS()) });
-    case 'ERR_AUDIO_TOO_LONG':
-      return new HttpError(413, 'too_long', err.message);
-    case 'ERR_INFERENCE_FAILED':
-      return err;
-    default:
-      return new HttpError(415, 'bad_audio', `cannot decode the audio: ${scrubPaths(err.message)} [${err.code}]`);
-  }
-}
-
-function intParam(q: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
-  const raw = q.get(name);
-  if (raw === null) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new HttpError(400, 'bad_request', `${name}=${echoValue(raw)} must be an integer in ${min}..${max}`);
-  return v;
-}
-
-function hopParam(q: URLSearchParams): number | undefined {
-  const raw = q.get('hop');
-  if (raw === null) return undefined;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < MIN_HOP_S || v > MAX_HOP_S) throw new HttpError(400, 'bad_request', `hop=${echoValue(raw)} must be seconds in ${MIN_HOP_S}..${MAX_HOP_S}`);
-  return v;
 }
 
 async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promise<{ result: Awaited<ReturnType<Engine['analyzeUpload']>>; ms: number }> {
   const q = url.searchParams;
-  const k = intParam(q, 'k', 10, 1, MAX_K);
-  const tags = intParam(q, 'tags', 5, 0, 1000);
-  const hopS = hopParam(q);
+  const { k, tags, hopS } = parseUploadQuery(q); // a bad value: 400 bad_request
+  const retryAfterS = (): number => ctx.engine.analysisPool.retryAfterS();
   // A place in the analysis queue first: a full server refuses before it reads (and holds) the upload.
   let ticket: AnalysisTicket;
   try {
     ticket = ctx.engine.analysisPool.reserve(req.socket.remoteAddress ?? '');
   } catch (err) {
-    throw uploadError(ctx, err);
+    throw uploadError(err, retryAfterS);
   }
   let result: Awaited<ReturnType<Engine['analyzeUpload']>>;
   const t0 = performance.now();
@@ -139,11 +93,11 @@ async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promi
     const exclude = q.get('exclude');
     result = await ctx.engine.analyzeUpload(ticket, body, { k, tags, hopS, exclude: exclude ? ctx.engine.recommender.catalog.indexOf(exclude) : undefined });
   } catch (err) {
-    throw uploadError(ctx, err);
+    throw uploadError(err, retryAfterS);
   } finally {
     ticket.release(); // no-op once it ran
   }
-  if (result.windows === 0) throw new HttpError(422, 'too_short', `the audio is ${result.durationS.toFixed(3)} s; the model needs at least ${ctx.engine.bundle.model.minFrames} mel frames`);
+  if (result.windows === 0) throw new HttpError('too_short', `the audio is ${result.durationS.toFixed(3)} s; the model needs at least ${ctx.engine.bundle.model.minFrames} mel frames`);
   return { result, ms: performance.now() - t0 };
 }
 
@@ -165,7 +119,7 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
   const q = url.searchParams;
   const catalog = ctx.engine.recommender.catalog;
   const playable = ['1', 'true'].includes(q.get('playable') ?? '');
-  if (catalog.size === 0) throw new HttpError(404, 'empty_catalog', 'the catalogue is empty');
+  if (catalog.size === 0) throw new HttpError('empty_catalog', 'the catalogue is empty');
   const after = q.get('after');
   const exclude = new Set<number>();
   for (const id of [...ctx.recentNext, ...(q.get('exclude') ?? '').split(',')]) {
@@ -173,7 +127,7 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
     if (i >= 0) exclude.add(i);
   }
   const ai = after ? catalog.indexOf(after) : -1;
-  if (after && ai < 0) throw new HttpError(404, 'unknown_track', `after=${echoValue(after)} is not in the catalogue`);
+  if (after && ai < 0) throw new HttpError('unknown_track', `after=${echoValue(after)} is not in the catalogue`);
   const ok = (i: number): boolean => !playable || Boolean(catalog.item(i).uri);
   let index = -1;
   if (ai >= 0) {
@@ -190,10 +144,10 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
     const all = playable ? playableRows(ctx) : null;
     const fresh = all?.filter((i) => !exclude.has(i));
     const rows = fresh && fresh.length > 0 ? fresh : all; // all played recently: repeat rather than fail
-    if (rows && rows.length === 0) throw new HttpError(404, 'nothing_playable', 'no catalogue song has a uri (add files with earshot catalog add)');
+    if (rows && rows.length === 0) throw new HttpError('nothing_playable', 'no catalogue song has a uri (add files with earshot catalog add)');
     index = rows ? rows[Math.floor(Math.random() * rows.length)] : Math.floor(Math.random() * catalog.size); // no seed track: start anywhere
   }
-  if (index < 0) throw new HttpError(404, 'nothing_playable', `no playable song besides ${echoValue(after)}`);
+  if (index < 0) throw new HttpError('nothing_playable', `no playable song besides ${echoValue(after)}`);
   const item = catalog.item(index);
   ctx.recentNext.push(item.id);
   if (ctx.recentNext.length > 50) ctx.recentNext.shift();
@@ -219,14 +173,14 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
     case 'POST /v1/catalog': {
       const q = url.searchParams;
       const id = q.get('id');
-      if (id === null) throw new HttpError(400, 'bad_request', 'id is required');
+      if (id === null) throw new HttpError('bad_request', 'id is required');
       const item = { id, artist: q.get('artist') ?? '', title: q.get('title') ?? id, ...(q.get('uri') ? { uri: q.get('uri') as string } : {}) };
       const problem = itemFieldsProblem(item); // src/catalog/item-fields.ts: accepted as given, or refused
-      if (problem) throw new HttpError(400, 'bad_request', problem);
-      const duplicate = (): HttpError => new HttpError(409, 'duplicate_id', `id ${echoValue(id)} is already in the catalogue`);
+      if (problem) throw new HttpError('bad_request', problem);
+      const duplicate = (): HttpError => new HttpError('duplicate_id', `id ${echoValue(id)} is already in the catalogue`);
       // The id is reserved while its audio is analysed: concurrent adds of one id get 409, not a race.
       if (ctx.engine.recommender.catalog.indexOf(id) >= 0) throw duplicate();
-      if (ctx.pendingCatalogIds.has(id)) throw new HttpError(409, 'duplicate_id', `id ${echoValue(id)} is being added by another request`);
+      if (ctx.pendingCatalogIds.has(id)) throw new HttpError('duplicate_id', `id ${echoValue(id)} is being added by another request`);
       ctx.pendingCatalogIds.add(id);
       try {
         const { result, ms } = await analyze(ctx, req, url);

@@ -14,6 +14,7 @@
 import type { IncomingMessage } from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
+import type { HttpErrorCode } from '../protocol/errors';
 
 export interface OriginPolicyOptions {
   /** Extra page origins allowed (`https://radio.example`, `http://studio.local:3000`); `*` allows any. */
@@ -89,7 +90,7 @@ export class OriginPolicy {
   }
 
   /** Why this request must be refused (403), or null. */
-  refusal(req: IncomingMessage): { code: 'forbidden_origin' | 'forbidden_host'; message: string } | null {
+  refusal(req: IncomingMessage): { code: Extract<HttpErrorCode, 'forbidden_origin' | 'forbidden_host'>; message: string } | null {
     if (this.checksHost) {
       const raw = req.headers.host ?? '';
       const h = hostnameOf(raw);

@@ -9,16 +9,19 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Engine } from '../engine/engine';
 import { EarshotError } from '../errors';
 import { saveCatalog } from '../model/bundle-catalog';
-import { authorized, SUBPROTOCOL } from './auth';
-import { HttpError, route, sendJson, type RouteContext } from './http-routes';
+import { CLOSE } from '../protocol/close-codes';
+import { closingError, type ProtocolError } from '../protocol/errors';
+import { parseStreamQuery, type StreamParams } from '../protocol/query';
+import { echoValue } from '../protocol/redact';
+import { STREAM_PATH, SUBPROTOCOL } from '../protocol/version';
+import { authorized } from './auth';
+import { route, sendJson, type RouteContext } from './http-routes';
 import { countRequest, type ServerCounters } from './metrics';
-import { CLOSE, ProtocolError, STREAM_PATH, parseStreamQuery, type StreamParams } from '../protocol';
-import { scrubPaths } from '../protocol/redact';
 import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
 import { isLoopbackHost, OriginPolicy } from './origin-policy';
-import { echoValue } from '../protocol/redact';
 import { applyTimeouts } from './server-timeouts';
 import { StreamConnection } from './stream-connection';
+import { HttpError, httpAnswer, refusalError } from './wire-errors';
 
 export interface EarshotServer {
   /** http://host:port (streams: ws://host:port/v1/stream). */
@@ -110,17 +113,15 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     }
     const done = (err: unknown): void => {
       if (res.headersSent) return void res.destroy();
-      if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
+      const a = httpAnswer(err);
       // Server-side messages may name files (a bundle that failed to load): the client gets base names, the log the paths.
-      if (err instanceof EarshotError && err.code === 'ERR_INVALID_ARGUMENT') return sendJson(res, 400, { error: { code: err.code, message: scrubPaths(err.message) } });
-      log(`${err instanceof EarshotError ? 'error' : 'internal error'} on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? err}`);
-      if (err instanceof EarshotError) return sendJson(res, 500, { error: { code: err.code, message: scrubPaths(err.message) } });
-      sendJson(res, 500, { error: { code: 'internal', message: scrubPaths((err as Error)?.message ?? String(err)) } });
+      if (a.unexpected) log(`${err instanceof EarshotError ? 'error' : 'internal error'} on ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? err}`);
+      sendJson(res, a.status, { error: { code: a.code, message: a.message } }, a.headers);
     };
-    if (url.pathname !== '/healthz' && !authorized(tokens, req, url)) return done(new HttpError(401, 'unauthorized', 'a valid token is required (Authorization: Bearer <token>)'));
-    if (shuttingDown && req.method === 'POST') return done(new HttpError(503, 'shutting_down', 'the server is shutting down'));
+    if (url.pathname !== '/healthz' && !authorized(tokens, req, url)) return done(new HttpError('unauthorized', 'a valid token is required (Authorization: Bearer <token>)'));
+    if (shuttingDown && req.method === 'POST') return done(new HttpError('shutting_down', 'the server is shutting down'));
     route(ctx, req, res, url).then((matched) => {
-      if (!matched) done(new HttpError(404, 'not_found', `no route for ${req.method} ${echoValue(url.pathname)}`));
+      if (!matched) done(new HttpError('not_found', `no route for ${req.method} ${echoValue(url.pathname)}`));
     }, done);
   });
 
@@ -160,12 +161,12 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     wss.handleUpgrade(req, socket, head, (ws) => {
       let params: StreamParams;
       try {
-        if (!authorized(tokens, req, url)) throw new ProtocolError('unauthorized', 'a valid token is required (Authorization: Bearer, ?token= or subprotocol bearer.<token>)', CLOSE.unauthorized);
-        if (shuttingDown) throw new ProtocolError('shutting_down', 'the server is shutting down', CLOSE.goingAway, true);
-        if (connections.size >= limits.maxStreams) throw new ProtocolError('too_many_streams', `the server holds its limit of ${limits.maxStreams} streams`, CLOSE.policy, true);
+        if (!authorized(tokens, req, url)) throw closingError('unauthorized', 'a valid token is required (Authorization: Bearer, ?token= or subprotocol bearer.<token>)');
+        if (shuttingDown) throw closingError('shutting_down', 'the server is shutting down', true);
+        if (connections.size >= limits.maxStreams) throw closingError('too_many_streams', `the server holds its limit of ${limits.maxStreams} streams`, true);
         params = parseStreamQuery(url.searchParams);
       } catch (err) {
-        return refuse(ws, err instanceof ProtocolError ? err : new ProtocolError('internal', scrubPaths(String(err)), CLOSE.internal));
+        return refuse(ws, refusalError(err));
       }
       counters.connectionsTotal++;
       let c: StreamConnection;
@@ -174,7 +175,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
       } catch (err) {
         // A stream that cannot be set up is refused; the process and the other streams go on.
         log(`cannot start a stream: ${(err as Error)?.stack ?? err}`);
-        return refuse(ws, new ProtocolError('internal', `the stream could not be started: ${(err as Error)?.message ?? err}`, CLOSE.internal));
+        return refuse(ws, closingError('internal', `the stream could not be started: ${(err as Error)?.message ?? err}`));
       }
       connections.add(c);
     });

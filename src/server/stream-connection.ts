@@ -1,16 +1,22 @@
 /**
- * One WebSocket ↔ one EngineStream: Protocol v1 on the wire (src/protocol/index.ts). Binary frames are
- * PCM, text frames are JSON messages; every bad input gets an `error` event and, where the stream
- * cannot go on, a close code. Limits: message rate (token bucket), idle timeout, slow consumers.
+ * One WebSocket ↔ one EngineStream: Protocol v1 on the wire (src/protocol/). Binary frames are PCM,
+ * text frames are JSON messages; every bad input gets an `error` event and, where the stream cannot go
+ * on, a close code (./wire-errors.ts). Limits: message rate (token bucket), idle timeout, slow consumers.
  */
 import type { WebSocket } from 'ws';
 import type { Engine } from '../engine/engine';
 import type { EngineStream } from '../engine/engine-stream';
 import { PcmDecoder } from '../engine/pcm-decoder';
-import { CLOSE, PROTOCOL_VERSION, ProtocolError, parseClientMessage, type ErrorEvent, type ServerEvent, type StreamParams } from '../protocol';
+import { CLOSE } from '../protocol/close-codes';
+import { closingError, ProtocolError } from '../protocol/errors';
+import type { ErrorEvent, ServerEvent } from '../protocol/events';
+import { parseClientMessage } from '../protocol/messages';
+import type { StreamParams } from '../protocol/query';
+import { echoValue } from '../protocol/redact';
+import { PROTOCOL_VERSION } from '../protocol/version';
 import type { ServerCounters } from './metrics';
-import { echoValue, scrubPaths } from '../protocol/redact';
 import type { ServerLimits } from './server-options';
+import { streamError, windowError } from './wire-errors';
 
 let nextId = 1;
 
@@ -41,7 +47,7 @@ export class StreamConnection {
       { inputRateHz: params.sampleRateHz, hopS: params.hopS, k: params.k, tags: params.tags, factors: params.factors, overflow: params.overflow },
       {
         event: (e) => this.send(e),
-        error: (err) => this.sendError(new ProtocolError('inference_failed', `inference failed for a window (it is not in the mean): ${scrubPaths(err.message)}`, undefined, true)),
+        error: (err) => this.sendError(windowError(err)),
         blocked: (b) => (b ? ws.pause() : ws.resume()),
       },
     );
@@ -60,33 +66,24 @@ export class StreamConnection {
     if (this.closing) return;
     this.armIdle();
     if (!this.takeToken()) {
-      this.fail(new ProtocolError('rate_limited', `more than ${this.limits.maxMessagesPerSecond} messages per second (burst ${2 * this.limits.maxMessagesPerSecond}); send larger frames`, CLOSE.policy));
+      this.fail(closingError('rate_limited', `more than ${this.limits.maxMessagesPerSecond} messages per second (burst ${2 * this.limits.maxMessagesPerSecond}); send larger frames`));
       return;
     }
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     this.chain = this.chain.then(() => (isBinary ? this.onAudio(buf) : this.onText(buf.toString('utf8')))).catch((err) => this.fail(err));
   }
 
+  /** Throws what fail() answers: a bad frame (ERR_AUDIO_SAMPLE, ERR_STREAM_FINALIZED) is refused alone, the stream goes on. */
   private onAudio(buf: Buffer): void {
     if (this.closing) return;
-    try {
-      const mono = this.decoder.decode(buf);
-      if (mono.length > 0) this.stream.push(mono);
-    } catch (err) {
-      if (err instanceof ProtocolError) this.sendError(err);
-      else throw err;
-    }
+    const mono = this.decoder.decode(buf);
+    if (mono.length > 0) this.stream.push(mono);
   }
 
+  /** Throws what fail() answers: a bad message (ProtocolError) is refused alone, the stream goes on. */
   private async onText(text: string): Promise<void> {
     if (this.closing) return;
-    let m;
-    try {
-      m = parseClientMessage(text);
-    } catch (err) {
-      if (err instanceof ProtocolError) return this.sendError(err);
-      throw err;
-    }
+    const m = parseClientMessage(text);
     switch (m.type) {
       case 'configure': {
         const r = await this.stream.configure(m);
@@ -143,8 +140,7 @@ export class StreamConnection {
   }
 
   private fail(err: unknown): void {
-    if (err instanceof ProtocolError) return this.sendError(err);
-    this.sendError(new ProtocolError('internal', `internal error: ${scrubPaths((err as Error)?.message ?? String(err))}`, CLOSE.internal, true));
+    this.sendError(streamError(err));
   }
 
   private takeToken(): boolean {
@@ -160,7 +156,7 @@ export class StreamConnection {
   private armIdle(): void {
     if (this.idleTimer) this.idleTimer.refresh();
     else {
-      this.idleTimer = setTimeout(() => this.sendError(new ProtocolError('idle_timeout', `no message for ${this.limits.idleTimeoutS} s`, CLOSE.idle, true)), this.limits.idleTimeoutS * 1000);
+      this.idleTimer = setTimeout(() => this.sendError(closingError('idle_timeout', `no message for ${this.limits.idleTimeoutS} s`, true)), this.limits.idleTimeoutS * 1000);
       this.idleTimer.unref();
     }
   }

@@ -7,7 +7,7 @@ import { computeMel } from '../../src/dsp/mel';
 import { PcmDecoder } from '../../src/engine/pcm-decoder';
 import { WindowPipeline, type MelWindow } from '../../src/engine/window-pipeline';
 import { WindowScheduler } from '../../src/engine/window-scheduler';
-import { ProtocolError } from '../../src/protocol';
+import { EarshotError } from '../../src/errors';
 import { loadInput } from '../helpers/librosa-fixtures';
 
 function lcg(seed: number): () => number {
@@ -138,12 +138,12 @@ test('PcmDecoder: s16le and f32le, 1–3 channels, split at arbitrary byte bound
   }
 });
 
-test('PcmDecoder: NaN, Inf and absurd float samples are refused as bad_audio and leave no partial state', () => {
+test('PcmDecoder: NaN, Inf and absurd float samples are refused (ERR_AUDIO_SAMPLE) and leave no partial state', () => {
   const d = new PcmDecoder('pcm_f32le', 2);
   assert.equal(d.decode(new Uint8Array(Float32Array.of(0.5).buffer)).length, 0); // half a frame carried
   assert.equal(d.pendingBytes, 4);
   for (const bad of [NaN, Infinity, -Infinity, 1e9]) {
-    assert.throws(() => d.decode(new Uint8Array(Float32Array.of(bad, 0.1, 0.2).buffer)), (e: unknown) => e instanceof ProtocolError && e.code === 'bad_audio');
+    assert.throws(() => d.decode(new Uint8Array(Float32Array.of(bad, 0.1, 0.2).buffer)), (e: unknown) => e instanceof EarshotError && e.code === 'ERR_AUDIO_SAMPLE');
     assert.equal(d.pendingBytes, 4, 'the carried half frame is kept, the bad message dropped whole');
   }
   const ok = d.decode(new Uint8Array(Float32Array.of(0.25, 0.1, 0.3).buffer));

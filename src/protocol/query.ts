@@ -1,0 +1,127 @@
+/**
+ * The parameters a client chooses for its audio and its events: one table (STREAM_QUERY) with each one's
+ * default and bounds, read from a stream's upgrade URL (parseStreamQuery), from an upload's URL
+ * (parseUploadQuery: hop, k, tags), from `configure` messages (./messages.ts) and by `earshot analyze`.
+ * A bad value is a ProtocolError that names the parameter and quotes the value (echoValue).
+ */
+import { closingError, ProtocolError } from './errors';
+import { PCM_ENCODINGS, type PcmEncoding } from './pcm';
+import { echoValue } from './redact';
+
+export interface NumberParam {
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+  /** null: required. */
+  readonly default: number | null;
+}
+
+export const STREAM_QUERY = {
+  encoding: { choices: PCM_ENCODINGS, default: 'pcm_f32le' as PcmEncoding },
+  /** Hz: telephone 8 kHz up to 192 kHz studio audio. */
+  sample_rate: { min: 8000, max: 192000, integer: true, default: null },
+  channels: { min: 1, max: 8, integer: true, default: 1 },
+  /** Seconds between window events: one mel frame (23 ms) is too busy to be useful; 60 s is a generous upper end. An upload's default is one window instead (the engine's). */
+  hop: { min: 0.1, max: 60, integer: false, default: 1.0 },
+  /** Suggestions per event. */
+  k: { min: 1, max: 100, integer: true, default: 10 },
+  /** Tags per event (the most probable first). */
+  tags: { min: 0, max: 1000, integer: true, default: 5 },
+  /** Send the running factor vector in every window event. */
+  factors: { default: false },
+  /** When windows queue up: drop the oldest (realtime clients) or stop reading the socket (file clients). */
+  overflow: { choices: ['drop', 'block'] as const, default: 'drop' as 'drop' | 'block' },
+} as const satisfies Record<string, NumberParam | { readonly default: unknown; readonly choices?: readonly string[] }>;
+
+/** The parameters a client may change later with a `configure` message (or give an upload). */
+export type TunableParam = 'hop' | 'k' | 'tags';
+
+/** True when `v` is a value of the parameter: a finite number in its bounds, whole where it must be. */
+export function accepts(spec: NumberParam, v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && (!spec.integer || Number.isInteger(v)) && v >= spec.min && v <= spec.max;
+}
+
+/** "an integer in 1..100", for messages. */
+export function rangeText(spec: NumberParam): string {
+  return `${spec.integer ? 'an integer' : 'a number'} in ${spec.min}..${spec.max}`;
+}
+
+/** What a stream's upgrade URL asks for. */
+export interface StreamParams {
+  encoding: PcmEncoding;
+  sampleRateHz: number;
+  channels: number;
+  hopS: number;
+  k: number;
+  factors: boolean;
+  tags: number;
+  overflow: 'drop' | 'block';
+  /** Browsers cannot set headers: the token may come as a query parameter. */
+  token: string | null;
+}
+
+/** Bad audio parameters close with 4415 (unsupported_audio), the others with 4400 (bad_request). */
+function bad(message: string, code: 'bad_request' | 'unsupported_audio' = 'bad_request'): never {
+  throw closingError(code, message);
+}
+
+function numberParam(q: URLSearchParams, name: 'sample_rate' | 'channels' | TunableParam): number {
+  const spec: NumberParam = STREAM_QUERY[name];
+  const code = name === 'sample_rate' || name === 'channels' ? 'unsupported_audio' : 'bad_request';
+  const raw = q.get(name);
+  if (raw === null || raw === '') {
+    if (spec.default === null) bad(`query parameter ${name} is required`, code);
+    return spec.default;
+  }
+  const v = Number(raw);
+  if (!accepts(spec, v)) bad(`query parameter ${name}=${echoValue(raw)} must be ${rangeText(spec)}`, code);
+  return v;
+}
+
+function flagParam(q: URLSearchParams, name: 'factors'): boolean {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return STREAM_QUERY[name].default;
+  if (raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  return bad(`query parameter ${name}=${echoValue(raw)} must be true/false/1/0`);
+}
+
+/** Reads `/v1/stream?encoding=…&sample_rate=…&channels=…[&hop=…][&k=…][&factors=1][&tags=…][&overflow=…][&token=…]`. */
+export function parseStreamQuery(query: URLSearchParams): StreamParams {
+  const encoding = query.get('encoding') ?? STREAM_QUERY.encoding.default;
+  if (!(STREAM_QUERY.encoding.choices as readonly string[]).includes(encoding)) {
+    bad(`encoding=${echoValue(encoding)} is not supported; use one of ${PCM_ENCODINGS.join(', ')}`, 'unsupported_audio');
+  }
+  const sampleRateHz = numberParam(query, 'sample_rate');
+  const channels = numberParam(query, 'channels');
+  const hopS = numberParam(query, 'hop');
+  const k = numberParam(query, 'k');
+  const tags = numberParam(query, 'tags');
+  const overflow = query.get('overflow') ?? STREAM_QUERY.overflow.default;
+  if (overflow !== 'drop' && overflow !== 'block') bad(`overflow=${echoValue(overflow)} must be "drop" or "block"`);
+  return { encoding: encoding as PcmEncoding, sampleRateHz, channels, hopS, k, factors: flagParam(query, 'factors'), tags, overflow, token: query.get('token') };
+}
+
+/** What an upload's URL (POST /v1/analyze, /v1/catalog) asks for; hop undefined: the engine's default (one window). */
+export interface UploadParams {
+  k: number;
+  tags: number;
+  hopS: number | undefined;
+}
+
+/** An upload's number: absent → undefined; any other value, the empty one (0) too, must be in the bounds. */
+function uploadNumber(q: URLSearchParams, name: TunableParam): number | undefined {
+  const raw = q.get(name);
+  if (raw === null) return undefined;
+  const spec: NumberParam = STREAM_QUERY[name];
+  const v = Number(raw);
+  if (!accepts(spec, v)) throw new ProtocolError('bad_request', `${name}=${echoValue(raw)} must be ${spec.integer ? 'an integer' : 'seconds'} in ${spec.min}..${spec.max}`);
+  return v;
+}
+
+/** Reads `?k=&tags=&hop=` of an upload; a bad value is a ProtocolError bad_request (HTTP 400). */
+export function parseUploadQuery(query: URLSearchParams): UploadParams {
+  const k = uploadNumber(query, 'k') ?? STREAM_QUERY.k.default;
+  const tags = uploadNumber(query, 'tags') ?? STREAM_QUERY.tags.default;
+  return { k, tags, hopS: uploadNumber(query, 'hop') };
+}
