@@ -29,7 +29,11 @@ export interface BundleManifest {
   net: unknown;
   items: number;
   tags: string[];
-  training: { playsSha256: string; source: string; songs: number; users: number };
+  /**
+   * What the model was trained on; `inputs` (hex SHA-256 of the plays file, the songs file, the audio
+   * listing: trainer/pipeline/training-data.ts) in bundles of `earshot-train model` and `experiment`.
+   */
+  training: { playsSha256: string; source: string; songs: number; users: number; inputs?: { plays: string; songs?: string; audio: string } };
   metrics: Record<string, unknown>;
   command: string;
   /** Times the engine has saved a grown catalogue (POST /v1/catalog); absent in a trainer's bundle. */

@@ -6,7 +6,9 @@
  *   item_factors.npy  the catalogue's WMF factors, items x F float32 ('<f4')
  *   items.tsv         id  artist  title  (row order of item_factors.npy)
  *   tags.json         optional: a logistic model per tag from factors (weights F + intercept)
- * written under a temporary name and renamed into place, so a reader never sees half a bundle.
+ *   report.md ...     optional extras copied in as they are (the holdout evaluation's report)
+ * written under a temporary name and swapped in for the old bundle (replace-dir.ts), so a reader never
+ * sees half a bundle and a failed write leaves the old bundle there intact.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,6 +22,7 @@ import { foldInputStats } from '../cnn/fold-input';
 import type { NetConfig, NetParameter } from '../cnn/net-config';
 import type { InputStats } from '../cnn/windows';
 import { buildOnnxModel } from './onnx-net';
+import { replaceDir } from './replace-dir';
 
 export interface BundleContents {
   config: NetConfig;
@@ -32,10 +35,15 @@ export interface BundleContents {
   items: readonly { id: string; artist: string; title: string; uri?: string }[];
   itemFactors: Float32Array;
   tags?: BundleTagModel[];
-  training: { playsSha256: string; source: string; songs: number; users: number };
+  training: BundleManifest['training'];
   metrics: Record<string, unknown>;
   command: string;
+  /** Files copied into the bundle as they are: file name in the bundle → source path. */
+  extras?: Record<string, string>;
 }
+
+/** The bundle's own file names, which an extra may not replace. */
+const OWN_FILES = new Set(['manifest.json', 'model.onnx', 'item_factors.npy', 'items.tsv', 'tags.json']);
 
 export function writeBundle(dir: string, b: BundleContents): BundleManifest {
   const f = b.config.outputs;
@@ -47,20 +55,20 @@ export function writeBundle(dir: string, b: BundleContents): BundleManifest {
     files: { model: 'model.onnx', itemFactors: 'item_factors.npy', items: 'items.tsv', tags: b.tags?.length ? 'tags.json' : null },
   };
   const onnx = buildOnnxModel(b.config, folded, { 'earshot.bundle_format': `${BUNDLE_FORMAT}/${BUNDLE_VERSION}`, 'earshot.window_frames': String(b.windowFrames) });
-  const tmp = `${path.resolve(dir)}.partial-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  try {
+  replaceDir(dir, (tmp) => {
     writeFileAtomic(path.join(tmp, 'model.onnx'), onnx);
     writeNpy(path.join(tmp, 'item_factors.npy'), b.itemFactors, [b.items.length, f]);
     writeFileAtomic(path.join(tmp, 'items.tsv'), Buffer.from(encodeItemsTsv(b.items)));
     if (b.tags?.length) writeFileAtomic(path.join(tmp, 'tags.json'), Buffer.from(JSON.stringify({ factors: f, tags: b.tags }) + '\n'));
+    for (const [name, source] of Object.entries(b.extras ?? {})) {
+      if (OWN_FILES.has(name) || path.basename(name) !== name) throw new EarshotError('ERR_INVALID_ARGUMENT', `bundle extra "${name}" must be a plain file name other than the bundle's own files`);
+      try {
+        fs.copyFileSync(source, path.join(tmp, name));
+      } catch (err) {
+        throw new EarshotError('ERR_IO', `cannot copy "${source}" into the bundle: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
+      }
+    }
     writeFileAtomic(path.join(tmp, 'manifest.json'), Buffer.from(JSON.stringify(manifest, null, 2) + '\n'));
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
   return manifest;
 }
