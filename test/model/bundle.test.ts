@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EarshotError } from '../../src/errors';
 import { loadBundle } from '../../src/model/bundle';
+import { loadInteractions } from '../../trainer/data/interactions';
 import { runFeatures } from '../../trainer/features/run-features';
 import { openFeatureStore, type FeatureStore } from '../../trainer/features/store';
 import { runExperiment, type ExperimentResult } from '../../trainer/report/experiment';
@@ -29,7 +30,7 @@ before(async () => {
   await runFeatures({ audio: path.join(world, 'audio'), out: path.join(tmp, 'features'), threads: 2 });
   store = openFeatureStore(path.join(tmp, 'features'));
   result = await runExperiment({
-    plays: path.join(world, 'plays.tsv'), store, factors: 8, iterations: 8, rows: ['random', 'cnn-mse', 'upper-bound'],
+    data: await loadInteractions(path.join(world, 'plays.tsv')), store, factors: 8, iterations: 8, rows: ['random', 'cnn-mse', 'upper-bound'],
     cnn: { config: { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 8, kernel: 4, pool: 4 }], globalPool: ['mean', 'max'], dense: [16], dropout: 0.2, outputs: 8 }, maxEpochs: 2, patience: 2, windowsPerClip: 2, batch: 16, threads: 1 },
   });
   writeDefaultBundle(bundleDir, result, store, readSongsTsv(world), { command: 'test', world });

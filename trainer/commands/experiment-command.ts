@@ -7,9 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EarshotError } from '../../src/errors';
-import { bowFeatures, bowPredictions, mlrPredictions } from '../bow/baseline';
 import { PAPER_NET, type NetConfig } from '../cnn/net-config';
+import { loadInteractions } from '../data/interactions';
 import { runFeatures } from '../features/run-features';
+import { bowRows } from '../pipeline/bow-rows';
 import { openFeatureStore } from '../features/store';
 import { PAPER_CNN, runExperiment, type RowName } from '../report/experiment';
 import { writeReport } from '../report/report-writer';
@@ -77,39 +78,17 @@ async function experimentCommand(v: OptionValues<typeof EXPERIMENT_OPTIONS>, { a
   }
   const store = openFeatureStore(featuresDir);
   const songs = readSongsTsv(v.world);
-  const styles = new Map(songs.map((s) => [s.id, s.style]));
-  let bowForReport: { x: Float32Array; m: number } | undefined;
   try {
     const cnn = { ...PAPER_CNN, config: { ...net, outputs: factors }, maxEpochs: intArg('cnn-epochs', v['cnn-epochs']) ?? PAPER_CNN.maxEpochs, windowsPerClip: intArg('windows-per-clip', v['windows-per-clip']) ?? PAPER_CNN.windowsPerClip, patience: intArg('patience', v.patience) ?? PAPER_CNN.patience, threads, device, lr: numArg('lr', v.lr), backend };
-    const result = await runExperiment({
-      plays: path.join(v.world, 'plays.tsv'), store, factors, seed, rows, cnn, log,
-      extraRows: async (ctx) => {
-        if (!rows.includes('bow-linear') && !rows.includes('bow-mlr') && !rows.includes('bow-mlp')) return [];
-        const trainIds = Array.from(ctx.trainItems, (i) => ctx.data.items[i]);
-        const coldIds = Array.from(ctx.coldItems, (i) => ctx.data.items[i]);
-        const bow = await bowFeatures(store, trainIds, coldIds, { k: intArg('k', v.k), seed, threads, log });
-        bowForReport = { x: bow.x, m: bow.m };
-        const trainFactors = new Float32Array(trainIds.length * factors);
-        ctx.trainItems.forEach((i, r) => trainFactors.set(ctx.wmf.itemFactors.subarray(i * factors, (i + 1) * factors), r * factors));
-        const out: { name: RowName; coldFactors: Float32Array; trainSeconds: number }[] = [];
-        if (rows.includes('bow-linear') || rows.includes('bow-mlp')) {
-          const p = await bowPredictions(bow, trainFactors, trainIds.length, factors, { seed, threads, log });
-          if (rows.includes('bow-linear')) out.push({ name: 'bow-linear', coldFactors: p.linear, trainSeconds: p.linearSeconds });
-          if (rows.includes('bow-mlp')) out.push({ name: 'bow-mlp', coldFactors: p.mlp, trainSeconds: p.mlpSeconds });
-        }
-        if (rows.includes('bow-mlr')) {
-          const p = await mlrPredictions(bow, trainFactors, trainIds.length, factors, { seed, log });
-          out.push({ name: 'bow-mlr', coldFactors: p.mlr, trainSeconds: p.seconds });
-        }
-        return out.sort((a, b) => ALL_ROWS.indexOf(a.name) - ALL_ROWS.indexOf(b.name));
-      },
-    });
+    const bow = bowRows(store, rows, { k: intArg('k', v.k), seed, threads, log });
+    const result = await runExperiment({ data: await loadInteractions(path.join(v.world, 'plays.tsv')), store, factors, seed, rows, cnn, log, extraRows: bow.extraRows });
     const hetrec = v.hetrec ? await hetrecTagExperiment(v.hetrec, factors) : undefined;
     if (hetrec) log(`HetRec tags from artist factors: mean AUC ${hetrec.meanAuc.toFixed(4)} over ${hetrec.tags} tags, ${hetrec.artists} artists`);
     const command = ['earshot-train', 'experiment', ...argv].join(' ');
     const totalSeconds = (performance.now() - started) / 1e3;
     writeReport(v.out, result, {
-      title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, styles, totalSeconds, songs: new Map(songs.map((x) => [x.id, x])), bow: bowForReport, hetrec,
+      title: `earshot report: ${path.basename(path.resolve(v.world))}`, command, totalSeconds, bow: bow.features(), hetrec,
+      songs: new Map(songs.map((x) => [x.id, { id: x.id, audio: null, artist: x.artist, title: x.title, uri: '', tags: [x.style, ...x.moods] }])),
       missing: [],
     });
     if (v.bundle) writeDefaultBundle(v.bundle, result, store, songs, { command, world: v.world });

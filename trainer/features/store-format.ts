@@ -65,6 +65,17 @@ export function formatFailed(rows: readonly { path: string; error: string }[]): 
   return [FAILED_HEADER, ...rows.map((r) => `${escapeTsv(r.path)}\t${escapeTsv(r.error)}`)].join('\n') + '\n';
 }
 
+/** failed.tsv's rows (formatFailed's inverse); a missing header gives ERR_FEATURE_STORE. */
+export function parseFailed(text: string, label: string): { path: string; error: string }[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (lines[0] !== FAILED_HEADER) corrupt(`${label}: first line must be the header "${FAILED_HEADER.replace(/\t/g, '\\t')}", got ${JSON.stringify(lines[0] ?? '')}`);
+  return lines.slice(1).map((line) => {
+    const tab = line.indexOf('\t');
+    return { path: unescapeTsv(tab < 0 ? line : line.slice(0, tab)), error: tab < 0 ? '' : unescapeTsv(line.slice(tab + 1)) };
+  });
+}
+
 function corrupt(message: string): never {
   throw new EarshotError('ERR_FEATURE_STORE', message);
 }

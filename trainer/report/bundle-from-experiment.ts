@@ -7,8 +7,7 @@
 import { EarshotError } from '../../src/errors';
 import type { FeatureStore } from '../features/store';
 import { writeBundle } from '../export/bundle-writer';
-import { fitLogistic } from '../tags/logistic';
-import { tagCrossValidation } from '../tags/tag-cv';
+import { buildTagModels } from '../export/tag-models';
 import type { SongRow } from '../world/songs-tsv';
 import { WINDOW_FRAMES } from '../cnn/windows';
 import type { ExperimentResult } from './experiment';
@@ -26,27 +25,16 @@ export function writeDefaultBundle(dir: string, r: ExperimentResult, store: Feat
   const items = data.items.map((id) => ({ id, artist: byId.get(id)?.artist ?? '', title: byId.get(id)?.title ?? '' }));
 
   // Tags: each song's style and moods.
-  const rowsOf = new Map<string, number[]>();
-  data.items.forEach((id, row) => {
+  const tags = buildTagModels(factors, f, data.items, (id) => {
     const s = byId.get(id);
-    if (!s) return;
-    for (const t of [s.style, ...s.moods]) (rowsOf.get(t) ?? rowsOf.set(t, []).get(t)!).push(row);
-  });
-  const tags = [...rowsOf.entries()].filter(([, rows]) => rows.length >= 10 && rows.length <= data.items.length - 10).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1)).map(([tag, rows]) => ({ tag, items: Int32Array.from(rows) }));
-  const cv = tagCrossValidation(factors, f, tags, { folds: 5, lambda: 1 });
-  const all = Int32Array.from(data.items.keys());
-  const tagModels = tags.map((t, k) => {
-    const y = new Uint8Array(data.items.length);
-    for (const i of t.items) y[i] = 1;
-    const m = fitLogistic(factors, f, y, all, 1);
-    return { tag: t.tag, weights: Array.from(m.w.subarray(0, f)), intercept: m.w[f], auc: Number.isFinite(cv.perTag[k].auc) ? cv.perTag[k].auc : null };
+    return s ? [s.style, ...s.moods] : [];
   });
 
   writeBundle(dir, {
     config: { ...trained.net.config, dropout: 0 }, params: trained.net.parameters(), stats: trained.stats, mel: store.manifest.mel.options, windowFrames: WINDOW_FRAMES,
-    objective: best.name === 'cnn-wpe' ? 'wpe' : 'mse', items, itemFactors: factors, tags: tagModels,
+    objective: best.name === 'cnn-wpe' ? 'wpe' : 'mse', items, itemFactors: factors, tags: tags.models,
     training: { playsSha256: data.checksum, source: o.world, songs: data.items.length, users: data.users.length },
-    metrics: { coldStart: Object.fromEntries(r.rows.map((x) => [x.name, { map500: x.map, auc: x.auc }])), tagMeanAuc: cv.meanAuc },
+    metrics: { coldStart: Object.fromEntries(r.rows.map((x) => [x.name, { map500: x.map, auc: x.auc }])), tagMeanAuc: tags.meanAuc },
     command: o.command,
   });
 }

@@ -5,9 +5,10 @@
  * Rows: random, the bag-of-words baselines (trainer/bow), the CNN with the MSE and WPE objectives, and
  * the latent-factor upper bound (held-out songs folded in from their own test plays).
  */
+import * as path from 'node:path';
 import { EarshotError } from '../../src/errors';
 import { transpose } from '../data/csr';
-import { loadInteractions, type Interactions } from '../data/interactions';
+import type { Interactions } from '../data/interactions';
 import { evaluate, randomBaseline } from '../eval/evaluate';
 import { itemColdStartHoldout, type ColdStartSplit } from '../eval/splits';
 import { foldInRows } from '../wmf/fold-in';
@@ -43,7 +44,8 @@ export interface CnnSettings {
 }
 
 export interface ExperimentOptions {
-  plays: string;
+  /** The play matrix; every song in it must have features in `store`. */
+  data: Interactions;
   store: FeatureStore;
   factors?: number;
   iterations?: number;
@@ -51,6 +53,8 @@ export interface ExperimentOptions {
   seed?: number;
   rows: RowName[];
   cnn: CnnSettings;
+  /** Each CNN row checkpoints every epoch in <checkpointDir>/<row>/ and resumes from there (torch backend). */
+  checkpointDir?: string;
   /** Extra rows computed by the caller from the split (e.g. the bag-of-words baselines). */
   extraRows?: (ctx: ExperimentContext) => Promise<{ name: RowName; coldFactors: Float32Array; trainSeconds: number }[]>;
   log?: (line: string) => void;
@@ -78,7 +82,7 @@ export const PAPER_CNN: CnnSettings = { config: PAPER_NET, maxEpochs: 30, patien
 export async function runExperiment(o: ExperimentOptions): Promise<ExperimentResult> {
   const log = o.log ?? (() => undefined);
   const f = o.factors ?? 50;
-  const data = await loadInteractions(o.plays);
+  const data = o.data;
   const split = itemColdStartHoldout(data.byUser, { fraction: o.testFraction ?? 0.2, seed: o.seed ?? 1 });
   const missing = data.items.filter((id) => !o.store.has(id));
   if (missing.length) throw new EarshotError('ERR_INVALID_ARGUMENT', `${missing.length} songs with plays have no features (first: ${missing[0]}); run earshot-train features on their audio`);
@@ -122,6 +126,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     const trained = await trainCnn(o.store, { ids: trainIds, factors: trainFactors, wpe }, {
       config: { ...o.cnn.config, outputs: f }, objective, batch: o.cnn.batch, windowsPerClip: o.cnn.windowsPerClip, maxEpochs: o.cnn.maxEpochs,
       patience: o.cnn.patience, threads: o.cnn.threads, device: o.cnn.device, lr: o.cnn.lr, backend: o.cnn.backend, seed: o.seed ?? 1,
+      checkpointDir: o.checkpointDir === undefined ? undefined : path.join(o.checkpointDir, name),
       onEpoch: (e) => log(`${name} epoch ${e.epoch}: train ${e.trainLoss.toExponential(3)}  validation ${e.validationLoss.toExponential(3)}${e.best ? ' *' : ''}  ${e.seconds.toFixed(1)} s`),
     });
     const seconds = (performance.now() - t1) / 1e3;

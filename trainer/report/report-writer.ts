@@ -1,8 +1,10 @@
 /**
  * The report of an experiment run: report.md (the paper's Table 2 layout: mAP@500 and AUC per model,
  * training times, the machine, the command) and report.json (the same numbers, per-epoch curves),
- * plus Figure 1 (t-SNE of the cold-start songs' predicted factors, coloured by style) when styles are
- * known. Rows never computed are listed with the reason, never silently dropped.
+ * plus Figure 1 (t-SNE of the cold-start songs' predicted factors, coloured by style: a song's first
+ * tag) when songs have tags. Rows never computed are listed with the reason, never silently dropped.
+ * The figure is an extra: when it cannot be drawn (too few songs for t-SNE) the report says why and
+ * is written all the same.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +15,7 @@ import type { ExperimentResult, RowName } from './experiment';
 import { scatterPng } from './scatter-png';
 import { tsne } from './tsne';
 import { table1, table4, tagAuc } from './tables';
-import type { SongRow } from '../world/songs-tsv';
+import type { SongEntry } from '../pipeline/training-data';
 
 export const ROW_TITLES: Record<RowName, string> = {
   random: 'random',
@@ -29,9 +31,10 @@ export interface ReportMeta {
   title: string;
   command: string;
   missing: { row: string; reason: string }[];
-  styles?: Map<string, string>;
-  /** songs.tsv rows by id: enables Tables 1 and 4 and the tag experiment. */
-  songs?: Map<string, SongRow>;
+  /** Songs by id (artist, title, tags): enables Figure 1 (when there are tags), Tables 1 and 4 and the tag experiment. */
+  songs?: ReadonlyMap<string, SongEntry>;
+  /** Markdown lines about the input (songs left out and why), written as their own section when given. */
+  inputs?: string[];
   /** Bag-of-words PCA features of the training songs (trainItems order), for the tag experiment. */
   bow?: { x: Float32Array; m: number };
   /** The tag experiment on real Last.fm HetRec artist factors (trainer/tags/hetrec-experiment.ts). */
@@ -62,16 +65,24 @@ export function writeReport(dir: string, r: ExperimentResult, meta: ReportMeta):
     `Command: \`${meta.command}\``,
     '',
   ];
+  if (meta.inputs?.length) lines.push('## Input', '', ...meta.inputs, '');
   const best = [...r.rows].filter((x) => x.name.startsWith('cnn')).sort((a, b) => b.map - a.map)[0];
-  if (best && meta.styles) {
+  const styles = meta.songs && [...meta.songs.values()].some((s) => s.tags.length > 0) ? meta.songs : undefined;
+  if (best && styles) {
     const pred = r.predictions.get(best.name)!;
     const ids = Array.from(split.items, (i) => data.items[i]);
-    const styleNames = [...new Set(ids.map((id) => meta.styles!.get(id) ?? '?'))].sort();
-    const labels = Int32Array.from(ids, (id) => styleNames.indexOf(meta.styles!.get(id) ?? '?'));
-    const { embedding } = tsne(pred, r.context.wmf.factors, { metric: 'cosine', perplexity: Math.min(30, Math.floor((ids.length - 1) / 3)), seed: 1 });
-    const img = scatterPng(embedding, labels, styleNames, { title: `t-SNE of ${ROW_TITLES[best.name]} predictions, cold-start songs` });
-    writePng(path.join(dir, 'figure1-tsne.png'), img.width, img.height, img.rgb);
-    lines.push('## Figure 1', '', `t-SNE (cosine) of the factors the best CNN (${best.name}) predicts for the ${ids.length} cold-start songs from their audio alone, coloured by style:`, '', '![Figure 1](figure1-tsne.png)', '');
+    const styleOf = (id: string) => styles.get(id)?.tags[0] ?? '?';
+    lines.push('## Figure 1', '');
+    try {
+      const styleNames = [...new Set(ids.map(styleOf))].sort();
+      const labels = Int32Array.from(ids, (id) => styleNames.indexOf(styleOf(id)));
+      const { embedding } = tsne(pred, r.context.wmf.factors, { metric: 'cosine', perplexity: Math.min(30, Math.floor((ids.length - 1) / 3)), seed: 1 });
+      const img = scatterPng(embedding, labels, styleNames, { title: `t-SNE of ${ROW_TITLES[best.name]} predictions, cold-start songs` });
+      writePng(path.join(dir, 'figure1-tsne.png'), img.width, img.height, img.rgb);
+      lines.push(`t-SNE (cosine) of the factors the best CNN (${best.name}) predicts for the ${ids.length} cold-start songs from their audio alone, coloured by style:`, '', '![Figure 1](figure1-tsne.png)', '');
+    } catch (err) {
+      lines.push(`Not drawn for the ${ids.length} cold-start songs: ${(err as Error).message}`, '');
+    }
   }
   const extra: Record<string, unknown> = {};
   if (meta.songs) {
@@ -85,7 +96,7 @@ export function writeReport(dir: string, r: ExperimentResult, meta: ReportMeta):
       const seen = new Set<string>();
       const queries: { id: string; latent: Float32Array; predicted: Float32Array }[] = [];
       coldItems.forEach((item, k) => {
-        const st = meta.songs!.get(data.items[item])?.style ?? '?';
+        const st = meta.songs!.get(data.items[item])?.tags[0] ?? '?';
         if (seen.has(st) || queries.length >= 5) return;
         seen.add(st);
         queries.push({ id: data.items[item], latent: latent.subarray(k * f, (k + 1) * f), predicted: predicted.subarray(k * f, (k + 1) * f) });
@@ -100,8 +111,8 @@ export function writeReport(dir: string, r: ExperimentResult, meta: ReportMeta):
     // components of the bag-of-words features, as many as there are factors (the same capacity).
     const bowDims = meta.bow ? Math.min(meta.bow.m, f) : 0;
     const fromAudio = meta.bow ? tagAuc(leadingColumns(meta.bow.x, meta.bow.m, trainItems.length, bowDims), bowDims, trainIds, meta.songs) : null;
-    extra.tags = { fromFactors, fromAudio };
-    lines.push('## Tag prediction (Sec. 5.1)', '', `10-fold cross-validated logistic regression to the ${fromFactors.tags} most frequent style and mood tags of the ${trainIds.length} training songs, mean AUC:`, '', '| features | mean AUC |', '|---|---|', `| WMF latent factors (F = ${f}) | ${fromFactors.meanAuc.toFixed(4)} |`, fromAudio ? `| bag-of-words audio features (first ${bowDims} principal components) | ${fromAudio.meanAuc.toFixed(4)} |` : '| bag-of-words audio features | not computed (no bow row) |', '');
+    if (fromFactors.tags > 0) extra.tags = { fromFactors, fromAudio };
+    if (fromFactors.tags > 0) lines.push('## Tag prediction (Sec. 5.1)', '', `10-fold cross-validated logistic regression to the ${fromFactors.tags} most frequent style and mood tags of the ${trainIds.length} training songs, mean AUC:`, '', '| features | mean AUC |', '|---|---|', `| WMF latent factors (F = ${f}) | ${fromFactors.meanAuc.toFixed(4)} |`, fromAudio ? `| bag-of-words audio features (first ${bowDims} principal components) | ${fromAudio.meanAuc.toFixed(4)} |` : '| bag-of-words audio features | not computed (no bow row) |', '');
     if (meta.hetrec) lines.push(`On real data, Last.fm HetRec: WMF factors (F = ${meta.hetrec.factors}) of ${meta.hetrec.artists} tagged artists → the ${meta.hetrec.tags} tags on the most artists, 10-fold mean AUC **${meta.hetrec.meanAuc.toFixed(4)}** (the paper: 0.867 for latent factors on its data).`, '');
   }
   writeFileAtomic(path.join(dir, 'report.md'), Buffer.from(lines.join('\n')));

@@ -6,15 +6,17 @@
  *   tags     10-fold cross-validated logistic regression to the most frequent style/mood tags, from
  *            WMF factors and from bag-of-words audio features, mean AUC.
  */
-import type { SongRow } from '../world/songs-tsv';
+import type { SongEntry } from '../pipeline/training-data';
 import { tagCrossValidation } from '../tags/tag-cv';
 
-export function songName(s: SongRow | undefined, id: string): string {
-  return s ? `${s.artist} — ${s.title} (${s.style})` : id;
+/** "artist — title (first tag)": a world's first tag is its style. */
+export function songName(s: SongEntry | undefined, id: string): string {
+  if (!s || (!s.artist && !s.title)) return id;
+  return `${s.artist} — ${s.title}${s.tags.length ? ` (${s.tags[0]})` : ''}`;
 }
 
 /** Markdown: per factor, the `n` songs with the highest and the lowest value among `rows`. */
-export function table1(factors: Float32Array, f: number, ids: readonly string[], rows: Int32Array, songs: Map<string, SongRow>, show = [0, 1, 2], n = 4): string {
+export function table1(factors: Float32Array, f: number, ids: readonly string[], rows: Int32Array, songs: ReadonlyMap<string, SongEntry>, show = [0, 1, 2], n = 4): string {
   const out = ['| factor | highest | lowest |', '|---|---|---|'];
   for (const k of show) {
     const sorted = Array.from(rows).sort((a, b) => factors[b * f + k] - factors[a * f + k]);
@@ -40,7 +42,7 @@ function cosineNeighbours(q: Float32Array, pool: Float32Array, f: number, rows: 
 }
 
 /** Markdown: for each query (a cold song: its latent and its predicted factors), the nearest training songs by each. */
-export function table4(queries: { id: string; latent: Float32Array; predicted: Float32Array }[], catalog: Float32Array, f: number, ids: readonly string[], trainRows: Int32Array, songs: Map<string, SongRow>, n = 4): string {
+export function table4(queries: { id: string; latent: Float32Array; predicted: Float32Array }[], catalog: Float32Array, f: number, ids: readonly string[], trainRows: Int32Array, songs: ReadonlyMap<string, SongEntry>, n = 4): string {
   const out = ['| query (cold-start) | nearest by latent factors | nearest by predicted factors |', '|---|---|---|'];
   const name = (i: number) => songName(songs.get(ids[i]), ids[i]);
   for (const q of queries) {
@@ -49,14 +51,15 @@ export function table4(queries: { id: string; latent: Float32Array; predicted: F
   return out.join('\n');
 }
 
-/** Mean 10-fold AUC over the `top` most frequent style/mood tags of the given songs, from features x (songs x d). */
-export function tagAuc(x: Float32Array, d: number, ids: readonly string[], songs: Map<string, SongRow>, top = 20): { meanAuc: number; tags: number } {
+/** Mean 10-fold AUC over the `top` most frequent tags (a world's styles and moods) of the given songs, from features x (songs x d). */
+export function tagAuc(x: Float32Array, d: number, ids: readonly string[], songs: ReadonlyMap<string, SongEntry>, top = 20): { meanAuc: number; tags: number } {
   const rowsOf = new Map<string, number[]>();
   ids.forEach((id, r) => {
     const s = songs.get(id);
-    if (s) for (const t of [s.style, ...s.moods]) (rowsOf.get(t) ?? rowsOf.set(t, []).get(t)!).push(r);
+    if (s) for (const t of s.tags) (rowsOf.get(t) ?? rowsOf.set(t, []).get(t)!).push(r);
   });
   const tags = [...rowsOf.entries()].filter(([, r]) => r.length >= 10 && r.length <= ids.length - 10).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1)).slice(0, top).map(([tag, r]) => ({ tag, items: Int32Array.from(r) }));
+  if (tags.length === 0) return { meanAuc: NaN, tags: 0 };
   const res = tagCrossValidation(x, d, tags, { folds: 10, lambda: 1 });
   return { meanAuc: res.meanAuc, tags: tags.length };
 }

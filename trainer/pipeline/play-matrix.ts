@@ -1,0 +1,51 @@
+/**
+ * The play matrix the pipeline trains on: the plays file's matrix restricted to the songs that have
+ * features (audio that decoded), since the CNN can learn only from songs it can hear and the evaluation
+ * must predict every held-out song from its audio. Users left with no plays are dropped too (WMF would
+ * give them zero factors and they would only dilute the evaluation). Songs and users keep their order
+ * from the file, so when nothing is dropped the matrix is the file's, bit for bit.
+ */
+import { EarshotError } from '../../src/errors';
+import { transpose } from '../data/csr';
+import type { Interactions } from '../data/interactions';
+
+export interface RestrictedPlays {
+  data: Interactions;
+  /** Ids of songs with plays that were dropped (no audio, or audio that did not decode), file order. */
+  droppedSongs: string[];
+  /** Users whose every play was on a dropped song. */
+  droppedUsers: number;
+}
+
+/** `data` without the songs for which keep(id) is false; the same object when every song is kept. */
+export function restrictToSongs(data: Interactions, keep: (id: string) => boolean): RestrictedPlays {
+  const newItem = new Int32Array(data.items.length).fill(-1);
+  const items: string[] = [];
+  const droppedSongs: string[] = [];
+  data.items.forEach((id, i) => {
+    if (keep(id)) newItem[i] = items.push(id) - 1;
+    else droppedSongs.push(id);
+  });
+  if (droppedSongs.length === 0) return { data, droppedSongs, droppedUsers: 0 };
+  const m = data.byUser;
+  const indptr = [0];
+  const indices: number[] = [];
+  const counts: number[] = [];
+  const users: string[] = [];
+  for (let u = 0; u < m.rows; u++) {
+    const before = indices.length;
+    for (let j = m.indptr[u]; j < m.indptr[u + 1]; j++) {
+      const i = newItem[m.indices[j]];
+      if (i < 0) continue;
+      indices.push(i); // old column order is kept, so columns stay sorted
+      counts.push(m.data[j]);
+    }
+    if (indices.length === before) continue;
+    users.push(data.users[u]);
+    indptr.push(indices.length);
+  }
+  if (indices.length === 0) throw new EarshotError('ERR_INVALID_ARGUMENT', 'no plays are left on songs with audio');
+  const byUser = { indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(counts), rows: users.length, cols: items.length };
+  const restricted: Interactions = { ...data, users, items, byUser, byItem: transpose(byUser), nnz: indices.length };
+  return { data: restricted, droppedSongs, droppedUsers: data.users.length - users.length };
+}
