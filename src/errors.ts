@@ -12,7 +12,7 @@ export type EarshotErrorCode =
   | 'ERR_NPY_FORMAT' // a .npy file is malformed or holds an unsupported dtype/order
   | 'ERR_TOOL_MISSING' // an external program (ffmpeg) is needed and not installed
   | 'ERR_DECODER_FAILED' // an external decoder exited with an error
-  | 'ERR_TRIPLETS_FORMAT' // a play-count line is malformed (field count, empty id, bad or negative count)
+  | 'ERR_TRIPLETS_FORMAT' // a play-count line is malformed (field count, empty id, bad or negative count; a header naming no user/song/count column)
   | 'ERR_TRIPLETS_EMPTY' // a play-count input holds no data rows
   | 'ERR_TRIPLETS_TOO_LARGE' // more rows or id bytes than the Int32 index arrays can address
   | 'ERR_WORLD_FORMAT' // a benchmark world's songs.tsv is malformed (header, field count, empty id)

@@ -77,3 +77,14 @@ export function assertMatchesReference(
     }
   }
 }
+
+/** Two loads hold the same ids in the same order and bit-identical matrices. */
+export function assertSameMatrices(a: { users: string[]; items: string[]; byUser: Csr; byItem: Csr }, b: { users: string[]; items: string[]; byUser: Csr; byItem: Csr }): void {
+  assert.deepEqual(a.users, b.users);
+  assert.deepEqual(a.items, b.items);
+  for (const k of ['byUser', 'byItem'] as const) {
+    assert.deepEqual(a[k].indptr, b[k].indptr, k);
+    assert.deepEqual(a[k].indices, b[k].indices, k);
+    assert.deepEqual(a[k].data, b[k].data, k);
+  }
+}

@@ -12,8 +12,8 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
 import type { Csr } from '../../../trainer/data/csr';
-import { cooToCsr, fromTriples, loadInteractions, type Interactions } from '../../../trainer/data/interactions';
-import { assertMatchesReference, referenceParse } from '../../helpers/plays-reference';
+import { cooToCsr, fromTriples, loadInteractions } from '../../../trainer/data/interactions';
+import { assertMatchesReference, assertSameMatrices, referenceParse } from '../../helpers/plays-reference';
 import { sharedOrSkip } from '../../helpers/shared';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-interactions-'));
@@ -44,16 +44,6 @@ function randomRows(n: number, users: number, items: number, seed: number): { u:
 
 function tsv(rows: { u: string[]; i: string[]; c: number[] }): string {
   return rows.u.map((u, k) => `${u}\t${rows.i[k]}\t${rows.c[k]}\n`).join('');
-}
-
-function assertSameMatrices(a: Interactions, b: Interactions): void {
-  assert.deepEqual(a.users, b.users);
-  assert.deepEqual(a.items, b.items);
-  for (const k of ['byUser', 'byItem'] as const) {
-    assert.deepEqual(a[k].indptr, b[k].indptr, k);
-    assert.deepEqual(a[k].indices, b[k].indices, k);
-    assert.deepEqual(a[k].data, b[k].data, k);
-  }
 }
 
 describe('fromTriples', () => {

@@ -6,8 +6,6 @@
  */
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
@@ -17,15 +15,9 @@ import { fnv1a, IdTable } from '../../../trainer/data/id-table';
 import { TripletParser, type ParsedTriplets, type TripletFormat } from '../../../trainer/data/triplet-parser';
 import { readTriplets } from '../../../trainer/data/triplets';
 import { referenceParse } from '../../helpers/plays-reference';
+import { tempFiles } from '../../helpers/temp-files';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-triplets-'));
-process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function write(name: string, content: string | Buffer): string {
-  const p = path.join(tmp, name);
-  fs.writeFileSync(p, content);
-  return p;
-}
+const { dir: tmp, write } = tempFiles('triplets');
 
 /** Rows of the parse as [user, item, count] strings/numbers, zero counts excluded, in input order. */
 function rowsOf(p: ParsedTriplets): [string, string, number][] {
