@@ -7,7 +7,9 @@
  *     blank lines and lines starting with '#' are skipped; listed files need not exist (a missing one
  *     is a failed clip, not a usage error);
  *   an audio file: that one clip.
- * Two clips with the same id are a usage error: the store is keyed by id.
+ * Two clips with the same id are a usage error (the store is keyed by id), or, where the caller asks
+ * for it (the model pipeline's matching of songs to files by stem), the first in path order is kept
+ * and the others are reported. The same path listed twice counts once.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,9 +23,25 @@ export interface ClipSource {
   path: string;
 }
 
+/** Two files with one id where the first was kept (listAudio with duplicates: 'first'). */
+export interface DuplicateClip {
+  id: string;
+  kept: string;
+  dropped: string;
+}
+
 export interface AudioListing {
-  kind: 'directory' | 'list' | 'file';
+  /** What --audio was; 'clips' when the caller gave the clips themselves (runFeatures). */
+  kind: 'directory' | 'list' | 'file' | 'clips';
+  /** Sorted by id, ids unique. */
   clips: ClipSource[];
+  /** Files left out because another one had their id (always empty with duplicates: 'error'). */
+  duplicates: DuplicateClip[];
+}
+
+export interface ListAudioOptions {
+  /** Two files with one id: 'error' (default) throws ERR_INVALID_ARGUMENT; 'first' keeps the first in path order. */
+  duplicates?: 'error' | 'first';
 }
 
 function isAudio(name: string): boolean {
@@ -64,7 +82,29 @@ function readList(file: string): string[] {
     .map((l) => path.resolve(base, l));
 }
 
-export function listAudio(source: string): AudioListing {
+/**
+ * `clips` sorted by id (code-unit order, as the feature store keeps them) with one clip per id: see
+ * ListAudioOptions for two paths with one id; the same path twice is kept once.
+ */
+export function uniqueClips(clips: readonly ClipSource[], o: ListAudioOptions & { idsAre?: string } = {}): Pick<AudioListing, 'clips' | 'duplicates'> {
+  const byPath = [...clips].sort((a, b) => compare(a.path, b.path));
+  const byId = new Map<string, string>();
+  const duplicates: DuplicateClip[] = [];
+  for (const { id, path: p } of byPath) {
+    const prev = byId.get(id);
+    if (prev === undefined) byId.set(id, p);
+    else if (prev === p) continue;
+    else if (o.duplicates === 'first') duplicates.push({ id, kept: prev, dropped: p });
+    else usage(`two clips have the id "${id}": "${prev}" and "${p}" (${o.idsAre ?? 'ids are file names without extension'} and must be unique)`);
+  }
+  return { clips: [...byId].map(([id, p]) => ({ id, path: p })).sort((a, b) => compare(a.id, b.id)), duplicates };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function listAudio(source: string, o: ListAudioOptions = {}): AudioListing {
   let st: fs.Stats;
   try {
     st = fs.statSync(source);
@@ -87,13 +127,5 @@ export function listAudio(source: string): AudioListing {
     paths = readList(abs);
     if (paths.length === 0) usage(`the list "${source}" names no files (one path per line, relative to the list's folder)`);
   }
-  const byId = new Map<string, string>();
-  for (const p of paths) {
-    const id = path.parse(p).name;
-    const prev = byId.get(id);
-    if (prev !== undefined && prev !== p) usage(`two clips have the id "${id}": "${prev}" and "${p}" (ids are file names without extension and must be unique)`);
-    byId.set(id, p);
-  }
-  const clips = [...byId].map(([id, p]) => ({ id, path: p })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { kind, clips };
+  return { kind, ...uniqueClips(paths.map((p) => ({ id: path.parse(p).name, path: p })), o) };
 }

@@ -19,15 +19,19 @@ import { writeFileAtomic } from '../../src/io/atomic-write';
 import { runPool } from '../pool/worker-pool';
 import { FEATURE_DELTA_WIDTH, FEATURE_N_MFCC, featureMelConfig } from './extract';
 import type { FeatureJob, FeatureResult } from './feature-worker';
-import { listAudio } from './list-audio';
+import { listAudio, uniqueClips, type AudioListing, type ClipSource } from './list-audio';
 import { packStore, type PackEntry } from './pack';
 import { readShardLayout, shardFileName, type ShardLayout } from './shard';
 import { openFeatureStore, type FeatureStore } from './store';
 import { FEATURES_FORMAT, FEATURES_VERSION, FILES, formatFailed, type FeatureManifest } from './store-format';
 
 export interface FeaturesOptions {
-  /** A folder (searched recursively), a list file, or one audio file (list-audio.ts). */
-  audio: string;
+  /**
+   * A folder (searched recursively), a list file, or one audio file (list-audio.ts); or the clips
+   * themselves, whose ids need not be file stems (the model pipeline's songs): ids unique and non-empty,
+   * paths resolved against the working directory.
+   */
+  audio: string | readonly ClipSource[];
   out: string;
   /** Worker threads, 1..1024 (default: all cores). */
   threads?: number;
@@ -123,11 +127,23 @@ function rewriteManifest(out: string, prev: FeatureManifest, fields: Omit<Featur
   return m;
 }
 
+/** The clips to compute, sorted by id: listed from a path, or the caller's own list checked. */
+function clipListing(audio: FeaturesOptions['audio']): AudioListing {
+  if (typeof audio === 'string') return listAudio(audio);
+  audio.forEach((c, k) => {
+    if (typeof c?.id !== 'string' || c.id === '' || typeof c.path !== 'string' || c.path === '') {
+      throw new EarshotError('ERR_INVALID_ARGUMENT', `clips[${k}] must have a non-empty string id and path, got ${JSON.stringify(c)}`);
+    }
+  });
+  if (audio.length === 0) throw new EarshotError('ERR_INVALID_ARGUMENT', 'the clip list is empty');
+  return { kind: 'clips', ...uniqueClips(audio.map((c) => ({ id: c.id, path: path.resolve(c.path) })), { idsAre: 'clip ids' }) };
+}
+
 export async function runFeatures(o: FeaturesOptions): Promise<FeaturesSummary> {
   const t0 = performance.now();
   const threads = o.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1 || threads > 1024) throw new EarshotError('ERR_INVALID_ARGUMENT', `threads must be an integer in 1..1024, got ${threads}`);
-  const listing = listAudio(o.audio);
+  const listing = clipListing(o.audio);
   const out = path.resolve(o.out);
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out "${o.out}" exists and is not a directory`);
   const shardDir = path.join(out, FILES.shards);
@@ -142,7 +158,7 @@ export async function runFeatures(o: FeaturesOptions): Promise<FeaturesSummary> 
       mel: { file: FILES.mel, dtype: '<f2', shape: [0, mel.nMels], options: mel, frameStepS: mel.hopSamples / mel.sampleRateHz },
       mfcc: { file: FILES.mfcc, dtype: '<f4', shape: [0, mfccWidth], nMfcc: FEATURE_N_MFCC, deltaWidth: FEATURE_DELTA_WIDTH, layout: `mfcc[0..${FEATURE_N_MFCC}) | delta | delta2` },
       computed: 0, reused: 0,
-      audio: { source: path.resolve(o.audio), kind: listing.kind },
+      audio: { source: typeof o.audio === 'string' ? path.resolve(o.audio) : '', kind: listing.kind },
       command: o.command ?? '', createdAt: '',
     };
     const want = new Map(listing.clips.map((c) => [c.id, c.path]));

@@ -10,6 +10,7 @@
  * The total size follows from the meta, so a shard cut short (a crash before the data reached the
  * disk) is recognised and recomputed rather than packed.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { encodeFloat16LE } from '../../src/io/float16';
@@ -36,8 +37,15 @@ export interface ShardLayout extends ShardMeta {
   totalBytes: number;
 }
 
+/**
+ * Ids used as they are in shard names: what file stems usually are. Any other id (a songs or plays
+ * file's: with '/', ':', a leading '.', over 200 characters) could escape the folder or be too long for
+ * a file name, and is named by its digest instead ('~' marks those; no plain name starts with it).
+ */
+const PLAIN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._ -]{0,199}$/;
+
 export function shardFileName(id: string): string {
-  return `${id}.shard`;
+  return PLAIN_ID.test(id) ? `${id}.shard` : `~${crypto.createHash('sha256').update(id).digest('hex').slice(0, 40)}.shard`;
 }
 
 export function encodeShard(id: string, path: string, f: ClipFeatures): Buffer {

@@ -28,7 +28,8 @@ export interface FeatureManifest {
   /** Clips computed by the run that packed the store, and carried over from shards or a previous store. */
   computed: number;
   reused: number;
-  audio: { source: string; kind: 'directory' | 'list' | 'file' };
+  /** What --audio was; source '' for 'clips' (runFeatures given the clip list itself: index.tsv has each path). */
+  audio: { source: string; kind: 'directory' | 'list' | 'file' | 'clips' };
   command: string;
   createdAt: string;
 }
