@@ -52,13 +52,6 @@ function completeStore(dir: string, clips: readonly ClipSource[]): FeatureStore 
   return null;
 }
 
-/** Writes the clip list runFeatures reads (one absolute path per line; ids are the file stems). */
-function clipList(dir: string, clips: readonly ClipSource[]): string {
-  const file = path.join(dir, 'clips.txt');
-  fs.writeFileSync(file, clips.map((c) => c.path).join('\n') + '\n');
-  return file;
-}
-
 /** Features of `clips` (every song with audio, sorted by id) in the store at `dir`. */
 export async function featuresStage(dir: string, clips: readonly ClipSource[], o: FeaturesStageOptions = {}): Promise<FeaturesStage> {
   const t0 = performance.now();
@@ -66,8 +59,7 @@ export async function featuresStage(dir: string, clips: readonly ClipSource[], o
   const reused = store !== null;
   let computed = 0;
   if (!store) {
-    fs.mkdirSync(dir, { recursive: true });
-    const summary = await runFeatures({ audio: clipList(dir, clips), out: dir, threads: o.threads, command: o.command, onProgress: o.onProgress });
+    const summary = await runFeatures({ audio: clips, out: dir, threads: o.threads, command: o.command, onProgress: o.onProgress });
     computed = summary.computed;
     store = openFeatureStore(dir);
   }

@@ -23,10 +23,15 @@ function firstOf(ids: readonly string[], n = 3): string {
   return ids.length > n ? `${shown} and ${ids.length - n} more` : shown;
 }
 
+/** Songs with plays and no audio file at all (those whose audio did not decode are counted apart). */
+export function songsWithoutAudio(l: LeftOut): string[] {
+  const undecodable = new Set(l.undecodable.map((u) => u.id));
+  return l.playsWithoutAudio.filter((id) => !undecodable.has(id));
+}
+
 /** One line per kind of thing left out (none when everything was used). */
 export function describeLeftOut(l: LeftOut): string[] {
-  const undecodable = new Set(l.undecodable.map((u) => u.id));
-  const noAudio = l.playsWithoutAudio.filter((id) => !undecodable.has(id));
+  const noAudio = songsWithoutAudio(l);
   const lines: string[] = [];
   if (noAudio.length) lines.push(`- ${noAudio.length} songs with plays have no audio and were left out: ${firstOf(noAudio)}.`);
   if (l.undecodable.length) lines.push(`- ${l.undecodable.length} audio files could not be decoded and were left out: ${l.undecodable.slice(0, 3).map((u) => `${u.path} (${u.error})`).join('; ')}${l.undecodable.length > 3 ? '; ...' : ''}.`);

@@ -22,7 +22,7 @@ import type { RowResult } from '../report/experiment';
 import { tagsStage, writeModelBundle } from './bundle-stage';
 import { featuresStage } from './features-stage';
 import { HOLDOUT_MODEL, HOLDOUT_REPORT, holdoutStage } from './holdout-stage';
-import { describeLeftOut, noIntersection, type LeftOut } from './left-out';
+import { describeLeftOut, noIntersection, songsWithoutAudio, type LeftOut } from './left-out';
 import type { ModelPipelineOptions, PipelineData } from './pipeline-options';
 import { restrictToSongs } from './play-matrix';
 import { CNN_MODEL, cnnStage, wmfStage } from './refit-stages';
@@ -51,6 +51,7 @@ export interface ModelPipelineResult {
     played: number;
     /** Songs with audio and no plays: in the catalogue through the CNN. */
     unplayed: number;
+    /** Songs with plays and no audio file; audio files that did not decode (with plays or not). */
     playsWithoutAudio: number;
     undecodable: number;
     /** Songs in the bundle (0 without one). */
@@ -76,7 +77,7 @@ async function readData(data: TrainingData, o: ModelPipelineOptions, stages: Sta
   const featuresDir = o.featuresDir ?? path.join(o.work, 'features');
   const feat = await featuresStage(featuresDir, clips, {
     threads: o.threads, command: o.command,
-    onProgress: (p) => o.progress?.(`features: ${p.done}/${p.total} clips, ${p.elapsedS > 0 ? (p.done / p.elapsedS).toFixed(1) : '0'}/s`),
+    onProgress: (p) => o.progress?.({ stage: 'features', done: p.done, total: p.total, unit: 'clips', elapsedS: p.elapsedS }),
   });
   stages.push({ name: 'features', reused: feat.reused, seconds: feat.seconds, dir: featuresDir });
   log(`features: ${feat.reused ? 'reused' : `${feat.computed} clips computed`}, ${clips.length - feat.undecodable.length} songs with features (${featuresDir}, ${feat.seconds.toFixed(1)} s)`);
@@ -157,7 +158,7 @@ export async function runModelPipeline(data: TrainingData, o: ModelPipelineOptio
       stages,
       counts: {
         songs: data.songs.length, withAudio: data.songs.filter((s) => s.audio !== null).length, users: d.plays.users.length, plays: d.plays.nnz,
-        played: d.plays.items.length, unplayed: d.unplayed.length, playsWithoutAudio: leftOut.playsWithoutAudio.length, undecodable: leftOut.undecodable.length, catalogue,
+        played: d.plays.items.length, unplayed: d.unplayed.length, playsWithoutAudio: songsWithoutAudio(leftOut).length, undecodable: leftOut.undecodable.length, catalogue,
       },
       leftOut, bundle: o.out && model ? o.out : null, report, evaluation,
     };

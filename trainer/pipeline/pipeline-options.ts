@@ -46,8 +46,17 @@ export interface ModelPipelineOptions {
   command: string;
   /** One line per stage and per notable event. */
   log?: (line: string) => void;
-  /** A running stage's progress (a terminal's status line). */
-  progress?: (text: string) => void;
+  /** A running stage's progress (a terminal's status line): `done` of `total` units in `elapsedS` s. */
+  progress?: (p: StageProgress) => void;
+}
+
+export interface StageProgress {
+  stage: string;
+  done: number;
+  total: number;
+  /** What is counted: clips, iterations, steps (of the current epoch). */
+  unit: string;
+  elapsedS: number;
 }
 
 /** What every stage after the features reads. */

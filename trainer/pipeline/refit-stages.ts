@@ -24,7 +24,8 @@ export function wmfStage(d: PipelineData, o: ModelPipelineOptions, source: { pat
   return runStage(o.work, key, async (dir) => {
     const iterations = o.iterations ?? 15;
     const t0 = performance.now();
-    const model = await trainWmf(d.plays.byUser, { factors: o.factors, iterations, seed: o.seed, onIteration: (r) => o.progress?.(`wmf: iteration ${r.iteration}/${iterations}, ${r.seconds.toFixed(1)} s`) });
+    const onIteration = (r: { iteration: number }) => o.progress?.({ stage: 'wmf', done: r.iteration, total: iterations, unit: 'iterations', elapsedS: (performance.now() - t0) / 1e3 });
+    const model = await trainWmf(d.plays.byUser, { factors: o.factors, iterations, seed: o.seed, onIteration });
     const out = path.join(dir, WMF_FOLDER);
     fs.rmSync(out, { recursive: true, force: true }); // left by an interrupted run
     await saveWmfModel(out, model, d.plays.users, d.plays.items, {
@@ -53,11 +54,15 @@ export function cnnStage(d: PipelineData, o: ModelPipelineOptions, wmf: StageRun
     const wpe = o.objective === 'wpe' ? wpeForms(d.plays.byItem, m.userFactors, f, songs) : undefined;
     const checkpointDir = o.cnn.backend === 'tfjs' ? undefined : path.join(dir, 'checkpoints');
     if (resumed && checkpointDir && fs.existsSync(path.join(checkpointDir, 'state.json'))) o.log?.(`cnn: resuming from the checkpoint in ${checkpointDir}`);
+    let epochStart = performance.now();
     const trained = await trainCnn(d.store, { ids: m.items, factors: m.itemFactors, wpe }, {
       config: { ...o.cnn.config, outputs: f }, objective: o.objective, batch: o.cnn.batch, windowsPerClip: o.cnn.windowsPerClip, maxEpochs: o.cnn.maxEpochs, patience: o.cnn.patience,
       threads: o.cnn.threads, device: o.cnn.device, lr: o.cnn.lr, backend: o.cnn.backend, seed: o.seed, checkpointDir,
-      onEpoch: (e) => o.log?.(`cnn epoch ${e.epoch}: train ${e.trainLoss.toExponential(3)}  validation ${e.validationLoss.toExponential(3)}${e.best ? ' *' : ''}  ${e.seconds.toFixed(1)} s`),
-      onStep: (s, steps) => o.progress?.(`cnn: step ${s}/${steps}`),
+      onEpoch: (e) => {
+        o.log?.(`cnn epoch ${e.epoch}: train ${e.trainLoss.toExponential(3)}  validation ${e.validationLoss.toExponential(3)}${e.best ? ' *' : ''}  ${e.seconds.toFixed(1)} s`);
+        epochStart = performance.now();
+      },
+      onStep: (s, steps) => o.progress?.({ stage: 'cnn', done: s, total: steps, unit: 'steps', elapsedS: (performance.now() - epochStart) / 1e3 }),
     });
     const factors = new Float32Array((m.items.length + d.unplayed.length) * f);
     factors.set(m.itemFactors);
