@@ -16,6 +16,7 @@ export type EarshotErrorCode =
   | 'ERR_TRIPLETS_EMPTY' // a play-count input holds no data rows
   | 'ERR_TRIPLETS_TOO_LARGE' // more rows or id bytes than the Int32 index arrays can address
   | 'ERR_WORLD_FORMAT' // a benchmark world's songs.tsv is malformed (header, field count, empty id)
+  | 'ERR_SONGS_FORMAT' // earshot-train model --songs: the songs file is malformed (no id column, field count, duplicate id, a field the catalogue refuses)
   | 'ERR_FEATURE_STORE' // a feature store (earshot-train features) is incomplete, corrupt or of another version
   | 'ERR_ALL_CLIPS_FAILED' // earshot-train features: not one clip could be decoded (failed.tsv says why)
   | 'ERR_IO' // file system errors

@@ -67,6 +67,13 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+/** Absolute paths of the audio files in `dir` and its subfolders (hidden entries skipped); ERR_IO when unreadable. */
+export function audioFilesIn(dir: string): string[] {
+  const paths: string[] = [];
+  walk(path.resolve(dir), paths);
+  return paths;
+}
+
 function readList(file: string): string[] {
   const base = path.dirname(file);
   let text: string;
@@ -87,7 +94,7 @@ function readList(file: string): string[] {
  * ListAudioOptions for two paths with one id; the same path twice is kept once.
  */
 export function uniqueClips(clips: readonly ClipSource[], o: ListAudioOptions & { idsAre?: string } = {}): Pick<AudioListing, 'clips' | 'duplicates'> {
-  const byPath = [...clips].sort((a, b) => compare(a.path, b.path));
+  const byPath = [...clips].sort((a, b) => compareIds(a.path, b.path));
   const byId = new Map<string, string>();
   const duplicates: DuplicateClip[] = [];
   for (const { id, path: p } of byPath) {
@@ -97,10 +104,11 @@ export function uniqueClips(clips: readonly ClipSource[], o: ListAudioOptions & 
     else if (o.duplicates === 'first') duplicates.push({ id, kept: prev, dropped: p });
     else usage(`two clips have the id "${id}": "${prev}" and "${p}" (${o.idsAre ?? 'ids are file names without extension'} and must be unique)`);
   }
-  return { clips: [...byId].map(([id, p]) => ({ id, path: p })).sort((a, b) => compare(a.id, b.id)), duplicates };
+  return { clips: [...byId].map(([id, p]) => ({ id, path: p })).sort((a, b) => compareIds(a.id, b.id)), duplicates };
 }
 
-function compare(a: string, b: string): number {
+/** Code-unit order, the order of the feature store's ids (and of the songs in TrainingData). */
+export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -116,8 +124,7 @@ export function listAudio(source: string, o: ListAudioOptions = {}): AudioListin
   const abs = path.resolve(source);
   if (st.isDirectory()) {
     kind = 'directory';
-    paths = [];
-    walk(abs, paths);
+    paths = audioFilesIn(abs);
     if (paths.length === 0) usage(`no audio files (${AUDIO_EXTENSIONS.join(' ')}) in "${source}" or its subfolders`);
   } else if (isAudio(abs)) {
     kind = 'file';
