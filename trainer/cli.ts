@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-/** `earshot-train`: the trainer's command line (benchmark worlds, features, WMF, the paper's experiment). */
+/** `earshot-train`: the trainer's command line (a bundle from your own plays and audio, benchmark worlds, features, WMF, the paper's experiment). */
 import { main } from '../src/cli/dispatch';
 import { EVAL_COMMAND } from './commands/eval-command';
 import { EXPERIMENT_COMMAND } from './commands/experiment-command';
 import { FEATURES_COMMAND } from './commands/features-command';
+import { MODEL_COMMAND } from './commands/model-command';
 import { MONTAGE_COMMAND } from './commands/montage-command';
 import { TAGS_COMMAND } from './commands/tags-command';
 import { WMF_COMMAND } from './commands/wmf-command';
@@ -11,6 +12,6 @@ import { WORLD_COMMAND } from './commands/world-command';
 
 main({
   tool: 'earshot-train',
-  commands: [WMF_COMMAND, WORLD_COMMAND, TAGS_COMMAND, FEATURES_COMMAND, EXPERIMENT_COMMAND, EVAL_COMMAND, MONTAGE_COMMAND],
+  commands: [MODEL_COMMAND, WMF_COMMAND, WORLD_COMMAND, TAGS_COMMAND, FEATURES_COMMAND, EXPERIMENT_COMMAND, EVAL_COMMAND, MONTAGE_COMMAND],
   renamed: { bench: 'experiment' },
 });

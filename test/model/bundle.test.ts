@@ -12,9 +12,11 @@ import { loadInteractions } from '../../trainer/data/interactions';
 import { runFeatures } from '../../trainer/features/run-features';
 import { openFeatureStore, type FeatureStore } from '../../trainer/features/store';
 import { runExperiment, type ExperimentResult } from '../../trainer/report/experiment';
-import { writeDefaultBundle } from '../../trainer/report/bundle-from-experiment';
+import { buildTagModels } from '../../trainer/export/tag-models';
+import { writeModelBundle } from '../../trainer/pipeline/bundle-stage';
+import { holdoutModel } from '../../trainer/pipeline/holdout-stage';
+import { worldTrainingData } from '../../trainer/pipeline/world-data';
 import { generateWorld } from '../../trainer/world/generate';
-import { readSongsTsv } from '../../trainer/world/songs-tsv';
 import { torchStatus } from '../../trainer/cnn/torch-addon';
 import { torchOrSkip } from '../helpers/torch';
 
@@ -33,7 +35,13 @@ before(async () => {
     data: await loadInteractions(path.join(world, 'plays.tsv')), store, factors: 8, iterations: 8, rows: ['random', 'cnn-mse', 'upper-bound'],
     cnn: { config: { input: { kind: 'mel', bands: 128 }, conv: [{ filters: 8, kernel: 4, pool: 4 }], globalPool: ['mean', 'max'], dense: [16], dropout: 0.2, outputs: 8 }, maxEpochs: 2, patience: 2, windowsPerClip: 2, batch: 16, threads: 1 },
   });
-  writeDefaultBundle(bundleDir, result, store, readSongsTsv(world), { command: 'test', world });
+  // The bundle `earshot-train experiment --bundle` writes: the evaluated CNN and its catalogue.
+  const { model } = (await holdoutModel(result, store, []))!;
+  const songs = new Map(worldTrainingData(world).songs.map((s) => [s.id, s]));
+  writeModelBundle(bundleDir, model, {
+    songs, tags: buildTagModels(model.factors, 8, model.ids, (id) => songs.get(id)!.tags), mel: store.manifest.mel.options, evaluation: result.rows, extras: {}, command: 'test',
+    training: { playsSha256: result.context.data.checksum, source: world, songs: model.ids.length, users: result.context.data.users.length },
+  });
 });
 after(() => {
   store?.close();

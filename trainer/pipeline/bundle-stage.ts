@@ -8,13 +8,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BundleManifest } from '../../src/model/bundle-format';
+import type { NativeMelConfig } from '../../src/native/addon';
 import { WINDOW_FRAMES } from '../cnn/windows';
 import { writeBundle } from '../export/bundle-writer';
 import { buildTagModels, type TagModels } from '../export/tag-models';
 import type { PipelineData } from './pipeline-options';
 import { digestOf, runStage, type StageRun } from './stage-cache';
 import type { TrainedModel } from './trained-model';
-import type { TrainingData } from './training-data';
+import type { SongEntry } from './training-data';
 
 const TAGS_FILE = 'tags.json';
 
@@ -33,8 +34,11 @@ export async function tagsStage(work: string, d: PipelineData, model: TrainedMod
 }
 
 export interface BundleStep {
-  model: TrainedModel;
+  /** Songs by id: each catalogue item's artist, title and uri. */
+  songs: ReadonlyMap<string, SongEntry>;
   tags: TagModels | null;
+  mel: NativeMelConfig;
+  training: BundleManifest['training'];
   /** Cold-start evaluation rows, for the manifest's metrics. */
   evaluation: { name: string; map: number; auc: number }[] | null;
   /** Files copied into the bundle: name → source. */
@@ -42,18 +46,16 @@ export interface BundleStep {
   command: string;
 }
 
-export function writeModelBundle(out: string, data: TrainingData, d: PipelineData, b: BundleStep): BundleManifest {
-  const items = b.model.ids.map((id) => {
-    const s = d.songs.get(id);
+export function writeModelBundle(out: string, model: TrainedModel, b: BundleStep): BundleManifest {
+  const items = model.ids.map((id) => {
+    const s = b.songs.get(id);
     return { id, artist: s?.artist ?? '', title: s?.title ?? '', ...(s?.uri ? { uri: s.uri } : {}) };
   });
   const metrics: Record<string, unknown> = {};
   if (b.evaluation) metrics.coldStart = Object.fromEntries(b.evaluation.map((x) => [x.name, { map500: x.map, auc: x.auc }]));
   if (b.tags) metrics.tagMeanAuc = b.tags.meanAuc;
   return writeBundle(out, {
-    config: b.model.config, params: b.model.params, stats: b.model.stats, mel: d.store.manifest.mel.options, windowFrames: WINDOW_FRAMES,
-    objective: b.model.objective, items, itemFactors: b.model.factors, tags: b.tags?.models,
-    training: { playsSha256: d.plays.checksum, source: data.source, songs: b.model.ids.length, users: d.plays.users.length, inputs: data.inputHashes },
-    metrics, command: b.command, extras: b.extras,
+    config: model.config, params: model.params, stats: model.stats, mel: b.mel, windowFrames: WINDOW_FRAMES, objective: model.objective,
+    items, itemFactors: model.factors, tags: b.tags?.models, training: b.training, metrics, command: b.command, extras: b.extras,
   });
 }

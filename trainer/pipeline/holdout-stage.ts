@@ -10,12 +10,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { predictClips } from '../cnn/train-cnn';
-import { runExperiment, type RowName, type RowResult } from '../report/experiment';
+import type { FeatureStore } from '../features/store';
+import { runExperiment, type ExperimentResult, type RowName, type RowResult } from '../report/experiment';
 import { writeReport } from '../report/report-writer';
 import { bowRows } from './bow-rows';
 import { cnnKey, type HoldoutOptions, type ModelPipelineOptions, type PipelineData } from './pipeline-options';
 import { digestOf, runStage, type StageRun } from './stage-cache';
-import { saveTrainedModel } from './trained-model';
+import { saveTrainedModel, type TrainedModel } from './trained-model';
 
 export interface HoldoutResult {
   rows: Omit<RowResult, 'epochs'>[];
@@ -28,6 +29,31 @@ export interface HoldoutResult {
 /** Where the holdout stage keeps its report and its best model. */
 export const HOLDOUT_REPORT = 'report';
 export const HOLDOUT_MODEL = 'model';
+
+/**
+ * The experiment's best CNN (by mAP@500) as a bundle's model, its catalogue what the engine would hold:
+ * WMF factors of the training songs, the CNN's predictions for the held-out songs, then `unplayed`
+ * (songs with audio and no plays) predicted too. null when no CNN row ran.
+ */
+export async function holdoutModel(result: ExperimentResult, store: FeatureStore, unplayed: readonly string[]): Promise<{ row: RowName; model: TrainedModel } | null> {
+  const best = result.rows.filter((x) => x.name === 'cnn-mse' || x.name === 'cnn-wpe').sort((a, b) => b.map - a.map)[0];
+  if (!best) return null;
+  const trained = result.cnn.get(best.name)!;
+  const { data, wmf, coldItems } = result.context;
+  const f = wmf.factors;
+  const factors = new Float32Array((data.items.length + unplayed.length) * f);
+  factors.set(wmf.itemFactors);
+  const pred = result.predictions.get(best.name)!;
+  coldItems.forEach((item, k) => factors.set(pred.subarray(k * f, (k + 1) * f), item * f));
+  factors.set(await predictClips(trained.net, store, unplayed, trained.stats, f), data.items.length * f);
+  return {
+    row: best.name,
+    model: {
+      config: { ...trained.net.config, dropout: 0 }, params: trained.net.parameters(), stats: trained.stats, objective: best.name === 'cnn-wpe' ? 'wpe' : 'mse',
+      ids: [...data.items, ...unplayed], factors,
+    },
+  };
+}
 
 /**
  * Runs (or reuses) the holdout stage. `inputs` are the report's lines about songs left out;
@@ -51,24 +77,11 @@ export function holdoutStage(d: PipelineData, h: HoldoutOptions, o: ModelPipelin
     const reportDir = path.join(dir, HOLDOUT_REPORT);
     writeReport(reportDir, result, { title: h.title, command: o.command, missing: [], songs: d.songs, bow: bow.features(), hetrec: h.hetrec, inputs, totalSeconds: (performance.now() - startedAt) / 1e3 });
 
-    const best = result.rows.filter((x) => x.name === 'cnn-mse' || x.name === 'cnn-wpe').sort((a, b) => b.map - a.map)[0];
-    if (best) {
-      const trained = result.cnn.get(best.name)!;
-      const { data, wmf, coldItems } = result.context;
-      const f = wmf.factors;
-      const factors = new Float32Array((data.items.length + d.unplayed.length) * f);
-      factors.set(wmf.itemFactors);
-      const pred = result.predictions.get(best.name)!;
-      coldItems.forEach((item, k) => factors.set(pred.subarray(k * f, (k + 1) * f), item * f));
-      factors.set(await predictClips(trained.net, d.store, d.unplayed, trained.stats, f), data.items.length * f);
-      saveTrainedModel(path.join(dir, HOLDOUT_MODEL), {
-        config: { ...trained.net.config, dropout: 0 }, params: trained.net.parameters(), stats: trained.stats, objective: best.name === 'cnn-wpe' ? 'wpe' : 'mse',
-        ids: [...data.items, ...d.unplayed], factors,
-      });
-    }
+    const model = await holdoutModel(result, d.store, d.unplayed);
+    if (model) saveTrainedModel(path.join(dir, HOLDOUT_MODEL), model.model);
     return {
       rows: result.rows.map(({ name, map, auc, users, trainSeconds }) => ({ name, map, auc, users, trainSeconds })),
-      best: best?.name ?? null,
+      best: model?.row ?? null,
       reportFiles: fs.readdirSync(reportDir).sort(),
     };
   });

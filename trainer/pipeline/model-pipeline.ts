@@ -148,7 +148,10 @@ export async function runModelPipeline(data: TrainingData, o: ModelPipelineOptio
       const tags = await tagsStage(o.work, d, trained, model.hash);
       if (tags) logStage(tags.run);
       const t0 = performance.now();
-      writeModelBundle(o.out, data, d, { model: trained, tags: tags?.tags ?? null, evaluation, extras, command: o.command });
+      writeModelBundle(o.out, trained, {
+        songs: d.songs, tags: tags?.tags ?? null, mel: d.store.manifest.mel.options, evaluation, extras, command: o.command,
+        training: { playsSha256: d.plays.checksum, source: data.source, songs: trained.ids.length, users: d.plays.users.length, inputs: data.inputHashes },
+      });
       catalogue = trained.ids.length;
       stages.push({ name: 'bundle', reused: false, seconds: (performance.now() - t0) / 1e3, dir: null });
       log(`bundle: ${catalogue} songs, ${tags?.tags.models.length ?? 0} tag models → ${o.out}`);
