@@ -28,7 +28,7 @@ function duration(s: number): string {
 export function rateText(done: number, total: number, elapsedS: number, unit: string): string {
   const rate = elapsedS > 0 ? done / elapsedS : 0;
   const left = rate > 0 ? `, ${duration((total - done) / rate)} left` : '';
-  return `${done}/${total} ${unit}, ${rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)}/s${left}`;
+  return `${done}/${total} ${unit}, ${rate.toFixed(rate >= 10 ? 0 : rate >= 1 || rate === 0 ? 1 : 2)}/s${left}`;
 }
 
 /**
