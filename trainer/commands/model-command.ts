@@ -11,7 +11,8 @@ import { EarshotError } from '../../src/errors';
 import { checkOutputPath, choiceArg, intArg, positiveArg } from '../../src/cli/args';
 import { defineCommand, type CommandInput, type OptionValues } from '../../src/cli/dispatch';
 import { BOW_ROWS } from '../pipeline/bow-rows';
-import { runModelPipeline, type ModelPipelineResult } from '../pipeline/model-pipeline';
+import { songsWithoutAudio } from '../pipeline/left-out';
+import { LEFT_OUT_FILE, runModelPipeline, type ModelPipelineResult } from '../pipeline/model-pipeline';
 import type { PlaysFormat } from '../pipeline/training-data';
 import { userTrainingData } from '../pipeline/user-data';
 import type { RowName } from '../report/experiment';
@@ -61,13 +62,20 @@ function checkBundleOut(out: string): void {
   }
 }
 
+/** Entries of each left-out list in the --json summary. */
+const LISTED = 100;
+
 /** The --json summary: stages, counts, bundle, and the evaluation as {row: {auc, map500}} (row names with '_'). */
 function jsonSummary(r: ModelPipelineResult, work: string, totalSeconds: number): Record<string, unknown> {
   return {
     bundle: r.bundle, report: r.report, work,
     stages: r.stages.map((s) => ({ name: s.name, reused: s.reused, seconds: Number(s.seconds.toFixed(3)) })),
     counts: r.counts,
-    leftOut: { playsWithoutAudio: r.leftOut.playsWithoutAudio, undecodable: r.leftOut.undecodable, droppedUsers: r.leftOut.droppedUsers, problems: r.leftOut.problems },
+    // The first of each list; the whole lists are in <work>/left-out.json (a catalogue may miss 100,000s).
+    leftOut: {
+      file: path.join(work, LEFT_OUT_FILE), songsWithoutAudio: songsWithoutAudio(r.leftOut).slice(0, LISTED), undecodable: r.leftOut.undecodable.slice(0, LISTED),
+      droppedUsers: r.leftOut.droppedUsers, problems: r.leftOut.problems.slice(0, LISTED),
+    },
     ...(r.evaluation ? { evaluation: Object.fromEntries(r.evaluation.map((x) => [x.name.startsWith('cnn-') ? 'cnn' : x.name.replace('-', '_'), { auc: x.auc, map500: x.map }])) } : {}),
     seconds: Number(totalSeconds.toFixed(3)),
   };
@@ -90,6 +98,7 @@ async function modelCommand(v: OptionValues<typeof MODEL_OPTIONS>, { argv }: Com
   checkBundleOut(v.out);
   const work = v.work ?? `${path.resolve(v.out)}.work`;
   checkOutputPath('--work', work, 'dir');
+  if (path.resolve(work).startsWith(path.resolve(v.out) + path.sep)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--work ${work} is inside --out ${v.out}, which is replaced by the new bundle; put it beside`);
   const started = performance.now();
   const progress = stageProgress(process.stderr, 'model');
   const command = ['earshot-train', 'model', ...argv].join(' ');

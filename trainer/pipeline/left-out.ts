@@ -1,11 +1,13 @@
 /**
  * What the pipeline could not use, in words: songs with plays but no audio, users whose plays were all
  * on such songs, audio that did not decode, and the problems the input builders met (duplicate stems,
- * songs-file lines...). Never fatal on its own; listed in the log, the report and the --json summary.
+ * songs-file lines...). Never fatal on its own; listed in the log, the report and the --json summary
+ * (the first few), and whole in <work>/left-out.json.
  * Fatal only when no song has both plays and audio: then the error says which side is empty, or shows
  * ids of both sides so the mismatch is visible.
  */
 import { EarshotError } from '../../src/errors';
+import { writeFileAtomic } from '../../src/io/atomic-write';
 import type { TrainingData } from './training-data';
 
 export interface LeftOut {
@@ -40,6 +42,12 @@ export function describeLeftOut(l: LeftOut): string[] {
   for (const p of l.problems) (kinds.get(p.kind) ?? kinds.set(p.kind, []).get(p.kind)!).push(p);
   for (const [kind, ps] of kinds) lines.push(`- ${ps.length} input problems (${kind}): ${ps.slice(0, 3).map((p) => p.message).join('; ')}${ps.length > 3 ? '; ...' : ''}.`);
   return lines;
+}
+
+/** The whole lists, as JSON (the log, the report and --json show the first few). */
+export function writeLeftOut(file: string, l: LeftOut): void {
+  const json = { songsWithoutAudio: songsWithoutAudio(l), undecodable: l.undecodable, droppedUsers: l.droppedUsers, problems: l.problems };
+  writeFileAtomic(file, Buffer.from(JSON.stringify(json, null, 1) + '\n'));
 }
 
 export type IntersectionFailure =

@@ -22,13 +22,16 @@ import type { RowResult } from '../report/experiment';
 import { tagsStage, writeModelBundle } from './bundle-stage';
 import { featuresStage } from './features-stage';
 import { HOLDOUT_MODEL, HOLDOUT_REPORT, holdoutStage } from './holdout-stage';
-import { describeLeftOut, noIntersection, songsWithoutAudio, type LeftOut } from './left-out';
+import { describeLeftOut, noIntersection, songsWithoutAudio, writeLeftOut, type LeftOut } from './left-out';
 import type { ModelPipelineOptions, PipelineData } from './pipeline-options';
 import { restrictToSongs } from './play-matrix';
 import { CNN_MODEL, cnnStage, wmfStage } from './refit-stages';
 import { digestOf, type StageRun } from './stage-cache';
 import { loadTrainedModel } from './trained-model';
 import type { TrainingData } from './training-data';
+
+/** The whole lists of what was left out, in the work folder. */
+export const LEFT_OUT_FILE = 'left-out.json';
 
 export interface StageSummary {
   name: string;
@@ -94,6 +97,8 @@ async function readData(data: TrainingData, o: ModelPipelineOptions, stages: Sta
     stages.push({ name: 'plays', reused: false, seconds: (performance.now() - t0) / 1e3, dir: null });
     log(`plays: ${plays.users.length} users x ${plays.items.length} songs, ${plays.nnz} plays; ${unplayed.length} songs with audio and no plays`);
     for (const line of describeLeftOut(leftOut)) log(line);
+    fs.mkdirSync(o.work, { recursive: true });
+    writeLeftOut(path.join(o.work, LEFT_OUT_FILE), leftOut);
     const songs = new Map(data.songs.map((s) => [s.id, s]));
     return { d: { store: feat.store, featuresHash: feat.hash, plays, playsHash, songs, unplayed }, leftOut };
   } catch (err) {

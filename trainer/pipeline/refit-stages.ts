@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { predictClips, trainCnn } from '../cnn/train-cnn';
 import { wpeForms } from '../cnn/wpe';
+import { epochLine } from '../report/experiment';
 import { loadWmfModel, saveWmfModel } from '../wmf/model-io';
 import { trainWmf } from '../wmf/train';
 import { cnnKey, type ModelPipelineOptions, type PipelineData } from './pipeline-options';
@@ -59,7 +60,7 @@ export function cnnStage(d: PipelineData, o: ModelPipelineOptions, wmf: StageRun
       config: { ...o.cnn.config, outputs: f }, objective: o.objective, batch: o.cnn.batch, windowsPerClip: o.cnn.windowsPerClip, maxEpochs: o.cnn.maxEpochs, patience: o.cnn.patience,
       threads: o.cnn.threads, device: o.cnn.device, lr: o.cnn.lr, backend: o.cnn.backend, seed: o.seed, checkpointDir,
       onEpoch: (e) => {
-        o.log?.(`cnn epoch ${e.epoch}: train ${e.trainLoss.toExponential(3)}  validation ${e.validationLoss.toExponential(3)}${e.best ? ' *' : ''}  ${e.seconds.toFixed(1)} s`);
+        o.log?.(epochLine('cnn', e));
         epochStart = performance.now();
       },
       onStep: (s, steps) => o.progress?.({ stage: 'cnn', done: s, total: steps, unit: 'steps', elapsedS: (performance.now() - epochStart) / 1e3 }),

@@ -50,6 +50,8 @@ test('model --json: the summary is the last line of stdout; the bundle serves ur
   assert.equal(s.counts.songs, 40);
   assert.equal(s.counts.catalogue, 40);
   assert.equal(s.counts.playsWithoutAudio, 0);
+  assert.deepEqual(s.leftOut, { file: path.join(`${out}.work`, 'left-out.json'), songsWithoutAudio: [], undecodable: [], droppedUsers: 0, problems: [] });
+  assert.deepEqual(JSON.parse(fs.readFileSync(s.leftOut.file, 'utf8')).songsWithoutAudio, []);
   assert.deepEqual(Object.keys(s.evaluation), ['random', 'cnn', 'upper_bound']);
   for (const row of Object.values(s.evaluation) as { auc: number; map500: number }[]) assert.ok(row.auc >= 0 && row.auc <= 1 && row.map500 >= 0 && row.map500 <= 1);
   assert.ok(s.evaluation.upper_bound.auc > s.evaluation.random.auc, 'the upper bound beats random');
@@ -111,6 +113,7 @@ test('model refuses bad arguments before any work', async () => {
     [[...base, '--out', path.join(tmp, 'o'), '--cnn', 'huge'], /--cnn must be paper, compact or small, got 'huge'/, 2],
     [[...base, '--out', mine], /--out .*my-music exists and is not a model bundle; choose another --out/, 2],
     [[...base, '--out', plays], /--out .*p\.tsv exists and is not a directory/, 1],
+    [[...base, '--out', path.join(tmp, 'o'), '--work', path.join(tmp, 'o', 'work')], /--work .* is inside --out .*, which is replaced by the new bundle/, 2],
   ]);
   assert.equal(fs.readFileSync(path.join(mine, 'keep.txt'), 'utf8'), 'mine', "the user's folder is untouched");
   assert.ok(!fs.existsSync(path.join(tmp, 'o')));

@@ -85,6 +85,9 @@ test('plays and audio with gaps → a bundle of every song with features; a reru
   assert.deepEqual({ ...first.counts, users: 0, plays: 0 }, { songs: 48, withAudio: 45, users: 0, plays: 0, played: 41, unplayed: 3, playsWithoutAudio: 3, undecodable: 1, catalogue: 44 });
   assert.deepEqual(first.leftOut.undecodable.map((u) => u.id), [garbage]);
   assert.deepEqual([...first.leftOut.playsWithoutAudio].sort(), [...noAudio, garbage].sort());
+  const listed = JSON.parse(fs.readFileSync(path.join(work, 'left-out.json'), 'utf8'));
+  assert.deepEqual(listed.songsWithoutAudio.sort(), [...noAudio].sort(), 'the whole lists in the work folder');
+  assert.deepEqual(listed.undecodable.map((u: { id: string }) => u.id), [garbage]);
   assert.ok(lines.some((l) => /3 songs with plays have no audio and were left out/.test(l)), lines.join('\n'));
   assert.ok(lines.some((l) => /1 audio files could not be decoded/.test(l)));
   const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
