@@ -75,11 +75,33 @@ put('triplets-stream', 'gzip.txt.gz', Buffer.concat([Buffer.from([0x7e]), zlib.g
 put('triplets-stream', 'gzip-hetrec.dat.gz', Buffer.concat([Buffer.from([0x7f]), zlib.gzipSync(Buffer.from('userID\tartistID\tweight\n2\t51\t13883\n'))]));
 put('triplets-stream', 'gzip-truncated.gz', Buffer.concat([Buffer.from([0x7e]), zlib.gzipSync(Buffer.from('u1\ti1\t1\n')).subarray(0, 20)]));
 
+// ---- plays-columns (byte 0: bit 0 = auto, else columns; bits 1-6 = maxLineBytes - 32) ----
+const plays = (selector, text) => Buffer.concat([Buffer.from([selector]), Buffer.from(text)]);
+put('plays-columns', 'reordered-bom-crlf.tsv', plays(0x7e, '\ufefftimestamp\tplays\tsong_id\tuser_id\r\n1600000000\t3\tSOAK\tu1\r\n1600000001\t0\tSOB\tu2\r\n\r\n1600000002\t2e1\tSOAK\tu2\r\n'));
+put('plays-columns', 'quoted.csv', plays(0x7e, 'user,artist_name,track,count\n"u,1",A,"say ""hi""",2\nu2,"Artist, B",t2,1.5\n"u,1",A,t2,007\n'));
+put('plays-columns', 'semicolon-auto.ssv', plays(0x7f, 'Play Count;User ID;Track-Id;Artist ID\n7;u1;"semi;colon";x\n.5;u2;t;y\n+4;u1;t;z'));
+put('plays-columns', 'hetrec-auto.dat', plays(0x7f, 'userID\tartistID\tweight\n2\t51\t13883\n2\t52\t0\n'));
+put('plays-columns', 'triplets-auto.txt', plays(0x7f, 'u1\ts1\t3\nu2\ts2\t0\nu1\ts2\t1234567890123456789\n'));
+put('plays-columns', 'bad-lines.csv', plays(0x00, 'user,song,plays\nu,s,1\nu,"s,1\nu,s,-2\n'));
+put('plays-columns', 'no-count-column.csv', plays(0x00, 'user,song\nu,s\n'));
+put('plays-columns', 'header-only.ssv', plays(0x01, 'user;song;count\r\n'));
+
 // ---- songs-tsv ----
 const head = 'id\tartist\ttitle\tstyle\ttempo_bpm\tkey\tmode\tinstruments\tmoods\n';
 put('songs-tsv', 'songs.tsv', head + 'S0001\tThe Rusty Meadows\tCanyon of Gardens\trock\t120\tE\tminor\tdrums,bass,guitar\tenergetic,dark\nS0002\tLuna\tNight\tambient\t72.5\tC\tmajor\t\tcalm\n');
 put('songs-tsv', 'songs-crlf-bom.tsv', '\ufeff' + head.replace('\n', '\r\n') + 'S1\ta\tb\tjazz\t1e2\tF#\tmajor\tpiano , sax\t\r\n\r\n');
 put('songs-tsv', 'songs-bad.tsv', head + 'S1\ta\tb\tjazz\t0\tF\tmajor\t\t\n../x\ta\tb\tpop\t90\tC\tmajor\t\t\n');
+
+// ---- songs-file (earshot-train model --songs) ----
+const songsFiles = {
+  'shuffled-columns.tsv': 'Tags\tgenre\tID\turi\tPath\ttitle\tARTIST\nrock, jazz,,rock\tx\ts1\thttps://example.com/t/1\tsub/1.ogg\tTitle\tBj\u00f6rk\n\t\ts2\tC:\\music\\x.mp3\t\t\t\n',
+  'bom-crlf-blank.tsv': '\ufeffid\tpath\r\ns1\t/abs/1.flac\r\n\r\ns2:live\t\r\n',
+  'id-only.tsv': 'id\nA\nB',
+  'bad-lines.tsv': 'id\ttitle\turi\ns1\tA\t\ns1\tB\t\ns2\tC\tjavascript:alert(1)\n',
+  'no-id.csv': 'song,path\nx,y\n',
+  'header-only.tsv': 'id\tpath\n',
+};
+for (const [name, text] of Object.entries(songsFiles)) put('songs-file', name, text);
 
 // ---- npy (numpy.save layout) ----
 function npy(descr, shape, data, { fortran = false, major = 1 } = {}) {

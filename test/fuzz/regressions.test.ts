@@ -1,7 +1,7 @@
 /**
  * Findings of the coverage-guided fuzzing (fuzz/README.md), each as the input that broke a parser and
  * the clear error it gives now; and every JavaScript fuzz target replayed over its committed seed corpus
- * (no fuzzing), so the harnesses keep compiling and holding under npm test.
+ * and the inputs of its fixed findings (fuzz/regressions/<target>/), without fuzzing, so the harnesses keep compiling and holding under npm test.
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { parseWav, WavStreamDecoder } from '../../src/audio/wav';
 import { EarshotError, type EarshotErrorCode } from '../../src/errors';
 import { encodeNpy, readNpy } from '../../src/io/npy';
 import { loadBundle } from '../../src/model/bundle';
-import { TripletParser } from '../../trainer/data/triplet-parser';
+import { TripletParser, type TripletFormat } from '../../trainer/data/triplet-parser';
 import { repoRoot } from '../helpers/shared';
 
 function isCode(code: EarshotErrorCode, message?: RegExp) {
@@ -92,6 +92,30 @@ describe('play-count triplets (trainer/data/triplet-parser.ts)', () => {
       pieces.end();
     }, isCode('ERR_TRIPLETS_FORMAT', /:1: line longer than 10 bytes/));
   });
+
+  /** The rows of `input` pushed at once and pushed byte by byte, or each way's error message. */
+  const onceAndBytewise = (input: Uint8Array, format: TripletFormat, maxLineBytes: number) =>
+    [[input], Array.from(input, (b) => Uint8Array.of(b))].map((chunks) => {
+      const p = new TripletParser({ format, maxLineBytes, name: 'plays.csv' });
+      try {
+        for (const c of chunks) p.push(c);
+        return p.end().rows;
+      } catch (err) {
+        assert.ok(err instanceof EarshotError && err.code === 'ERR_TRIPLETS_FORMAT', String(err));
+        return err.message;
+      }
+    });
+
+  // Only the carry between chunks applied maxLineBytes to a 'columns' header (start() read it unchecked):
+  // a header over the limit was accepted in one chunk and refused in pieces. Input: fuzz/regressions/plays-columns/.
+  test("a 'columns' header longer than maxLineBytes: ERR_TRIPLETS_FORMAT at line 1 whether pushed at once or byte by byte", () => {
+    const input = bytes('user,song,plays,timestamp_of_play\nu,s,1,1600000000\n'); // a 33-byte header
+    const refused = 'plays.csv:1: line longer than 32 bytes: "user,song,plays,timestamp_of_play"';
+    for (const format of ['columns', 'auto'] as const) assert.deepEqual(onceAndBytewise(input, format, 32), [refused, refused], format);
+    // exactly the limit, after a BOM and before a CRLF: accepted either way
+    const atLimit = bytes([0xef, 0xbb, 0xbf], 'user,song,plays,timestamp_of_pla\r\nu,s,1,1600000000\r\n');
+    for (const format of ['columns', 'auto'] as const) assert.deepEqual(onceAndBytewise(atLimit, format, 32), [1, 1], format);
+  });
 });
 
 describe('bundle manifest and tags (src/model/bundle.ts)', () => {
@@ -139,7 +163,7 @@ describe('bundle manifest and tags (src/model/bundle.ts)', () => {
   });
 });
 
-describe('seed corpora replayed through the JavaScript fuzz targets', () => {
+describe('seed corpora and regression inputs replayed through the JavaScript fuzz targets', () => {
   const { targets } = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'fuzz', 'targets.json'), 'utf8')) as { targets: { name: string; kind: string }[] };
   for (const t of targets.filter((x) => x.kind === 'js')) {
     test(t.name, async () => {
@@ -148,11 +172,14 @@ describe('seed corpora replayed through the JavaScript fuzz targets', () => {
       const dir = path.join(repoRoot(), 'fuzz', 'corpus', t.name);
       const seeds = fs.readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
       assert.ok(seeds.length >= 3, `${dir} holds ${seeds.length} seeds`);
-      for (const s of seeds) {
+      // and the inputs of fixed findings, as scripts/fuzz.mjs seeds them
+      const found = path.join(repoRoot(), 'fuzz', 'regressions', t.name);
+      const regressions = fs.existsSync(found) ? fs.readdirSync(found).filter((f) => !f.startsWith('.')).sort() : [];
+      for (const s of [...seeds.map((f) => path.join(dir, f)), ...regressions.map((f) => path.join(found, f))]) {
         try {
-          await target.fuzz(fs.readFileSync(path.join(dir, s)));
+          await target.fuzz(fs.readFileSync(s));
         } catch (err) {
-          assert.fail(`fuzz target ${t.name}, seed ${s}: ${err instanceof Error ? err.stack : String(err)}`);
+          assert.fail(`fuzz target ${t.name}, input ${path.relative(repoRoot(), s)}: ${err instanceof Error ? err.stack : String(err)}`);
         }
       }
     });

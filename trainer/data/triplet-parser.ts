@@ -322,10 +322,14 @@ export class TripletParser {
     if (buf[p] === 0xef && buf[p + 1] === 0xbb && buf[p + 2] === 0xbf) p += 3;
     if (this.format === 'triplets') return p;
     const nl = buf.indexOf(LF, p);
-    const text = buf.toString('utf8', p, nl > p && buf[nl - 1] === CR ? nl - 1 : nl);
+    const lineEnd = nl > p && buf[nl - 1] === CR ? nl - 1 : nl;
+    const text = buf.toString('utf8', p, lineEnd);
     if (this.format === 'auto') this.format = detectPlaysFormat(text, HETREC_HEADER);
     if (this.format === 'triplets') return p;
     this.lines = 1;
+    // A header obeys the line limit like any line: only appendCarry applied it here, so an overlong
+    // header passed when it arrived in one chunk and failed in pieces (found by fuzzing, plays-columns)
+    if (lineEnd - p > this.maxLine) this.fail(1, `line longer than ${this.maxLine} bytes`, buf, p);
     if (this.format === 'hetrec') {
       if (text !== HETREC_HEADER) this.fail(1, `expected the HetRec header ${JSON.stringify(HETREC_HEADER)} (format 'hetrec')`, buf, p);
       return nl + 1;
