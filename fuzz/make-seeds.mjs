@@ -185,8 +185,10 @@ put('resampler', 'identity', Buffer.concat([Buffer.from([4 | (4 << 3), 0, 0, 0, 
 let total = 0;
 for (const [target, files] of Object.entries(seeds)) {
   const dir = path.join(CORPUS, target);
-  fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
+  // Seeds written here are replaced; files named regression-* are inputs kept from fuzz findings
+  // (committed by hand, not generated here) and stay.
+  for (const old of fs.readdirSync(dir)) if (!old.startsWith('regression-') && !(old in files)) fs.rmSync(path.join(dir, old), { force: true });
   for (const [name, bytes] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, name), bytes);
     total += bytes.length;
