@@ -2,10 +2,10 @@
  * One pipeline from TrainingData (a service's plays and audio, or a generated world) to a served
  * bundle, used by `earshot-train model` and `earshot-train experiment` alike:
  *   1. features  of every song with audio (features-stage.ts; undecodable files are listed)
- *   2. plays     the plays file's matrix restricted to songs with features (play-matrix.ts); songs with
- *                plays and no audio, songs with audio and no plays (the cold-start songs the CNN
- *                places in the catalogue) and undecodable files are counted, fatal only when no song
- *                has both plays and audio
+ *   2. plays     the plays file's matrix (parsed before 1, so that its errors come at once) restricted
+ *                to songs with features (play-matrix.ts); songs with plays and no audio, songs with
+ *                audio and no plays (the cold-start songs the CNN places in the catalogue) and
+ *                undecodable files are counted, fatal only when no song has both plays and audio
  *   3. holdout   optional: the cold-start evaluation and its report (holdout-stage.ts)
  *   4. wmf, cnn  the model refit on all songs (refit-stages.ts), unless refit is off: then the
  *                holdout run's best CNN and factors are bundled
@@ -77,6 +77,14 @@ async function readData(data: TrainingData, o: ModelPipelineOptions, stages: Sta
   const log = o.log ?? (() => undefined);
   const clips = data.songs.filter((s) => s.audio !== null).map((s) => ({ id: s.id, path: s.audio! }));
   if (clips.length === 0) throw noIntersection(data, { reason: 'no-audio' });
+  // The plays are parsed before the features, so that a bad line (file:line) or plays that name none of
+  // the songs with audio are told at once, not after hours of feature extraction.
+  const t0 = performance.now();
+  const all = await loadInteractions(data.plays.path, { format: data.plays.format });
+  const loadS = (performance.now() - t0) / 1e3;
+  const disjoint = (undecodable: number) => noIntersection(data, { reason: 'disjoint', plays: all.items, audio: clips.map((c) => c.id), undecodable });
+  const withAudio = new Set(clips.map((c) => c.id));
+  if (!all.items.some((id) => withAudio.has(id))) throw disjoint(0);
   const featuresDir = o.featuresDir ?? path.join(o.work, 'features');
   const feat = await featuresStage(featuresDir, clips, {
     threads: o.threads, command: o.command,
@@ -85,16 +93,15 @@ async function readData(data: TrainingData, o: ModelPipelineOptions, stages: Sta
   stages.push({ name: 'features', reused: feat.reused, seconds: feat.seconds, dir: featuresDir });
   log(`features: ${feat.reused ? 'reused' : `${feat.computed} clips computed`}, ${clips.length - feat.undecodable.length} songs with features (${featuresDir}, ${feat.seconds.toFixed(1)} s)`);
   try {
-    const t0 = performance.now();
-    const all = await loadInteractions(data.plays.path, { format: data.plays.format });
-    if (!all.items.some((id) => feat.store.has(id))) throw noIntersection(data, { reason: 'disjoint', plays: all.items, audio: clips.map((c) => c.id), undecodable: feat.undecodable.length });
+    const t1 = performance.now();
+    if (!all.items.some((id) => feat.store.has(id))) throw disjoint(feat.undecodable.length);
     const restricted = restrictToSongs(all, (id) => feat.store.has(id));
     const plays = restricted.data;
     const played = new Set(plays.items);
     const leftOut: LeftOut = { playsWithoutAudio: restricted.droppedSongs, droppedUsers: restricted.droppedUsers, undecodable: feat.undecodable, problems: data.problems };
     const unplayed = clips.filter((c) => feat.store.has(c.id) && !played.has(c.id)).map((c) => c.id);
     const playsHash = digestOf(data.inputHashes.plays, data.plays.format, ...plays.items);
-    stages.push({ name: 'plays', reused: false, seconds: (performance.now() - t0) / 1e3, dir: null });
+    stages.push({ name: 'plays', reused: false, seconds: loadS + (performance.now() - t1) / 1e3, dir: null });
     log(`plays: ${plays.users.length} users x ${plays.items.length} songs, ${plays.nnz} plays; ${unplayed.length} songs with audio and no plays`);
     for (const line of describeLeftOut(leftOut)) log(line);
     fs.mkdirSync(o.work, { recursive: true });
