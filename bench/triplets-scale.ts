@@ -24,13 +24,13 @@ import * as path from 'node:path';
 import { loadInteractions } from '../trainer/data/interactions';
 import { hardwareLine, parseFlags } from './harness';
 
-const TASTE_PROFILE = { lines: 48_373_586, users: 1_019_318, items: 384_546 };
+export const TASTE_PROFILE = { lines: 48_373_586, users: 1_019_318, items: 384_546 };
 const TARGET_S = 60;
 const TARGET_RSS_GB = 4;
-const MIN_SONGS_PER_USER = 10;
+export const MIN_SONGS_PER_USER = 10;
 const MAX_USER_WEIGHT = 350; // x ~12.6 lines per unit weight at full size: at most ~4,400 songs
 const ZIPF_S = 0.9;
-const MAX_COUNT = 9667;
+export const MAX_COUNT = 9667;
 const BLOCK_BYTES = 4 << 20;
 
 interface Shape {
@@ -61,7 +61,7 @@ function songsPerUser(s: Shape, rand: () => number): Int32Array {
 }
 
 /** Cumulative Zipf(ZIPF_S) weights over song ranks, for inverse-CDF sampling. */
-function zipfCdf(items: number): Float64Array {
+export function zipfCdf(items: number): Float64Array {
   const cdf = new Float64Array(items);
   let acc = 0;
   for (let k = 0; k < items; k++) cdf[k] = acc += (k + 1) ** -ZIPF_S;
@@ -69,7 +69,7 @@ function zipfCdf(items: number): Float64Array {
   return cdf;
 }
 
-function sampleCdf(cdf: Float64Array, r: number): number {
+export function sampleCdf(cdf: Float64Array, r: number): number {
   let lo = 0;
   let hi = cdf.length - 1;
   while (lo < hi) {
@@ -81,7 +81,7 @@ function sampleCdf(cdf: Float64Array, r: number): number {
 }
 
 /** 18-byte song ids, unique by construction: 5 base-26 letters of the index, then a hex tag. */
-function songIds(items: number): Uint8Array {
+export function songIds(items: number): Uint8Array {
   const out = new Uint8Array(items * 18);
   for (let k = 0; k < items; k++) {
     const o = k * 18;
