@@ -23,7 +23,7 @@ const TAGS_FILE = 'tags.json';
 export async function tagsStage(work: string, d: PipelineData, model: TrainedModel, modelHash: string): Promise<{ run: StageRun<{ tags: number; meanAuc: number | null }>; tags: TagModels } | null> {
   const tagsOf = (id: string) => d.songs.get(id)?.tags ?? [];
   if (!model.ids.some((id) => tagsOf(id).length > 0)) return null;
-  const key = { name: 'tags', version: '1', inputs: { model: modelHash, tags: digestOf(...model.ids.map((id) => `${id}\t${tagsOf(id).join(',')}`)) } };
+  const key = { name: 'tags', version: '1', inputs: { model: modelHash, tags: digestOf(model.ids.map((id) => `${id}\t${tagsOf(id).join(',')}`)) } };
   const run = await runStage(work, key, async (dir) => {
     const t = buildTagModels(model.factors, model.config.outputs, model.ids, tagsOf);
     fs.writeFileSync(path.join(dir, TAGS_FILE), JSON.stringify(t.models) + '\n');

@@ -69,6 +69,6 @@ export async function featuresStage(dir: string, clips: readonly ClipSource[], o
     const r = store!.clip(c.id);
     return `${r.id}\t${r.path}\t${r.frames}\t${r.seconds}`;
   });
-  const hash = digestOf(JSON.stringify(store.manifest.mel.options), ...rows);
+  const hash = digestOf(JSON.stringify(store.manifest.mel.options), rows);
   return { store, hash, reused, computed, seconds: (performance.now() - t0) / 1e3, undecodable };
 }

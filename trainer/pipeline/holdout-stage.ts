@@ -65,7 +65,7 @@ export function holdoutStage(d: PipelineData, h: HoldoutOptions, o: ModelPipelin
     name: 'holdout', version: '1',
     inputs: {
       plays: d.playsHash, features: d.featuresHash, factors: o.factors, iterations: o.iterations, seed: o.seed, testFraction: h.testFraction, rows: h.rows, k: h.k,
-      cnn: cnnKey(o.cnn), title: h.title, hetrec: h.hetrec, report: digestOf(...inputs, ...[...d.songs.values()].map((s) => `${s.id}\t${s.artist}\t${s.title}\t${s.tags.join(',')}`)),
+      cnn: cnnKey(o.cnn), title: h.title, hetrec: h.hetrec, report: digestOf(inputs, [...d.songs.values()].map((s) => `${s.id}\t${s.artist}\t${s.title}\t${s.tags.join(',')}`)),
     },
   };
   return runStage(o.work, key, async (dir) => {

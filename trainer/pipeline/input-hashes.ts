@@ -37,5 +37,5 @@ export function audioListingSha256(songs: readonly SongEntry[]): string {
     const st = fs.statSync(s.audio, { throwIfNoEntry: false });
     rows.push(`${s.id}\t${s.audio}\t${st?.size ?? -1}\t${st?.mtimeMs ?? -1}`);
   }
-  return digestOf(...rows);
+  return digestOf(rows);
 }

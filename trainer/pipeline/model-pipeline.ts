@@ -100,7 +100,7 @@ async function readData(data: TrainingData, o: ModelPipelineOptions, stages: Sta
     const played = new Set(plays.items);
     const leftOut: LeftOut = { playsWithoutAudio: restricted.droppedSongs, droppedUsers: restricted.droppedUsers, undecodable: feat.undecodable, problems: data.problems };
     const unplayed = clips.filter((c) => feat.store.has(c.id) && !played.has(c.id)).map((c) => c.id);
-    const playsHash = digestOf(data.inputHashes.plays, data.plays.format, ...plays.items);
+    const playsHash = digestOf(data.inputHashes.plays, data.plays.format, plays.items);
     stages.push({ name: 'plays', reused: false, seconds: loadS + (performance.now() - t1) / 1e3, dir: null });
     log(`plays: ${plays.users.length} users x ${plays.items.length} songs, ${plays.nnz} plays; ${unplayed.length} songs with audio and no plays`);
     for (const line of describeLeftOut(leftOut)) log(line);

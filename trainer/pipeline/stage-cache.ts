@@ -71,10 +71,17 @@ export function stageHash(key: StageKey): string {
   return crypto.createHash('sha256').update(canonicalJson({ stage: key.name, version: key.version, inputs: key.inputs })).digest('hex').slice(0, 16);
 }
 
-/** Hex SHA-256 of strings (id lists...), for stage inputs: e.g. digestOf(ids.join('\n')). */
-export function digestOf(...parts: string[]): string {
+/**
+ * Hex SHA-256 of strings, each ended by NUL, for stage inputs: `digestOf(a, b)` or, for lists as long
+ * as a catalogue, `digestOf(ids)` — an array or any iterable is taken whole, never spread into
+ * arguments (a spread of ~110,000 strings overflows V8's stack).
+ */
+export function digestOf(...parts: (string | Iterable<string>)[]): string {
   const h = crypto.createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
+  for (const p of parts) {
+    if (typeof p === 'string') h.update(p).update('\0');
+    else for (const q of p) h.update(q).update('\0');
+  }
   return h.digest('hex');
 }
 

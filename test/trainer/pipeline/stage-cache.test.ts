@@ -5,6 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -162,3 +163,13 @@ function optionTests(): void {
     assert.notEqual(digestOf('a', 'b'), digestOf('ab'), 'parts are separated');
   });
 }
+
+test('digestOf takes a catalogue-sized id list whole (400,000 ids: no stack overflow) and hashes it as the separate strings would', () => {
+  const ids = Array.from({ length: 400_000 }, (_, i) => `SO${String(i).padStart(8, '0')}`);
+  const reference = crypto.createHash('sha256');
+  reference.update('head').update('\0');
+  for (const id of ids) reference.update(id).update('\0');
+  assert.equal(digestOf('head', ids), reference.digest('hex'));
+  assert.equal(digestOf('a', ['b', 'c']), digestOf('a', 'b', 'c'), 'a list is the same as its strings given one by one');
+  assert.notEqual(digestOf(['ab']), digestOf(['a', 'b']), 'the NUL after each string keeps boundaries');
+});
