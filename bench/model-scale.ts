@@ -9,8 +9,9 @@
  * and its stage times, peak RSS, feature store size and disk use are reported, then extrapolated:
  * time and store linearly in songs (through the two largest sizes when two are given), RSS as the
  * largest measurement plus the slope between the two largest sizes.
- * Before a size starts, the disk must hold its feature store twice (per-clip shards and the packed
- * arrays coexist until the pack commits): bytes per song are measured by each run and kept in
+ * Before a size starts, the disk must hold its feature store once: the trainer packs it keeping every
+ * shard until the commit when the disk holds the store twice, and deleting each shard once packed when
+ * it does not (run-features.ts 'auto' packing). Bytes per song are measured by each run and kept in
  * <dir>/bytes-per-song.json for later runs (an estimate for 30-s clips until then).
  */
 import * as fs from 'node:fs';
@@ -95,9 +96,9 @@ function knownBytesPerSong(dir: string): { bytes: number; measured: boolean } {
   return { bytes: ESTIMATED_BYTES_PER_SONG, measured: false };
 }
 
-/** Disk one size needs at its peak: the store twice (shards + packed) and the rest. */
+/** Disk one size needs at its peak: the store once (shards consumed as packed when space is short) and the rest. */
 function diskNeed(songs: number, bytesPerSong: number): number {
-  return songs * (2 * bytesPerSong + OTHER_BYTES_PER_SONG) * 1.05;
+  return songs * (bytesPerSong + OTHER_BYTES_PER_SONG) * 1.05;
 }
 
 function gb(bytes: number): string {
@@ -108,7 +109,7 @@ function gb(bytes: number): string {
 function diskProblem(dir: string, what: string, need: number, bytesPerSong: { bytes: number; measured: boolean }): string | null {
   const free = freeBytes(dir);
   if (free >= need) return null;
-  return `${what} needs ~${gb(need)} free in ${dir} (the feature store at ${(bytesPerSong.bytes / 1e3).toFixed(0)} kB a song${bytesPerSong.measured ? ', measured' : ' (estimated for 30-s clips)'}, written twice while it is packed: per-clip shards and the packed arrays), only ${gb(free)} is free; give --dir on a larger disk, or fewer --songs`;
+  return `${what} needs ~${gb(need)} free in ${dir} (the feature store at ${(bytesPerSong.bytes / 1e3).toFixed(0)} kB a song${bytesPerSong.measured ? ', measured' : ' (estimated for 30-s clips)'}), only ${gb(free)} is free; give --dir on a larger disk, or fewer --songs`;
 }
 
 function storeBytes(dir: string): { bytes: number; clips: number; seconds: number } {
@@ -180,7 +181,7 @@ function report(o: Options, pool: { dir: string; files: number }, results: SizeR
     const cnnPerEpoch = (stages.cnn ?? 0) / o.epochs;
     const rss = extrapolate(results, (r) => r.run.peakHwmBytes, t, false);
     const store = extrapolate(results, (r) => r.storeBytes, t, true).value;
-    return { songs: t, wallS: wall, wallPaperEpochsS: wall + cnnPerEpoch * (PAPER_EPOCHS - o.epochs), stages, peakRssBytes: rss.value, rssSlopeBytesPerSong: rss.slopePerSong, storeBytes: store, diskPeakBytes: 2 * store };
+    return { songs: t, wallS: wall, wallPaperEpochsS: wall + cnnPerEpoch * (PAPER_EPOCHS - o.epochs), stages, peakRssBytes: rss.value, rssSlopeBytesPerSong: rss.slopePerSong, storeBytes: store, diskPeakBytes: store };
   });
   const lines = [
     `bench model-scale — ${hardwareLine()}`,
@@ -193,7 +194,7 @@ function report(o: Options, pool: { dir: string; files: number }, results: SizeR
       [
         `extrapolated to ${p.songs.toLocaleString('en')} songs${p.songs === TASTE_PROFILE.items ? ' (the Taste Profile)' : ''}: ${hours(p.wallS)} (${names.map((n) => `${n} ${hours(p.stages[n])}`).join(', ')});`,
         `  ${hours(p.wallPaperEpochsS)} if the CNN ran all ${PAPER_EPOCHS} epochs; peak RSS ${gib(p.peakRssBytes)} (${p.rssSlopeBytesPerSong === null ? (results.length > 1 ? 'the largest measurement: it did not grow between the two largest sizes' : 'the largest measurement: give two --songs sizes for a slope') : `${(p.rssSlopeBytesPerSong / 1024).toFixed(2)} KiB per song`});`,
-        `  feature store ${gb(p.storeBytes)}, ${gb(p.diskPeakBytes)} of disk at its peak (shards + packed)`,
+        `  feature store ${gb(p.storeBytes)}, ${gb(p.diskPeakBytes)} of disk at its peak (shards deleted as packed when space is short)`,
       ].join('\n'),
     ),
   ];

@@ -38,6 +38,12 @@ export interface FeaturesOptions {
   /** Recorded in the manifest. */
   command?: string;
   onProgress?: (p: { done: number; total: number; failed: number; elapsedS: number }) => void;
+  /**
+   * Packing: 'safe' keeps every shard until the packed store is committed (the store twice on disk);
+   * 'consume' deletes each shard once packed (the store once; a crash while packing recomputes the
+   * packed clips); 'auto' (default) is 'safe' when the disk holds the packed store with 5 % to spare.
+   */
+  packing?: 'auto' | 'safe' | 'consume';
 }
 
 export interface FeaturesSummary {
@@ -59,6 +65,8 @@ export interface FeaturesSummary {
   /** Clips computed (or failed) per second of the compute phase. */
   clipsPerS: number;
   elapsedS: number;
+  /** The packing used ('auto' resolved), 'none' when nothing was packed. */
+  packing: 'safe' | 'consume' | 'none';
 }
 
 function takeLock(out: string): () => void {
@@ -137,6 +145,18 @@ function clipListing(audio: FeaturesOptions['audio']): AudioListing {
   });
   if (audio.length === 0) throw new EarshotError('ERR_INVALID_ARGUMENT', 'the clip list is empty');
   return { kind: 'clips', ...uniqueClips(audio.map((c) => ({ id: c.id, path: path.resolve(c.path) })), { idsAre: 'clip ids' }) };
+}
+
+/** 'safe' when the file system under `out` holds the packed arrays with 5 % to spare, else 'consume'. */
+function choosePacking(mode: 'auto' | 'safe' | 'consume', out: string, entries: readonly PackEntry[]): 'safe' | 'consume' {
+  if (mode !== 'auto') return mode;
+  const shard = entries.find((e) => e.source.kind === 'shard');
+  if (!shard || shard.source.kind !== 'shard') return 'safe'; // no shard to delete early
+  // Every packed row is written anew (a previous store's rows too), at the shards' bytes per frame.
+  const bytesPerFrame = (shard.source.layout.melBytes + shard.source.layout.mfccBytes) / Math.max(1, shard.frames);
+  const packedBytes = entries.reduce((n, e) => n + e.frames * bytesPerFrame, 0);
+  const { bavail, bsize } = fs.statfsSync(out);
+  return bavail * bsize >= packedBytes * 1.05 ? 'safe' : 'consume';
 }
 
 export async function runFeatures(o: FeaturesOptions): Promise<FeaturesSummary> {
@@ -218,7 +238,8 @@ export async function runFeatures(o: FeaturesOptions): Promise<FeaturesSummary> 
     const fields = { ...base, computed, reused: entries.length - computed, createdAt: new Date().toISOString() };
     // Nothing new and nothing dropped: the packed arrays stand as they are; only the run's record changes.
     const unchanged = old !== null && jobs.length === 0 && shards.size === 0 && entries.length === old.ids.length;
-    const manifest = unchanged ? rewriteManifest(out, old!.manifest, fields) : packStore(out, entries, failures, fields);
+    const packing = unchanged ? 'none' : choosePacking(o.packing ?? 'auto', out, entries);
+    const manifest = unchanged ? rewriteManifest(out, old!.manifest, fields) : packStore(out, entries, failures, fields, { consumeShards: packing === 'consume' });
     fs.rmSync(shardDir, { recursive: true, force: true });
     const size = (f: string) => fs.statSync(path.join(out, f)).size;
     const audioSeconds = entries.reduce((s, e) => s + e.seconds, 0);
@@ -226,7 +247,7 @@ export async function runFeatures(o: FeaturesOptions): Promise<FeaturesSummary> 
       out, listed: listing.clips.length, clips: manifest.clips, computed,
       skipped: shards.size + packed.size, skippedShards: shards.size, skippedPacked: packed.size, failed: failures.length,
       totalFrames: manifest.totalFrames, audioSeconds, melBytes: size(FILES.mel), mfccBytes: size(FILES.mfcc),
-      threads, computeS, clipsPerS: jobs.length > 0 ? jobs.length / computeS : 0, elapsedS: (performance.now() - t0) / 1e3,
+      threads, computeS, clipsPerS: jobs.length > 0 ? jobs.length / computeS : 0, elapsedS: (performance.now() - t0) / 1e3, packing,
     };
   } finally {
     old?.close();

@@ -115,3 +115,22 @@ describe('listAudio: two files with one stem', () => {
     assert.equal(l.kind, 'directory');
   });
 });
+
+describe('packing the store', () => {
+  test("'consume' (each shard deleted once packed: the store once on disk) writes byte for byte the store 'safe' writes; 'auto' is 'safe' on a roomy disk", async () => {
+    const safe = path.join(tmp, 'pack-safe');
+    const consume = path.join(tmp, 'pack-consume');
+    const auto = path.join(tmp, 'pack-auto');
+    const s1 = await runFeatures({ audio: CLIPS, out: safe, threads: 2, packing: 'safe' });
+    const s2 = await runFeatures({ audio: CLIPS, out: consume, threads: 2, packing: 'consume' });
+    const s3 = await runFeatures({ audio: CLIPS, out: auto, threads: 2 });
+    assert.deepEqual([s1.packing, s2.packing, s3.packing], ['safe', 'consume', 'safe']);
+    for (const f of ['mel.npy', 'mfcc.npy', 'index.tsv', 'failed.tsv']) {
+      assert.ok(fs.readFileSync(path.join(consume, f)).equals(fs.readFileSync(path.join(safe, f))), f);
+    }
+    assert.ok(!fs.existsSync(path.join(consume, 'shards')));
+    // A longer list extends the consumed store like any other: only the new clip is computed.
+    const more = await runFeatures({ audio: [...CLIPS, { id: 'extra', path: c }], out: consume, threads: 2, packing: 'consume' });
+    assert.deepEqual([more.clips, more.computed, more.skippedPacked], [6, 1, 5]);
+  });
+});
