@@ -3,6 +3,9 @@
 import { main } from '../src/cli/dispatch';
 import { EVAL_COMMAND } from './commands/eval-command';
 import { EXPERIMENT_COMMAND } from './commands/experiment-command';
+import { GAME_MUSIC_COMMAND } from './commands/game-music-command';
+import { LISTENERS_COMMAND } from './commands/listeners-command';
+import { NEIGHBOURS_COMMAND } from './commands/neighbours-command';
 import { FEATURES_COMMAND } from './commands/features-command';
 import { MODEL_COMMAND } from './commands/model-command';
 import { MONTAGE_COMMAND } from './commands/montage-command';
@@ -12,6 +15,6 @@ import { WORLD_COMMAND } from './commands/world-command';
 
 main({
   tool: 'earshot-train',
-  commands: [MODEL_COMMAND, WMF_COMMAND, WORLD_COMMAND, TAGS_COMMAND, FEATURES_COMMAND, EXPERIMENT_COMMAND, EVAL_COMMAND, MONTAGE_COMMAND],
+  commands: [MODEL_COMMAND, WMF_COMMAND, WORLD_COMMAND, TAGS_COMMAND, GAME_MUSIC_COMMAND, LISTENERS_COMMAND, NEIGHBOURS_COMMAND, FEATURES_COMMAND, EXPERIMENT_COMMAND, EVAL_COMMAND, MONTAGE_COMMAND],
   renamed: { bench: 'experiment' },
 });

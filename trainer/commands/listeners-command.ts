@@ -1,0 +1,79 @@
+/**
+ * `earshot-train listeners --songs <tsv> --out <plays.tsv>`: play counts for a catalogue that has
+ * labels but no listeners, simulated from the labels alone (trainer/sources/label-listeners.ts), as
+ * Taste-Profile triplets `earshot-train model --plays` reads.
+ */
+import * as fs from 'node:fs';
+import { EarshotError } from '../../src/errors';
+import { checkOutputPath, intArg } from '../../src/cli/args';
+import { defineCommand, type OptionValues } from '../../src/cli/dispatch';
+import { DEFAULT_FACET_WEIGHTS, simulateLabelListeners, type LabelledSong } from '../sources/label-listeners';
+import { writeFileAtomic } from '../../src/io/atomic-write';
+
+export const LISTENERS_USAGE = `usage: earshot-train listeners --songs <tsv> --out <plays.tsv> [options]
+  --songs FILE     songs file (TSV with a header): an id column and the label columns
+  --by COLS        label columns and how often each becomes a listener's taste, COL[=weight],...
+                   (default ${Object.entries(DEFAULT_FACET_WEIGHTS).map(([k, w]) => `${k}=${w}`).join(',')}; empty fields are no label)
+  --users N        listeners (default 3000)
+  --seed S         default 1
+  --out FILE       user<TAB>song<TAB>count lines
+  --json           print a JSON summary`;
+
+const OPTIONS = { songs: { type: 'string' }, by: { type: 'string' }, users: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+/** "soundtrack=0.5,artist" → {soundtrack: 0.5, artist: 1}. */
+function parseBy(by: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of by.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, w] = part.split('=');
+    const weight = w === undefined ? 1 : Number(w);
+    if (!/^[A-Za-z_][\w-]*$/.test(name) || !(weight > 0) || !Number.isFinite(weight)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--by: "${part}" is not COLUMN or COLUMN=weight with a weight > 0`);
+    out[name.toLowerCase()] = weight;
+  }
+  if (Object.keys(out).length === 0) throw new EarshotError('ERR_INVALID_ARGUMENT', '--by names no column');
+  return out;
+}
+
+/** The songs and their labels: "column:value" for every non-empty label field. */
+export function readLabelledSongs(file: string, columns: readonly string[]): LabelledSong[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EarshotError('ERR_IO', `--songs ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const lines = text.split('\n').filter((l, i, a) => l.length > 0 || i < a.length - 1);
+  const header = (lines[0] ?? '').split('\t').map((h) => h.trim().toLowerCase());
+  const idCol = header.indexOf('id');
+  if (idCol < 0) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:1: the header has no id column`);
+  const cols = columns.map((c) => {
+    const i = header.indexOf(c);
+    if (i < 0) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:1: the header has no ${c} column (it has ${header.join(', ')})`);
+    return { c, i };
+  });
+  const seen = new Set<string>();
+  return lines.slice(1).map((line, k) => {
+    const f = line.split('\t');
+    const id = (f[idCol] ?? '').trim();
+    if (!id) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:${k + 2}: empty id`);
+    if (seen.has(id)) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:${k + 2}: id ${id} appears twice`);
+    seen.add(id);
+    return { id, labels: cols.filter(({ i }) => (f[i] ?? '').trim()).map(({ c, i }) => `${c}:${f[i].trim()}`) };
+  });
+}
+
+async function listenersCommand(v: OptionValues<typeof OPTIONS>): Promise<void> {
+  if (!v.songs || !v.out) throw new EarshotError('ERR_INVALID_ARGUMENT', `--songs and --out are required\n${LISTENERS_USAGE}`);
+  const weights = v.by === undefined ? { ...DEFAULT_FACET_WEIGHTS } : parseBy(v.by);
+  const users = intArg('users', v.users, 1, 10_000_000) ?? 3000;
+  const seed = intArg('seed', v.seed, 0, 2 ** 32 - 1) ?? 1;
+  checkOutputPath('--out', v.out, 'file');
+  const songs = readLabelledSongs(v.songs, Object.keys(weights));
+  const triplets = simulateLabelListeners(songs, { users, seed, facetWeights: weights });
+  writeFileAtomic(v.out, Buffer.from(triplets.map((t) => t.join('\t') + '\n').join(''), 'utf8'));
+  const played = new Set(triplets.map((t) => t[1])).size;
+  const summary = { out: v.out, users, songs: songs.length, played, plays: triplets.length, playCounts: triplets.reduce((s, t) => s + t[2], 0) };
+  process.stdout.write(v.json ? JSON.stringify(summary) + '\n' : `${v.out}: ${users} listeners, ${summary.plays} (user, song) pairs over ${played} of ${songs.length} songs\n`);
+}
+
+export const LISTENERS_COMMAND = defineCommand({ name: 'listeners', summary: 'simulate listeners of a labelled catalogue from its labels alone', usage: LISTENERS_USAGE, options: OPTIONS, run: listenersCommand });
