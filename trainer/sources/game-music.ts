@@ -121,12 +121,14 @@ export function splitTracks(tracks: readonly MusicTrack[], o: { seed: number; te
   const byPkg = new Map<string, MusicTrack[]>();
   for (const t of tracks) (byPkg.get(t.package) ?? byPkg.set(t.package, []).get(t.package)!).push(t);
   const pkgs = [...byPkg.keys()].sort();
+  // Pieces, not files, are what is counted and drawn: versions of one piece (pieceKey) stay together.
+  const piecesOf = (p: string) => new Set(byPkg.get(p)!.map((t) => t.piece)).size;
   let heldPkgs: string[];
   if (Array.isArray(o.holdOutSoundtracks)) {
     for (const p of o.holdOutSoundtracks) if (!byPkg.has(p)) throw new EarshotError('ERR_INVALID_ARGUMENT', `--hold-out-soundtracks: no music found for package ${p} (found: ${pkgs.join(', ')})`);
     heldPkgs = o.holdOutSoundtracks;
   } else {
-    const eligible = Int32Array.from(pkgs.map((p, i) => (byPkg.get(p)!.length >= 6 ? i : -1)).filter((i) => i >= 0));
+    const eligible = Int32Array.from(pkgs.map((p, i) => (piecesOf(p) >= 6 ? i : -1)).filter((i) => i >= 0));
     const k = Math.min(o.holdOutSoundtracks, eligible.length);
     sampleInPlace(rand, eligible, k);
     heldPkgs = Array.from(eligible.subarray(0, k), (i) => pkgs[i]);
@@ -138,11 +140,12 @@ export function splitTracks(tracks: readonly MusicTrack[], o: { seed: number; te
       for (const t of list) split.set(t, 'held-out-soundtrack');
       continue;
     }
-    const n = list.length >= 3 ? Math.max(1, Math.round(list.length * o.testFraction)) : 0;
-    const order = Int32Array.from(list.keys());
+    const pieces = [...new Set(list.map((t) => t.piece))];
+    const n = pieces.length >= 3 ? Math.max(1, Math.round(pieces.length * o.testFraction)) : 0;
+    const order = Int32Array.from(pieces.keys());
     sampleInPlace(rand, order, n);
-    const held = new Set(order.subarray(0, n));
-    list.forEach((t, i) => split.set(t, held.has(i) ? 'held-out-track' : 'train'));
+    const held = new Set(Array.from(order.subarray(0, n), (i) => pieces[i]));
+    for (const t of list) split.set(t, held.has(t.piece) ? 'held-out-track' : 'train');
   }
   return split;
 }
