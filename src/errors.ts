@@ -7,7 +7,7 @@ export type EarshotErrorCode =
   | 'ERR_NOT_FINITE' // audio (or k-means/PCA input data) contains NaN or Inf; or a training loss became NaN/Inf (the step is refused)
   | 'ERR_AUDIO_EMPTY' // the input holds no samples
   | 'ERR_AUDIO_FORMAT' // the bytes are not a supported/valid audio container
-  | 'ERR_AUDIO_TRUNCATED' // the container promises more data than the file holds
+  | 'ERR_AUDIO_TRUNCATED' // the container promises more data than the file holds; or raw PCM ends inside a sample frame
   | 'ERR_AUDIO_TOO_LONG' // decoding whole would exceed the caller's duration limit (memory bound)
   | 'ERR_NPY_FORMAT' // a .npy file is malformed or holds an unsupported dtype/order
   | 'ERR_TOOL_MISSING' // an external program (ffmpeg) is needed and not installed

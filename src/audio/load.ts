@@ -35,9 +35,21 @@ export async function* streamAudio(
 ): AsyncGenerator<Float32Array, void, undefined> {
   const { sampleRateHz = ANALYSIS_RATE_HZ, ...decodeOpts } = opts;
   const source = await openAudio(input, decodeOpts);
-  const resampler = source.format.sampleRateHz === sampleRateHz ? null : new StreamResampler(source.format.sampleRateHz, sampleRateHz);
   try {
-    for await (const mono of source) {
+    yield* resampleChunks(source, source.format.sampleRateHz, sampleRateHz);
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Mono chunks at `fromHz` → mono chunks at `toHz` through earshot's streaming resampler (the same
+ * filter whatever the chunking; none at all when the rates agree), its tail flushed at the end.
+ */
+export async function* resampleChunks(chunks: AsyncIterable<Float32Array>, fromHz: number, toHz: number): AsyncGenerator<Float32Array, void, undefined> {
+  const resampler = fromHz === toHz ? null : new StreamResampler(fromHz, toHz);
+  try {
+    for await (const mono of chunks) {
       const out = resampler ? resampler.process(mono) : mono;
       if (out.length > 0) yield out;
     }
@@ -47,6 +59,5 @@ export async function* streamAudio(
     }
   } finally {
     resampler?.dispose(); // native filter state freed now (a server's worker decodes upload after upload)
-    await source.close();
   }
 }

@@ -2,13 +2,13 @@
  * `earshot analyze <audio>`: a whole file through the engine offline — the same windows a live stream
  * of it would get, their mean factor vector, suggestions and tags.
  */
-import { parseArgs } from 'node:util';
 import { loadAudio } from '../audio/load';
 import { Engine } from '../engine/engine';
 import { EarshotError } from '../errors';
 import { STREAM_QUERY } from '../protocol/query';
 import { intArg, numArg } from './args';
 import { DEFAULT_BUNDLE_DIR } from './default-bundle';
+import { defineCommand, type CommandInput, type OptionValues } from './dispatch';
 
 const { hop, k: K, tags: TAGS } = STREAM_QUERY; // the bounds and defaults of POST /v1/analyze's hop, k and tags
 
@@ -16,19 +16,20 @@ export const ANALYZE_USAGE = `usage: earshot analyze <audio> [options]
   Predicts a song's factor vector from its audio (the mean of the CNN over its 3-s windows) and prints
   the nearest catalogue songs and the most probable tags.
   --bundle <dir>   model bundle (default: the package's models/default)
-  --hop <s>        seconds between windows (default: one window, ≈ 3.02 s: the paper's clip prediction;
-                   a stream's default is ${hop.default} s, so pass --hop ${hop.default} to match one)
+  --hop <s>        seconds between windows (default: one window, ≈ 3.02 s: the paper's clip prediction,
+                   the mean over non-overlapping 3-s clips; \`earshot stream\` defaults to ${hop.default} s because
+                   a live stream wants fresh results every second: pass --hop ${hop.default} here to get the
+                   factors a stream of the file ends with)
   --k <n>          suggestions (default ${K.default})
   --tags <n>       tags (default ${TAGS.default})
   --factors        include the factor vector in the text output (always in --json)
   --json           print JSON`;
 
-export async function analyzeCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { bundle: { type: 'string' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' }, factors: { type: 'boolean' }, json: { type: 'boolean' } },
-  });
+const ANALYZE_OPTIONS = {
+  bundle: { type: 'string' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' }, factors: { type: 'boolean' }, json: { type: 'boolean' },
+} as const;
+
+async function analyzeCommand(values: OptionValues<typeof ANALYZE_OPTIONS>, { positionals }: CommandInput): Promise<void> {
   if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected exactly one audio file, got ${positionals.length}\n${ANALYZE_USAGE}`);
   const hopS = numArg('hop', values.hop, hop.min, hop.max);
   const k = intArg('k', values.k, K.min, K.max) ?? K.default;
@@ -55,3 +56,7 @@ export async function analyzeCommand(argv: string[]): Promise<void> {
     await engine.close();
   }
 }
+
+export const ANALYZE_COMMAND = defineCommand({
+  name: 'analyze', summary: 'a file\'s predicted factors, suggestions and tags (offline, as a stream would get them)', usage: ANALYZE_USAGE, options: ANALYZE_OPTIONS, positionals: true, run: analyzeCommand,
+});

@@ -1,10 +1,13 @@
 /**
  * The command dispatcher shared by `earshot` and `earshot-train`: `<tool> <command> [options]`, usage
- * on --help, and one-line errors with their stable code (exit 2 for usage errors, 1 otherwise), never
- * a stack trace for a user's mistake.
+ * on --help, the package version on --version, and one-line errors with their stable code (exit 2 for
+ * usage errors, 1 otherwise), never a stack trace for a user's mistake.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EarshotError } from '../errors';
+import { packageRoot } from '../io/package-root';
 
 /** A command's options as node:util's parseArgs declares them (declare them `as const`). */
 export type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -71,13 +74,29 @@ function usage({ tool, commands, renamed = {} }: CliTable): string {
   return (
     `usage: ${tool} <command> [options]\ncommands:\n${lines.join('\n')}\n` +
     (old.length ? `Renamed (the old names work until the next release): ${old.join(', ')}.\n` : '') +
-    `Run '${tool} <command> --help' for its options.`
+    `Run '${tool} <command> --help' for its options, '${tool} --version [--json]' for the version.`
   );
+}
+
+/** `earshot 0.1.0`, or with --json `{"tool":"earshot","version":"0.1.0"}`: the version in the package.json installed with the code. */
+function versionText(tool: string, json: boolean): string {
+  const { version } = JSON.parse(fs.readFileSync(path.join(packageRoot(__dirname), 'package.json'), 'utf8')) as { version: string };
+  return json ? JSON.stringify({ tool, version }) : `${tool} ${version}`;
 }
 
 export async function runCli(table: CliTable, argv: string[]): Promise<number> {
   const { tool, renamed = {} } = table;
   const [name, ...rest] = argv;
+  // `<tool> --version [--json]`, either order; after a command, --version prints the same (as --help prints its usage).
+  if (name?.startsWith('-') && argv.includes('--version')) {
+    const other = argv.find((a) => a !== '--version' && a !== '--json');
+    if (other !== undefined) {
+      process.stderr.write(`${tool}: --version takes no argument but --json, got '${other}'\n`);
+      return 2;
+    }
+    process.stdout.write(versionText(tool, argv.includes('--json')) + '\n');
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h') {
     process.stdout.write(usage(table) + '\n');
     return name ? 0 : 2;
@@ -91,6 +110,10 @@ export async function runCli(table: CliTable, argv: string[]): Promise<number> {
   if (newName !== name) process.stderr.write(`${tool} ${name} is now ${tool} ${newName}; the old name goes in the next release\n`);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(cmd.usage + '\n');
+    return 0;
+  }
+  if (rest.includes('--version')) {
+    process.stdout.write(versionText(tool, rest.includes('--json')) + '\n');
     return 0;
   }
   try {

@@ -1,16 +1,18 @@
 /**
  * `earshot stream <file | http(s) URL | ->`: sends audio to a running engine (`earshot serve`) over
  * Protocol v1 and prints what it hears, a line per window (or --jsonl), then the final event.
- * The audio is decoded here to 22,050 Hz mono float32 (the model's rate, so the server resamples nothing).
+ * The audio is decoded here to 22,050 Hz mono float32 (the model's rate, so the server resamples nothing):
+ * a container, or raw PCM described by --encoding/--sample-rate/--channels (./stream-input.ts).
  */
-import { parseArgs } from 'node:util';
 import { ANALYSIS_RATE_HZ } from '../audio/load';
 import { backoffDelayMs, resolveReconnect } from '../client/backoff';
 import { EarshotClientError, type CloseInfo } from '../client/client';
-import { isHttpUrl, openInput } from '../client/audio-input';
+import { isHttpUrl } from '../client/audio-input';
 import { formatWindow } from '../client/format';
 import { EarshotClient } from '../client/node';
 import { intArg, numArg } from './args';
+import { defineCommand, type CommandInput, type OptionValues } from './dispatch';
+import { openStreamInput, RAW_PCM_USAGE, rawPcmFormat, type RawPcmFormat } from './stream-input';
 import { pumpAudio } from '../client/pump';
 import { EarshotError } from '../errors';
 import { ProtocolError } from '../protocol/errors';
@@ -18,17 +20,22 @@ import { ProtocolError } from '../protocol/errors';
 export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [options]
   Streams audio (any format the decoder reads; - is stdin) to a running engine and prints a line per
   window: the time range, tags and next-track suggestions; at the end of the input, the final event.
+  Raw PCM (no header, e.g. ffmpeg -i song.mp3 -f f32le -ar 22050 -ac 1 - | earshot stream - --encoding
+  f32le --sample-rate 22050) needs --encoding and --sample-rate; without them the input is sniffed.
   --server <url>       engine address (default ws://127.0.0.1:8765)
   --fast               send as fast as the server takes it (overflow=block: no window dropped)
                        instead of in real time
-  --hop <s>            seconds between windows (server default 1.0)
+  --hop <s>            seconds between windows (server default 1.0: a live stream wants fresh tags and
+                       suggestions every second; \`earshot analyze\` defaults to one window per ≈ 3 s, the
+                       paper's clip prediction; --hop 1 there gives the factors a stream ends with)
   --k <n>              suggestions per window (server default 10)
   --tags <n>           tags per window (server default 5)
   --factors            include the factor vector in each event (see it with --jsonl)
   --token <token>      access token (default: $EARSHOT_TOKEN)
   --jsonl              print every event as one JSON line, with a wall-clock "ts" added
   --follow             URL input (radio): when the source drops or ends, reconnect to it with backoff
-                       and go on, sending a reset each time; Ctrl-C finalizes and exits 0`;
+                       and go on, sending a reset each time; Ctrl-C finalizes and exits 0
+${RAW_PCM_USAGE}`;
 
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
 /** Realtime frames: 50 ms at 22,050 Hz. */
@@ -60,19 +67,18 @@ class Printer {
   }
 }
 
-export async function streamCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string' }, fast: { type: 'boolean' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' },
-      factors: { type: 'boolean' }, token: { type: 'string' }, jsonl: { type: 'boolean' }, follow: { type: 'boolean' },
-    },
-  });
+const STREAM_OPTIONS = {
+  server: { type: 'string' }, fast: { type: 'boolean' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' },
+  factors: { type: 'boolean' }, token: { type: 'string' }, jsonl: { type: 'boolean' }, follow: { type: 'boolean' },
+  encoding: { type: 'string' }, 'sample-rate': { type: 'string' }, channels: { type: 'string' },
+} as const;
+
+async function streamCommand(values: OptionValues<typeof STREAM_OPTIONS>, { positionals }: CommandInput): Promise<void> {
   if (positionals.length !== 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `expected one input (file, http(s) URL or -), got ${positionals.length}\n${STREAM_USAGE}`);
   const input = positionals[0];
   const follow = values.follow ?? false;
   if (follow && !isHttpUrl(input)) throw new EarshotError('ERR_INVALID_ARGUMENT', '--follow needs an http(s) URL input (a radio stream)');
+  const raw = rawPcmFormat(values);
   const fast = values.fast ?? false;
   const server = values.server ?? DEFAULT_SERVER;
   const out = new Printer(values.jsonl ?? false);
@@ -104,7 +110,7 @@ export async function streamCommand(argv: string[]): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     // The input first: a file that cannot be decoded fails without touching the server.
-    let audio = follow ? await openWithRetry(input, out, stop.signal, 0) : await openInput(input, { sampleRateHz: ANALYSIS_RATE_HZ, signal: stop.signal });
+    let audio = follow ? await openWithRetry(input, raw, out, stop.signal, 0) : await openStreamInput(input, raw, { sampleRateHz: ANALYSIS_RATE_HZ, signal: stop.signal });
     if (!audio) return; // Ctrl-C before the radio source ever came up
 
     wireEvents(client, out);
@@ -116,6 +122,7 @@ export async function streamCommand(argv: string[]): Promise<void> {
 
     let attempt = 0;
     let samples = 0;
+    let cutShort: EarshotError | undefined; // raw PCM that ended inside a sample frame: told after the final event
     for (;;) {
       samples = await pumpAudio(client, audio, {
         sampleRateHz: ANALYSIS_RATE_HZ, realtime: !fast, chunkSamples: fast ? FAST_CHUNK_SAMPLES : REALTIME_CHUNK_SAMPLES, signal: stop.signal,
@@ -124,19 +131,24 @@ export async function streamCommand(argv: string[]): Promise<void> {
           out.status(`audio source failed: ${(err as Error).message}`);
           return -1; // the source failed mid-stream: reconnect to it below
         }
+        if (err instanceof EarshotError && err.code === 'ERR_AUDIO_TRUNCATED') {
+          cutShort = err; // every whole sample frame was sent: finalize them first
+          return -1;
+        }
         throw err;
       });
       if (!follow || stop.signal.aborted) break;
       // After a healthy run the backoff starts over; a mount that keeps dropping at once backs off further.
       attempt = samples >= HEALTHY_SOURCE_S * ANALYSIS_RATE_HZ ? 1 : attempt + 1;
       if (samples >= 0) out.status(`${input} ended after ${(samples / ANALYSIS_RATE_HZ).toFixed(1)} s of audio`);
-      const next = await openWithRetry(input, out, stop.signal, attempt);
+      const next = await openWithRetry(input, raw, out, stop.signal, attempt);
       if (!next) break;
       audio = next;
       client.reset(); // the stream picks up after a gap: don't average across it
     }
     // Let the windows of the audio already sent arrive before finalize (the engine sends none after it).
     await finish(client, stop.signal);
+    if (cutShort) throw cutShort;
   } catch (err) {
     await client.close().catch(() => {});
     if (err instanceof EarshotClientError) {
@@ -195,7 +207,7 @@ function wireEvents(client: EarshotClient, out: Printer): void {
 }
 
 /** Opens the source; with --follow, retries with backoff until it works or Ctrl-C (null). */
-async function openWithRetry(input: string, out: Printer, signal: AbortSignal, attempt: number): Promise<AsyncGenerator<Float32Array, void, undefined> | null> {
+async function openWithRetry(input: string, raw: RawPcmFormat | null, out: Printer, signal: AbortSignal, attempt: number): Promise<AsyncGenerator<Float32Array, void, undefined> | null> {
   for (;;) {
     if (attempt > 0) {
       const delayMs = backoffDelayMs(attempt, SOURCE_BACKOFF);
@@ -213,7 +225,7 @@ async function openWithRetry(input: string, out: Printer, signal: AbortSignal, a
     }
     if (signal.aborted) return null;
     try {
-      return await openInput(input, { sampleRateHz: ANALYSIS_RATE_HZ, signal });
+      return await openStreamInput(input, raw, { sampleRateHz: ANALYSIS_RATE_HZ, signal });
     } catch (err) {
       if (signal.aborted) return null;
       out.status(`cannot open ${input}: ${(err as Error).message}`);
@@ -221,3 +233,7 @@ async function openWithRetry(input: string, out: Printer, signal: AbortSignal, a
     }
   }
 }
+
+export const STREAM_COMMAND = defineCommand({
+  name: 'stream', summary: 'stream audio to a running engine; print tags and suggestions per window', usage: STREAM_USAGE, options: STREAM_OPTIONS, positionals: true, run: streamCommand,
+});

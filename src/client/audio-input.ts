@@ -4,6 +4,7 @@
  * first chunk is decoded before openInput returns, so an unreadable input fails before anything
  * connects to the server.
  */
+import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { streamAudio } from '../audio/load';
@@ -28,18 +29,36 @@ async function fetchStream(url: string, signal: AbortSignal | undefined): Promis
   return Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
 }
 
+/** How messages name an input: `stdin` for -, else the path or URL. */
+export function inputLabel(input: string): string {
+  return input === '-' ? 'stdin' : input;
+}
+
+/** The byte stream of an http(s) URL or of stdin (-); null for a file path (decoded by path). */
+async function openNetworkOrStdin(input: string, signal: AbortSignal | undefined): Promise<NodeJS.ReadableStream | null> {
+  if (isHttpUrl(input)) return fetchStream(input, signal);
+  if (input !== '-') return null;
+  signal?.addEventListener('abort', () => process.stdin.destroy(), { once: true });
+  return process.stdin;
+}
+
 /**
- * Mono float32 chunks at `sampleRateHz`. Aborting `signal` stops a URL download (and stdin), so a
- * stalled radio mount does not hold up Ctrl-C.
+ * The raw bytes of a file, an http(s) URL or stdin (-), for inputs that carry no container (raw PCM).
+ * A file that cannot be opened fails here (ERR_IO naming it), not at the first read.
  */
-export async function openInput(input: string, opts: { sampleRateHz: number; signal?: AbortSignal }): Promise<AsyncGenerator<Float32Array, void, undefined>> {
-  let source: string | NodeJS.ReadableStream = input;
-  if (isHttpUrl(input)) source = await fetchStream(input, opts.signal);
-  else if (input === '-') {
-    source = process.stdin;
-    opts.signal?.addEventListener('abort', () => process.stdin.destroy(), { once: true });
-  }
-  const gen = streamAudio(source, { sampleRateHz: opts.sampleRateHz });
+export async function openBytes(input: string, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
+  const stream = await openNetworkOrStdin(input, signal);
+  if (stream) return stream;
+  const file = fs.createReadStream(input, { signal });
+  await new Promise<void>((resolve, reject) => {
+    file.once('open', () => resolve());
+    file.once('error', (err: NodeJS.ErrnoException) => reject(new EarshotError('ERR_IO', `cannot open ${input}: ${err.code ?? err.message}`, { cause: err })));
+  });
+  return file;
+}
+
+/** `gen` with its first chunk already decoded, so that an unreadable input fails before anything connects. */
+export async function primed(gen: AsyncGenerator<Float32Array, void, undefined>): Promise<AsyncGenerator<Float32Array, void, undefined>> {
   const first = await gen.next();
   return (async function* () {
     try {
@@ -50,4 +69,13 @@ export async function openInput(input: string, opts: { sampleRateHz: number; sig
       await gen.return(undefined);
     }
   })();
+}
+
+/**
+ * Mono float32 chunks at `sampleRateHz`. Aborting `signal` stops a URL download (and stdin), so a
+ * stalled radio mount does not hold up Ctrl-C.
+ */
+export async function openInput(input: string, opts: { sampleRateHz: number; signal?: AbortSignal }): Promise<AsyncGenerator<Float32Array, void, undefined>> {
+  const source = (await openNetworkOrStdin(input, opts.signal)) ?? input;
+  return primed(streamAudio(source, { sampleRateHz: opts.sampleRateHz }));
 }
