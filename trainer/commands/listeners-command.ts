@@ -13,7 +13,8 @@ import { writeFileAtomic } from '../../src/io/atomic-write';
 export const LISTENERS_USAGE = `usage: earshot-train listeners --songs <tsv> --out <plays.tsv> [options]
   --songs FILE     songs file (TSV with a header): an id column and the label columns
   --by COLS        label columns and how often each becomes a listener's taste, COL[=weight],...
-                   (default ${Object.entries(DEFAULT_FACET_WEIGHTS).map(([k, w]) => `${k}=${w}`).join(',')}; empty fields are no label)
+                   (default ${Object.entries(DEFAULT_FACET_WEIGHTS).map(([k, w]) => `${k}=${w}`).join(',')}, those of them
+                   the file has; empty fields are no label)
   --users N        listeners (default 3000)
   --seed S         default 1
   --out FILE       user<TAB>song<TAB>count lines
@@ -35,7 +36,7 @@ function parseBy(by: string): Record<string, number> {
 }
 
 /** The songs and their labels: "column:value" for every non-empty label field. */
-export function readLabelledSongs(file: string, columns: readonly string[]): LabelledSong[] {
+export function readLabelledSongs(file: string, columns: readonly string[], o: { someColumns?: boolean } = {}): LabelledSong[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -46,7 +47,9 @@ export function readLabelledSongs(file: string, columns: readonly string[]): Lab
   const header = (lines[0] ?? '').split('\t').map((h) => h.trim().toLowerCase());
   const idCol = header.indexOf('id');
   if (idCol < 0) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:1: the header has no id column`);
-  const cols = columns.map((c) => {
+  // someColumns: the default --by names every facet it knows; a file needs only one of them.
+  const wanted = o.someColumns && columns.some((c) => header.includes(c)) ? columns.filter((c) => header.includes(c)) : columns;
+  const cols = wanted.map((c) => {
     const i = header.indexOf(c);
     if (i < 0) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:1: the header has no ${c} column (it has ${header.join(', ')})`);
     return { c, i };
@@ -68,7 +71,7 @@ async function listenersCommand(v: OptionValues<typeof OPTIONS>): Promise<void> 
   const users = intArg('users', v.users, 1, 10_000_000) ?? 3000;
   const seed = intArg('seed', v.seed, 0, 2 ** 32 - 1) ?? 1;
   checkOutputPath('--out', v.out, 'file');
-  const songs = readLabelledSongs(v.songs, Object.keys(weights));
+  const songs = readLabelledSongs(v.songs, Object.keys(weights), { someColumns: v.by === undefined });
   const triplets = simulateLabelListeners(songs, { users, seed, facetWeights: weights });
   writeFileAtomic(v.out, Buffer.from(triplets.map((t) => t.join('\t') + '\n').join(''), 'utf8'));
   const played = new Set(triplets.map((t) => t[1])).size;

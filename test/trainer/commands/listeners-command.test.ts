@@ -67,6 +67,7 @@ test('listeners: bad --by, songs files and options are refused naming the proble
   const twice = write('twice.tsv', 'id\tsoundtrack\na\tx\nb\ty\na\tz\n');
   const emptyId = write('empty-id.tsv', 'id\tsoundtrack\na\tx\n\ty\n');
   const one = write('one.tsv', 'id\tsoundtrack\na\tx\n');
+  const noLabels = write('no-labels.tsv', 'id\tstyle\na\tx\nb\ty\n');
   await assertCliRefuses(CLI, [
     [['listeners', '--songs', songsFile, '--out', out, '--by', 'soundtrack,genre=0'], /--by: "genre=0" is not COLUMN or COLUMN=weight with a weight > 0 \[ERR_INVALID_ARGUMENT\]/, 2],
     [['listeners', '--songs', songsFile, '--out', out, '--by', 'soundtrack=lots'], /--by: "soundtrack=lots" is not COLUMN/, 2],
@@ -78,8 +79,10 @@ test('listeners: bad --by, songs files and options are refused naming the proble
     [['listeners', '--songs', emptyId, '--out', out, '--by', 'soundtrack'], /empty-id\.tsv:3: empty id \[ERR_SONGS_FORMAT\]/, 1],
     [['listeners', '--songs', one, '--out', out, '--by', 'soundtrack'], /listeners need at least 2 songs, got 1 \[ERR_INVALID_ARGUMENT\]/, 2],
     [['listeners', '--songs', path.join(tmp, 'nope.tsv'), '--out', out], /--songs .*nope\.tsv: ENOENT.* \[ERR_IO\]/, 1],
-    // The default --by's columns must all be there (a missing one is a mistake, not an empty label).
-    [['listeners', '--songs', twice, '--out', out], /twice\.tsv:1: the header has no artist column \(it has id, soundtrack\) \[ERR_SONGS_FORMAT\]/, 1],
+    // The default --by takes those of its columns the file has (here soundtrack: the duplicate id is then found),
+    // and needs at least one of them.
+    [['listeners', '--songs', twice, '--out', out], /twice\.tsv:4: id a appears twice \[ERR_SONGS_FORMAT\]/, 1],
+    [['listeners', '--songs', noLabels, '--out', out], /no-labels\.tsv:1: the header has no soundtrack column \(it has id, style\) \[ERR_SONGS_FORMAT\]/, 1],
     [['listeners', '--songs', songsFile, '--out', out, '--users', '0'], /users/, 2],
     [['listeners', '--songs', songsFile, '--out', out, '--seed', '-1'], /seed/, 2],
     [['listeners', '--songs', songsFile, '--out', tmp], /--out .* is a directory; give a file name/, 1],
