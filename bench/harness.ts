@@ -94,3 +94,13 @@ export function parseFlags(args: string[], valued: string[], booleans: string[])
   }
   return out;
 }
+
+/** parseFlags for a benchmark's main(): null after printing the problem and `usage` on stderr (the caller exits 2). */
+export function parseFlagsOrUsage(args: string[], valued: string[], booleans: string[], usage: string): Map<string, string | true> | null {
+  try {
+    return parseFlags(args, valued, booleans);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    return null;
+  }
+}

@@ -17,6 +17,7 @@ import { describe, intArg, invalid, threadsArg, vectorsArg } from '../native/arg
 import { gramOf } from './gram';
 import type { Hit, Metric } from './hit';
 import { checkItemFields } from './item-fields';
+import { uriKey } from './uri-key';
 import { ANN_DEFAULTS, buildAnnIndex, inverseNorms, normalizeRows, type AnnIndex, type AnnOptions } from './ivf';
 
 export type { Hit, Metric } from './hit';
@@ -56,6 +57,12 @@ export interface TopKOptions {
   exclude?: ReadonlySet<number>;
   /** Scan every song even when an approximate index exists. */
   exact?: boolean;
+  /**
+   * Rows for which this returns false are skipped like `exclude` (songs without a uri, the playing
+   * track by its factors): the search widens (×8) until k rows pass or every song was seen. Called best
+   * first, possibly more than once per row.
+   */
+  accept?: (index: number, score: number) => boolean;
 }
 
 export interface TopKBatchOptions extends Omit<TopKOptions, 'exclude'> {
@@ -73,6 +80,8 @@ export class Catalog {
   readonly dims: number;
   private readonly songs: CatalogItem[] = [];
   private readonly rowOf = new Map<string, number>();
+  /** Rows by uriKey(uri): what a client names the playing track by when it knows its file, not its id. */
+  private readonly rowsOfUri = new Map<string, number[]>();
   private buf: Float32Array<ArrayBuffer>; // capacity x F; rows [0, count) are songs, the rest zeros
   private invNorm: Float32Array<ArrayBuffer>; // 1/‖y‖ per row, 0 for a zero row
   private count = 0;
@@ -110,6 +119,23 @@ export class Catalog {
   /** The row of a song id, -1 if absent. */
   indexOf(id: string): number {
     return this.rowOf.get(id) ?? -1;
+  }
+
+  /**
+   * The rows a client's name for a track refers to: the song with that id, else every song with that
+   * uri (a path or URL; file:// URLs and paths match each other); empty when none.
+   */
+  rowsOf(ref: string): number[] {
+    const i = this.rowOf.get(ref);
+    if (i !== undefined) return [i];
+    return [...(this.rowsOfUri.get(uriKey(ref)) ?? [])];
+  }
+
+  /** Songs with a uri (a file or URL a player can open). */
+  get playableCount(): number {
+    let n = 0;
+    for (const rows of this.rowsOfUri.values()) n += rows.length;
+    return n;
   }
 
   /** The song at a row (the catalogue's own copy: treat it as read-only). */
@@ -163,7 +189,14 @@ export class Catalog {
     this.reserve(first + m);
     this.buf.set(factors, first * this.dims);
     inverseNorms(factors, m, this.dims, this.invNorm, first);
-    for (const it of copies) this.songs.push(it);
+    copies.forEach((it, j) => {
+      this.songs.push(it);
+      if (it.uri === undefined) return;
+      const key = uriKey(it.uri);
+      const rows = this.rowsOfUri.get(key);
+      if (rows) rows.push(first + j);
+      else this.rowsOfUri.set(key, [first + j]);
+    });
     this.count += m;
     if (this.ann) this.ann.ivf.add(this.buf, this.invNorm, this.count);
     else this.maybeBuildIndex();
@@ -224,27 +257,36 @@ export class Catalog {
       most = Math.max(most, inside);
     });
     if (this.count === 0) return Array.from({ length: nq }, () => []);
-    // Exact filtering: the best k + |exclude| always hold the best k that are not excluded.
-    const kk = Math.min(this.count, k + most);
+    const accept = opts.accept;
+    if (accept !== undefined && typeof accept !== 'function') throw invalid(`accept must be a function, got ${describe(accept)}`);
     const cosine = metric === 'cosine';
     const q = cosine ? normalizeRows(queries, nq, this.dims) : queries;
-    const scale = cosine ? this.invNorm : null;
-    const ann = opts.exact ? null : this.ann;
+    // Exact filtering: the best k + |exclude| always hold the best k that are not excluded.
+    const out = this.ranked(q, nq, Math.min(this.count, k + most), metric, opts.exact ?? false).map((r, j) => pick(r, k, perQuery ? sets[j] : sets[0], accept));
+    if (!accept) return out;
+    // Rows refused by `accept`: widen (×8) the queries still short until they have k or saw every song.
+    return out.map((hits, j) => {
+      const skip = perQuery ? sets[j] : sets[0];
+      let kk = Math.min(this.count, k + most);
+      let r = hits;
+      while (r.length < k && kk < this.count) {
+        kk = Math.min(this.count, kk * 8);
+        // Widened passes are exact: an approximate index is calibrated for the first k, and sees only the
+        // songs of the lists it probes however many it is asked for.
+        r = pick(this.ranked(q.subarray(j * this.dims, (j + 1) * this.dims), 1, kk, metric, true)[0], k, skip, accept);
+      }
+      return r;
+    });
+  }
+
+  /** The kk best rows of each query (q already normalised for cosine), best first; -1 where a search saw fewer. */
+  private ranked(q: Float32Array, nq: number, kk: number, metric: Metric, exact: boolean): { indices: Int32Array; scores: Float32Array }[] {
+    const cosine = metric === 'cosine';
+    const ann = exact ? null : this.ann;
     const r = ann
       ? ann.ivf.search(q, nq, kk, ann.nprobe[metric], cosine, cosine ? ann.centroidInvNorm : null, this.threads)
-      : nativeAddon().catalogTopK(this.buf, this.count, this.dims, q, nq, kk, scale, this.threads);
-    const out: Hit[][] = [];
-    for (let j = 0; j < nq; j++) {
-      const skip = perQuery ? sets[j] : sets[0];
-      const hits: Hit[] = [];
-      for (let t = j * kk; t < (j + 1) * kk && hits.length < k; t++) {
-        const index = r.indices[t];
-        if (index < 0) break; // an approximate search that saw fewer songs
-        if (!skip?.has(index)) hits.push({ index, score: r.scores[t] });
-      }
-      out.push(hits);
-    }
-    return out;
+      : nativeAddon().catalogTopK(this.buf, this.count, this.dims, q, nq, kk, cosine ? this.invNorm : null, this.threads);
+    return Array.from({ length: nq }, (_, j) => ({ indices: r.indices.subarray(j * kk, (j + 1) * kk), scores: r.scores.subarray(j * kk, (j + 1) * kk) }));
   }
 
   private reserve(rows: number): void {
@@ -278,6 +320,19 @@ export class Catalog {
     );
     this.annBuild.catch(() => {}); // reported by annStatus and whenIndexed(), not as an unhandled rejection
   }
+}
+
+/** The first k hits of one query's ranking that are neither in `skip` nor refused by `accept`. */
+function pick(r: { indices: Int32Array; scores: Float32Array }, k: number, skip: ReadonlySet<number> | undefined, accept: TopKOptions['accept']): Hit[] {
+  const hits: Hit[] = [];
+  for (let t = 0; t < r.indices.length && hits.length < k; t++) {
+    const index = r.indices[t];
+    if (index < 0) break; // an approximate search that saw fewer songs
+    if (skip?.has(index)) continue;
+    const score = r.scores[t];
+    if (!accept || accept(index, score)) hits.push({ index, score });
+  }
+  return hits;
 }
 
 function checkAnnOptions(o: AnnOptions, f: number): AnnOptions {

@@ -1,7 +1,8 @@
 /**
- * `earshot catalog add|next`: grows a running engine's catalogue from audio files (POST /v1/catalog) and
- * asks it for the next track (GET /v1/next), so a station's music folder becomes recommendable with one
- * command and shell scripts can auto-DJ without an HTTP client of their own.
+ * `earshot catalog init|add|next`: creates a user catalogue for a model (docs/catalog.md), grows a
+ * running engine's catalogue from audio files (POST /v1/catalog) and asks it for the next track (GET
+ * /v1/next), so a DJ's or a station's music folder becomes recommendable with a few commands and shell
+ * scripts can auto-DJ without an HTTP client of their own.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,15 +10,22 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTROL_CHARACTERS, itemFieldsProblem } from '../catalog/item-fields';
 import { EarshotError } from '../errors';
+import { loadBundle } from '../model/bundle';
+import { initUserCatalog } from '../model/user-catalog';
 import { choiceArg } from './args';
+import { DEFAULT_BUNDLE_DIR } from './default-bundle';
 
 /** What a directory walk picks up (a file named explicitly is sent whatever its extension). */
 export const AUDIO_EXTENSIONS = new Set(['.wav', '.flac', '.mp3', '.ogg', '.opus', '.m4a']);
 
-export const CATALOG_USAGE = `usage: earshot catalog add <audio files or directories…> [options]
+export const CATALOG_USAGE = `usage: earshot catalog init <dir> [--bundle <dir>] [--json]
+       earshot catalog add <audio files or directories…> [options]
        earshot catalog next [--after ID] [--exclude ID,ID] [--json] [options]
-  add:  predicts each file's factors on a running engine and adds it to the catalogue (saved in the
-        bundle); directories are searched recursively for ${[...AUDIO_EXTENSIONS].join(' ')}.
+  init: creates an empty catalogue of your own songs in <dir> (new or empty), tied to the bundle's model
+        (default: the package's models/default); serve it with earshot serve --catalog <dir>: only its
+        songs are suggested, and the songs added are saved in it. Another model refuses it.
+  add:  predicts each file's factors on a running engine and adds it to the catalogue it serves (saved
+        in its --catalog, else in the bundle); directories are searched recursively for ${[...AUDIO_EXTENSIONS].join(' ')}.
         The id is the file name without extension (--id-from path: the absolute path), artist and title
         come from the file's tags (ffprobe) or its name ("Artist - Title.mp3"), the uri is the absolute
         path (what GET /v1/next answers to radio automation). Ids already in the catalogue are skipped.
@@ -27,6 +35,7 @@ export const CATALOG_USAGE = `usage: earshot catalog add <audio files or directo
   --server <url>     engine address (default http://127.0.0.1:8765; ws:// is accepted too)
   --token <token>    access token (default: $EARSHOT_TOKEN)
   --id-from <how>    add: name (default) or path
+  --bundle <dir>     init: the model the catalogue is for (default: the package's models/default)
   --json             add: one JSON line per file and a summary line; next: the JSON answer`;
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8765';
@@ -37,10 +46,17 @@ export async function catalogCommand(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       server: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' },
-      'id-from': { type: 'string' }, after: { type: 'string' }, exclude: { type: 'string' },
+      'id-from': { type: 'string' }, after: { type: 'string' }, exclude: { type: 'string' }, bundle: { type: 'string' },
     },
   });
   const [sub, ...rest] = positionals;
+  if (sub === 'init') {
+    const stray = (['server', 'token', 'id-from', 'after', 'exclude'] as const).find((o) => values[o] !== undefined);
+    if (stray) throw usage(`--${stray} does not belong to \`catalog init\``);
+    if (rest.length !== 1) throw usage(`catalog init expects one directory, got ${rest.length}`);
+    return init(rest[0], values.bundle ?? DEFAULT_BUNDLE_DIR, values.json ?? false);
+  }
+  if (values.bundle !== undefined) throw usage('--bundle belongs to `catalog init` (the engine serving the catalogue has its own)');
   const api = new Api(values.server ?? DEFAULT_SERVER, values.token ?? process.env.EARSHOT_TOKEN);
   if (sub === 'add') {
     if (values.after !== undefined || values.exclude !== undefined) throw usage('--after/--exclude belong to `catalog next`');
@@ -53,7 +69,20 @@ export async function catalogCommand(argv: string[]): Promise<void> {
     if (values['id-from'] !== undefined) throw usage('--id-from belongs to `catalog add`');
     return next(api, values.after, values.exclude, values.json ?? false);
   }
-  throw usage(sub === undefined ? 'expected a subcommand: add or next' : `unknown subcommand '${sub}'`);
+  throw usage(sub === undefined ? 'expected a subcommand: init, add or next' : `unknown subcommand '${sub}'`);
+}
+
+/** `catalog init`: an empty user catalogue for the bundle's model (src/model/user-catalog.ts). */
+async function init(dir: string, bundleDir: string, json: boolean): Promise<void> {
+  const bundle = await loadBundle(bundleDir); // a whole, valid bundle: its model is what the catalogue's factors will mean
+  try {
+    const m = initUserCatalog(dir, bundle);
+    const serve = `earshot serve --catalog ${dir}${bundleDir === DEFAULT_BUNDLE_DIR ? '' : ` --bundle ${bundleDir}`}`;
+    if (json) process.stdout.write(JSON.stringify({ event: 'created', catalog: path.resolve(dir), bundle: path.resolve(bundleDir), model: { sha256: m.model.sha256, factors: m.model.factors }, items: 0 }) + '\n');
+    else process.stdout.write(`created an empty catalogue in ${dir} for the model of bundle ${bundleDir} (model.onnx sha256 ${m.model.sha256.slice(0, 12)}…, ${m.model.factors} factors)\nnext: ${serve}, then earshot catalog add <your music folder>\n`);
+  } finally {
+    await bundle.close();
+  }
 }
 
 function usage(message: string): EarshotError {

@@ -14,6 +14,8 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   Serves a model bundle: ws://HOST:PORT/v1/stream (live audio in, suggestions and tags out) and the HTTP
   API (/healthz, /metrics, POST /v1/analyze, POST /v1/catalog, GET /v1/next, POST /v1/admin/reload).
   --bundle <dir>          model bundle (default: the package's models/default)
+  --catalog <dir>         suggest from this user catalogue (earshot catalog init <dir> --bundle <b>) instead
+                          of the bundle's own songs; songs added are saved there (docs/catalog.md)
   --host <addr>           interface to listen on (default 127.0.0.1)
   --port <n>              port, 0 for any free one (default 8765)
   --token <t>             require this bearer token (repeatable; also $EARSHOT_TOKENS, comma-separated)
@@ -38,7 +40,7 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
 
 const SERVE_OPTIONS = {
-  bundle: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
+  bundle: { type: 'string' }, catalog: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
   'max-streams': { type: 'string' }, 'max-frame-bytes': { type: 'string' }, 'idle-timeout': { type: 'string' },
   'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
@@ -54,6 +56,7 @@ async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise
   const tokens = [...(values.token ?? []), ...listArg(process.env.EARSHOT_TOKENS)];
   const server = await startServer({
     bundleDir: values.bundle ?? DEFAULT_BUNDLE_DIR,
+    catalogDir: values.catalog,
     host: values.host ?? '127.0.0.1',
     port: intArg('port', values.port, 0, 65535) ?? 8765,
     tokens,
@@ -81,8 +84,10 @@ async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise
     log: (line) => log('log', line),
   });
   const e = server.engine;
-  log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.bundle.dir}, ${e.recommender.catalog.size} items, ${e.factors} factors${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
-    url: server.url, port: server.port, bundle: e.bundle.dir, items: e.recommender.catalog.size, factors: e.factors,
+  const songs = e.recommender.songs;
+  const from = songs.kind === 'user' ? `, catalogue ${songs.dir}` : '';
+  log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.bundle.dir}${from}, ${e.recommender.catalog.size} items, ${e.factors} factors${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
+    url: server.url, port: server.port, bundle: e.bundle.dir, ...(songs.kind === 'user' && { catalog: songs.dir }), items: e.recommender.catalog.size, factors: e.factors,
   });
 
   await new Promise<void>((resolve) => {

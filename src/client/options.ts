@@ -55,6 +55,10 @@ export interface StreamOptions {
   factors?: boolean;
   /** drop (realtime sources; default) or block (files: the server stops reading instead of dropping windows). */
   overflow?: 'drop' | 'block';
+  /** Suggest only songs with a uri (a file or URL a player can open). */
+  playable?: boolean;
+  /** The playing track's catalogue id or uri (e.g. the file's absolute path): never suggested. A name no song has excludes nothing. */
+  track?: string;
   token?: string;
   auth?: AuthMode;
   /** WebSocket implementation; default globalThis.WebSocket (the Node entry, src/client/node.ts, injects `ws`). */
@@ -108,6 +112,8 @@ export function buildStreamUrl(base: string, o: StreamOptions, auth: AuthMode): 
   if (o.tags !== undefined) q.set('tags', String(o.tags));
   if (o.factors !== undefined) q.set('factors', o.factors ? '1' : '0');
   if (o.overflow !== undefined) q.set('overflow', o.overflow);
+  if (o.playable !== undefined) q.set('playable', o.playable ? '1' : '0');
+  if (o.track !== undefined) q.set('track', o.track);
   if (auth === 'query' && o.token) q.set('token', o.token);
   const params = parseStreamQuery(q);
   return { url: u.toString(), params };

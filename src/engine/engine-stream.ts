@@ -3,6 +3,7 @@
  * running mean of its window predictions since the last reset, turned into window events. Knows
  * nothing about sockets: the server hands it decoded PCM and forwards what it emits.
  */
+import { SameTrackMemory } from '../catalog/same-track';
 import { EarshotError } from '../errors';
 import type { ConfiguredEvent, ResetEvent, WindowEvent } from '../protocol/events';
 import type { HistoryEntry } from '../protocol/messages';
@@ -17,7 +18,7 @@ import type { MelWindow, WindowPipeline } from './window-pipeline';
  */
 export interface StreamHost {
   readonly batcher: Pick<MicroBatcher, 'submit' | 'cancel'>;
-  readonly recommender: Pick<Recommender, 'suggest' | 'tags' | 'listener' | 'indexOf'>;
+  readonly recommender: Pick<Recommender, 'suggest' | 'tags' | 'listener' | 'trackRows'>;
   readonly factors: number;
   createPipeline(inputRateHz: number, hopS: number): WindowPipeline;
 }
@@ -29,6 +30,8 @@ export interface StreamSettings {
   tags: number;
   factors: boolean;
   overflow: 'drop' | 'block';
+  /** Only songs with a uri are suggested (default false). */
+  playable?: boolean;
 }
 
 export interface StreamSink {
@@ -50,7 +53,10 @@ export class EngineStream implements BatchClient {
   private droppedTotal = 0;
   private lastWindow: MelWindow | null = null;
   private finalizing: { resolve: (e: WindowEvent) => void } | null = null;
-  private track: number | null = null;
+  /** Catalogue rows of the playing track as the client named it (reset.track, the URL's track). */
+  private track: number[] = [];
+  /** Rows taken for the playing track by their factors (src/catalog/same-track.ts), until it changes. */
+  private readonly sameTrack = new SameTrackMemory();
   private listener: Listener | null = null;
   private closed = false;
 
@@ -87,7 +93,7 @@ export class EngineStream implements BatchClient {
     for (const w of this.pipeline.push(mono)) this.submit(w);
   }
 
-  async configure(c: { hop?: number; k?: number; tags?: number; factors?: boolean; history?: HistoryEntry[] }): Promise<{ event: ConfiguredEvent; unknown: string[] }> {
+  async configure(c: { hop?: number; k?: number; tags?: number; factors?: boolean; playable?: boolean; history?: HistoryEntry[] }): Promise<{ event: ConfiguredEvent; unknown: string[] }> {
     if (c.hop !== undefined) {
       this.settings.hopS = c.hop;
       this.pipeline.setHopS(c.hop);
@@ -95,6 +101,7 @@ export class EngineStream implements BatchClient {
     if (c.k !== undefined) this.settings.k = c.k;
     if (c.tags !== undefined) this.settings.tags = c.tags;
     if (c.factors !== undefined) this.settings.factors = c.factors;
+    if (c.playable !== undefined) this.settings.playable = c.playable;
     let unknown: string[] = [];
     if (c.history !== undefined) {
       const r = await this.engine.recommender.listener(c.history);
@@ -102,17 +109,26 @@ export class EngineStream implements BatchClient {
       unknown = r.unknown;
     }
     const s = this.settings;
-    return { event: { type: 'configured', hop_s: round(this.pipeline.hopS), k: s.k, tags: s.tags, factors: s.factors, history: this.listener?.known.size ?? 0 }, unknown };
+    return { event: { type: 'configured', hop_s: round(this.pipeline.hopS), k: s.k, tags: s.tags, factors: s.factors, playable: s.playable ?? false, history: this.listener?.known.size ?? 0 }, unknown };
   }
 
-  /** A new track starts: forget audio and predictions. `track` (a catalogue id) is then excluded from suggestions. */
+  /** A new track starts: forget audio and predictions. `track` (a catalogue id or uri) is then excluded from suggestions. */
   reset(track?: string): { event: ResetEvent; known: boolean } {
     this.engine.batcher.cancel(this);
     this.pipeline.reset();
     this.restartMean();
-    const index = track === undefined ? -1 : this.engine.recommender.indexOf(track);
-    this.track = index >= 0 ? index : null;
-    return { event: { type: 'reset', track: track ?? null }, known: track === undefined || index >= 0 };
+    const known = this.setTrack(track);
+    return { event: { type: 'reset', track: track ?? null }, known: track === undefined || known };
+  }
+
+  /**
+   * What is playing, by a catalogue id or uri (undefined: unknown): its rows are excluded from the
+   * suggestions, and what the factors took for it is forgotten. False when the name matches no song.
+   */
+  setTrack(track: string | undefined): boolean {
+    this.track = track === undefined ? [] : this.engine.recommender.trackRows(track);
+    this.sameTrack.clear();
+    return this.track.length > 0;
   }
 
   /** End of the track: flushes the partial window; resolves with the `final` event once every window is in. */
@@ -135,7 +151,8 @@ export class EngineStream implements BatchClient {
     this.sum = new Float64Array(this.engine.factors);
     this.restartMean();
     this.listener = null;
-    this.track = null;
+    this.track = [];
+    this.sameTrack.clear();
   }
 
   close(): void {
@@ -207,7 +224,7 @@ export class EngineStream implements BatchClient {
   /** The running mean as a window event. */
   snapshot(type: 'window' | 'final'): WindowEvent {
     const mean = Float32Array.from(this.sum, (s) => (this.count > 0 ? s / this.count : 0));
-    const exclude = new Set<number>(this.track === null ? [] : [this.track]);
+    const exclude = new Set<number>(this.track);
     const w = this.lastWindow;
     const rec = this.engine.recommender;
     const e: WindowEvent = {
@@ -218,7 +235,7 @@ export class EngineStream implements BatchClient {
       t_end: w ? round(w.tEndS) : type === 'final' ? round(this.pipeline.audioS) : 0,
       windows: this.count,
       dropped: this.droppedTotal,
-      suggestions: this.count > 0 ? rec.suggest(mean, this.settings.k, exclude, this.listener) : [],
+      suggestions: this.count > 0 ? rec.suggest(mean, this.settings.k, exclude, this.listener, { playable: this.settings.playable, sameTrack: this.sameTrack }) : [],
       tags: this.count > 0 ? rec.tags(mean, this.settings.tags) : [],
     };
     if (this.settings.factors) e.factors = Array.from(mean);

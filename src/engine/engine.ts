@@ -8,6 +8,7 @@ import { EarshotError } from '../errors';
 import { melOptionsFromConfig } from '../dsp/mel-options';
 import { nativeAddon } from '../native/addon';
 import { loadBundle, type Bundle } from '../model/bundle';
+import { bundleCatalogSource, userCatalogSource, type CatalogSource } from '../model/catalog-source';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
 import type { Suggestion, TagScore } from '../protocol/events';
 import { STREAM_QUERY } from '../protocol/query';
@@ -24,6 +25,11 @@ import { WindowPipeline, type WindowPipelineOptions } from './window-pipeline';
 
 export interface EngineOptions {
   bundleDir: string;
+  /**
+   * A user catalogue (src/model/user-catalog.ts) to suggest from instead of the bundle's own songs;
+   * it must have been made for the bundle's model (ERR_INVALID_ARGUMENT otherwise). Songs added are saved there.
+   */
+  catalogDir?: string;
   batcher?: Partial<BatcherOptions>;
   model?: FactorModelOptions;
   /**
@@ -52,6 +58,11 @@ export interface AnalysisResult {
   durationS: number;
   suggestions: Suggestion[];
   tags: TagScore[];
+  /**
+   * The catalogue song taken for this clip itself by its factors (cosine ≥ SAME_TRACK_COSINE,
+   * src/catalog/same-track.ts) and therefore not among the suggestions; null when none.
+   */
+  sameTrack: Suggestion | null;
 }
 
 export class Engine {
@@ -68,10 +79,11 @@ export class Engine {
 
   private constructor(
     bundle: Bundle,
+    songs: CatalogSource,
     private thread: InferenceThread | null,
     private readonly options: EngineOptions,
   ) {
-    this.current = new Recommender(bundle);
+    this.current = new Recommender(bundle, songs);
     this.analysisPool = new AnalysisPool(options.analysis);
     const batcherOptions = { ...BATCHER_DEFAULTS, ...options.batcher };
     this.batcher = new MicroBatcher(thread?.run ?? bundle.model.predictWindows, bundle.manifest.factors, batcherOptions, this.stats);
@@ -83,13 +95,20 @@ export class Engine {
     nativeAddon();
     const bundle = await Engine.loadChecked(options.bundleDir, options);
     let thread: InferenceThread | null;
+    let songs: CatalogSource;
     try {
+      songs = Engine.songsFor(bundle, options);
       thread = await Engine.startThread(bundle, options);
     } catch (err) {
       await bundle.close();
       throw err;
     }
-    return new Engine(bundle, thread, options);
+    return new Engine(bundle, songs, thread, options);
+  }
+
+  /** The songs to suggest from: the user catalogue when one is given (checked against the model), else the bundle's. */
+  private static songsFor(bundle: Bundle, options: EngineOptions): CatalogSource {
+    return options.catalogDir === undefined ? bundleCatalogSource(bundle) : userCatalogSource(options.catalogDir, bundle);
   }
 
   private static async startThread(bundle: Bundle, options: EngineOptions): Promise<InferenceThread | null> {
@@ -195,12 +214,17 @@ export class Engine {
   answer(factors: Float32Array, windows: number, durationS: number, o: AnalyzeOptions = {}, rec: Recommender = this.current): AnalysisResult {
     const exclude = new Set<number>(o.exclude !== undefined && o.exclude >= 0 ? [o.exclude] : []);
     const any = windows > 0;
+    let sameTrack: Suggestion | null = null;
+    const onSameTrack = (m: { row: number; cosine: number }): void => {
+      sameTrack = rec.suggestion(m.row, m.cosine);
+    };
     return {
       factors,
       windows,
       durationS,
-      suggestions: any ? rec.suggest(factors, o.k ?? STREAM_QUERY.k.default, exclude, null) : [],
+      suggestions: any ? rec.suggest(factors, o.k ?? STREAM_QUERY.k.default, exclude, null, { onSameTrack }) : [],
       tags: any ? rec.tags(factors, o.tags ?? STREAM_QUERY.tags.default) : [],
+      sameTrack,
     };
   }
 
@@ -212,7 +236,9 @@ export class Engine {
   async reload(dir: string = this.bundle.dir): Promise<void> {
     const next = await Engine.loadChecked(dir, this.options);
     let thread: InferenceThread | null;
+    let songs: CatalogSource;
     try {
+      songs = Engine.songsFor(next, this.options); // a retrained model refuses a catalogue of the old one's factors
       thread = await Engine.startThread(next, this.options);
     } catch (err) {
       await next.close();
@@ -223,7 +249,7 @@ export class Engine {
     this.thread = thread;
     const frontEnd = (b: Bundle): string => JSON.stringify([b.manifest.mel, b.manifest.windowFrames, b.model.minFrames]);
     const changed = frontEnd(old.bundle) !== frontEnd(next);
-    this.current = new Recommender(next);
+    this.current = new Recommender(next, songs);
     this.generation++;
     this.batcher.setRunner(thread?.run ?? next.model.predictWindows, next.manifest.factors);
     for (const s of this.streams) s.modelChanged(changed);

@@ -5,10 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { itemFieldsProblem } from '../catalog/item-fields';
 import { EarshotError } from '../errors';
-import { readNpy } from '../io/npy';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, ITEMS_HEADER, ITEMS_HEADER_URI, type BundleManifest, type BundleTagModel } from './bundle-format';
+import { readCatalogFiles } from './bundle-catalog';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, type BundleTagModel } from './bundle-format';
 import { loadFactorModel, type FactorModel, type FactorModelOptions } from './onnx-factor-model';
 
 export interface Bundle {
@@ -63,14 +62,19 @@ function nonFinitePath(v: unknown): string | null {
   return null;
 }
 
-export function parseBundleManifest(text: string, dir: string): BundleManifest {
+/** A manifest file's text as a JSON object; anything else goes to `fail` naming the file. */
+export function parseManifestObject(text: string, file: string, fail: (message: string) => never): Record<string, unknown> {
   let m: unknown;
   try {
     m = JSON.parse(text);
   } catch (err) {
-    return bad(dir, `manifest.json is not JSON (${(err as Error).message})`);
+    return fail(`${file} is not JSON (${(err as Error).message})`);
   }
-  if (!isObject(m)) return bad(dir, 'manifest.json must hold a JSON object');
+  return isObject(m) ? m : fail(`${file} must hold a JSON object`);
+}
+
+export function parseBundleManifest(text: string, dir: string): BundleManifest {
+  const m = parseManifestObject(text, 'manifest.json', (message) => bad(dir, message));
   if (m.format !== BUNDLE_FORMAT) bad(dir, `manifest.json format is ${JSON.stringify(m.format)}, expected "${BUNDLE_FORMAT}"`);
   if (m.version !== BUNDLE_VERSION) bad(dir, `format version ${JSON.stringify(m.version)} is not supported (this earshot reads version ${BUNDLE_VERSION})`);
   const positive = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 1;
@@ -104,29 +108,7 @@ export function parseBundleTags(text: string, file: string, factors: number, dir
 export async function loadBundle(dir: string, options: FactorModelOptions = {}): Promise<Bundle> {
   const manifest = parseBundleManifest(readText(dir, 'manifest.json'), dir);
   const f = manifest.factors;
-  const npy = (() => {
-    try {
-      return readNpy(path.join(dir, manifest.files.itemFactors));
-    } catch (err) {
-      return bad(dir, `${manifest.files.itemFactors}: ${(err as Error).message}`);
-    }
-  })();
-  if (!(npy.data instanceof Float32Array) || npy.shape.length !== 2 || npy.shape[1] !== f) bad(dir, `${manifest.files.itemFactors} must be float32 [items, ${f}], got shape [${npy.shape.join(', ')}]`);
-  const rows = readText(dir, manifest.files.items).replace(/\n$/, '').split('\n');
-  const withUri = rows[0] === ITEMS_HEADER_URI;
-  if (rows[0] !== ITEMS_HEADER && !withUri) bad(dir, `${manifest.files.items} must start with the header "id<TAB>artist<TAB>title[<TAB>uri]"`);
-  const seen = new Set<string>();
-  const items = rows.slice(1).map((l, k) => {
-    const [id, artist, title, uri, extra] = l.split('\t');
-    if (!id || artist === undefined || title === undefined || extra !== undefined || (uri !== undefined && !withUri)) bad(dir, `${manifest.files.items} line ${k + 2} is not id<TAB>artist<TAB>title${withUri ? '[<TAB>uri]' : ''}`);
-    if (seen.has(id)) bad(dir, `${manifest.files.items} line ${k + 2}: id ${JSON.stringify(id)} appears twice`);
-    seen.add(id);
-    const item = uri ? { id, artist, title, uri } : { id, artist, title };
-    const problem = itemFieldsProblem(item); // the rules every path that adds songs shares (src/catalog/item-fields.ts)
-    if (problem) bad(dir, `${manifest.files.items} line ${k + 2}: ${problem}`);
-    return item;
-  });
-  if (items.length !== npy.shape[0]) bad(dir, `${manifest.files.items} lists ${items.length} items, ${manifest.files.itemFactors} has ${npy.shape[0]} rows`);
+  const { items, itemFactors } = readCatalogFiles(dir, manifest.files, f, (message) => bad(dir, message));
   let tags: BundleTagModel[] = [];
   if (manifest.files.tags) tags = parseBundleTags(readText(dir, manifest.files.tags), manifest.files.tags, f, dir);
   const model = await loadFactorModel(path.join(dir, manifest.files.model), options);
@@ -134,5 +116,5 @@ export async function loadBundle(dir: string, options: FactorModelOptions = {}):
     await model.close();
     bad(dir, `model.onnx predicts ${model.outputs} factors, the manifest says ${f}`);
   }
-  return { dir, manifest, model, itemFactors: npy.data, items, tags, close: () => model.close() };
+  return { dir, manifest, model, itemFactors, items, tags, close: () => model.close() };
 }

@@ -27,6 +27,10 @@ export interface BeginEvent {
   encoding: PcmEncoding;
   channels: number;
   k: number;
+  /** Only songs with a uri are suggested (the URL's `playable`). */
+  playable: boolean;
+  /** The catalogue id of the playing track named by the URL's `track` (excluded from suggestions); null when none was named or it matched no song. */
+  track: string | null;
 }
 export interface WindowEvent {
   type: 'window' | 'final';
@@ -49,6 +53,8 @@ export interface ConfiguredEvent {
   k: number;
   tags: number;
   factors: boolean;
+  /** Only songs with a uri are suggested. */
+  playable: boolean;
   /** History entries used for fold-in (ids found in the catalogue). */
   history: number;
 }

@@ -19,12 +19,14 @@ export interface ConfigureMessage {
   k?: number;
   tags?: number;
   factors?: boolean;
+  /** Only songs with a uri (STREAM_QUERY.playable). */
+  playable?: boolean;
   /** The listener's history: suggestions are then scored x_uᵀ y_i with x_u folded in from it, blended with the audio. */
   history?: HistoryEntry[];
 }
 export interface ResetMessage {
   type: 'reset';
-  /** The catalogue id of the track that starts now, excluded from suggestions. */
+  /** The catalogue id (or uri) of the track that starts now, excluded from suggestions. */
   track?: string;
 }
 export interface FinalizeMessage {
@@ -80,12 +82,14 @@ export function parseClientMessage(text: string): ClientMessage {
   switch (o.type) {
     case 'configure': {
       if (o.factors !== undefined && typeof o.factors !== 'boolean') field('configure.factors must be true or false');
+      if (o.playable !== undefined && typeof o.playable !== 'boolean') field(`configure.playable must be true or false, got ${echoValue(o.playable)}`);
       return {
         type: 'configure',
         hop: optionalNumber(o, 'hop'),
         k: optionalNumber(o, 'k'),
         tags: optionalNumber(o, 'tags'),
         factors: o.factors as boolean | undefined,
+        playable: o.playable as boolean | undefined,
         history: parseHistory(o.history),
       };
     }

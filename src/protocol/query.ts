@@ -4,6 +4,7 @@
  * (parseUploadQuery: hop, k, tags), from `configure` messages (./messages.ts) and by `earshot analyze`.
  * A bad value is a ProtocolError that names the parameter and quotes the value (echoValue).
  */
+import { ITEM_FIELD_LIMITS } from '../catalog/item-fields';
 import { closingError, ProtocolError } from './errors';
 import { PCM_ENCODINGS, type PcmEncoding } from './pcm';
 import { echoValue } from './redact';
@@ -31,6 +32,10 @@ export const STREAM_QUERY = {
   factors: { default: false },
   /** When windows queue up: drop the oldest (realtime clients) or stop reading the socket (file clients). */
   overflow: { choices: ['drop', 'block'] as const, default: 'drop' as 'drop' | 'block' },
+  /** Suggest only songs with a uri (a file or URL a player can open), as GET /v1/next?playable=1. */
+  playable: { default: false },
+  /** The playing track, by catalogue id or uri: never suggested. A hint: a name no song has excludes nothing (begin's `track` says). */
+  track: { default: null as string | null },
 } as const satisfies Record<string, NumberParam | { readonly default: unknown; readonly choices?: readonly string[] }>;
 
 /** The parameters a client may change later with a `configure` message (or give an upload). */
@@ -56,6 +61,9 @@ export interface StreamParams {
   factors: boolean;
   tags: number;
   overflow: 'drop' | 'block';
+  playable: boolean;
+  /** The playing track's catalogue id or uri, or null. */
+  track: string | null;
   /** Browsers cannot set headers: the token may come as a query parameter. */
   token: string | null;
 }
@@ -78,7 +86,7 @@ function numberParam(q: URLSearchParams, name: 'sample_rate' | 'channels' | Tuna
   return v;
 }
 
-function flagParam(q: URLSearchParams, name: 'factors'): boolean {
+function flagParam(q: URLSearchParams, name: 'factors' | 'playable'): boolean {
   const raw = q.get(name);
   if (raw === null || raw === '') return STREAM_QUERY[name].default;
   if (raw === '0' || raw === 'false') return false;
@@ -86,7 +94,7 @@ function flagParam(q: URLSearchParams, name: 'factors'): boolean {
   return bad(`query parameter ${name}=${echoValue(raw)} must be true/false/1/0`);
 }
 
-/** Reads `/v1/stream?encoding=…&sample_rate=…&channels=…[&hop=…][&k=…][&factors=1][&tags=…][&overflow=…][&token=…]`. */
+/** Reads `/v1/stream?encoding=…&sample_rate=…&channels=…[&hop=…][&k=…][&factors=1][&tags=…][&overflow=…][&playable=1][&track=…][&token=…]`. */
 export function parseStreamQuery(query: URLSearchParams): StreamParams {
   const encoding = query.get('encoding') ?? STREAM_QUERY.encoding.default;
   if (!(STREAM_QUERY.encoding.choices as readonly string[]).includes(encoding)) {
@@ -99,7 +107,10 @@ export function parseStreamQuery(query: URLSearchParams): StreamParams {
   const tags = numberParam(query, 'tags');
   const overflow = query.get('overflow') ?? STREAM_QUERY.overflow.default;
   if (overflow !== 'drop' && overflow !== 'block') bad(`overflow=${echoValue(overflow)} must be "drop" or "block"`);
-  return { encoding: encoding as PcmEncoding, sampleRateHz, channels, hopS, k, factors: flagParam(query, 'factors'), tags, overflow, token: query.get('token') };
+  const track = query.get('track') || STREAM_QUERY.track.default;
+  // An id or a uri: the longer of the two limits (src/catalog/item-fields.ts).
+  if (track !== null && track.length > ITEM_FIELD_LIMITS.uri) bad(`query parameter track is ${track.length} characters long; at most ${ITEM_FIELD_LIMITS.uri}`);
+  return { encoding: encoding as PcmEncoding, sampleRateHz, channels, hopS, k, factors: flagParam(query, 'factors'), tags, overflow, playable: flagParam(query, 'playable'), track, token: query.get('token') };
 }
 
 /** What an upload's URL (POST /v1/analyze, /v1/catalog) asks for; hop undefined: the engine's default (one window). */

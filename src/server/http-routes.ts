@@ -8,6 +8,7 @@ import type { AnalysisTicket } from '../engine/analysis-pool';
 import type { Engine } from '../engine/engine';
 import { DuplicateIdError } from '../catalog/catalog';
 import { itemFieldsProblem } from '../catalog/item-fields';
+import { SAME_TRACK_COSINE } from '../catalog/same-track';
 import { parseUploadQuery } from '../protocol/query';
 import { echoValue } from '../protocol/redact';
 import { renderMetrics, type ServerCounters } from './metrics';
@@ -111,9 +112,10 @@ function playableRows(ctx: RouteContext): number[] {
 
 /**
  * GET /v1/next: the song most similar (cosine) to `after` that was not among the last 50 answers or in
- * `exclude`; with `playable=1` only songs that have a uri (a radio station's own files, not the bundle's
- * training songs). The search widens ×8 until it finds one, so a catalogue of mostly unplayable songs
- * costs a few searches, not a scan per answer.
+ * `exclude`, and is not `after` again under another id (cosine ≥ SAME_TRACK_COSINE: the same recording
+ * added twice, src/catalog/same-track.ts); with `playable=1` only songs that have a uri (a radio
+ * station's own files, not the bundle's training songs). The search widens ×8 until it finds one, so a
+ * catalogue of mostly unplayable songs costs a few searches, not a scan per answer.
  */
 function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
   const q = url.searchParams;
@@ -132,12 +134,16 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
   let index = -1;
   if (ai >= 0) {
     const v = catalog.vector(ai);
-    // Everything excluded (a tiny catalogue, a short playlist): forget the recent answers rather than fail.
-    for (const skip of [new Set([...exclude, ai]), new Set([ai])]) {
-      for (let k = Math.min(64, catalog.size); index < 0; k = Math.min(catalog.size, k * 8)) {
-        index = catalog.topK(v, k, { metric: 'cosine', exclude: skip }).find((h) => ok(h.index))?.index ?? -1;
-        if (k === catalog.size) break;
-      }
+    const notSame = (_i: number, cosine: number): boolean => cosine < SAME_TRACK_COSINE;
+    // Everything excluded (a tiny catalogue, a short playlist): forget the recent answers, then allow
+    // copies of `after`, rather than fail (radio automation must get a track).
+    const tries: [Set<number>, (i: number, cosine: number) => boolean][] = [
+      [new Set([...exclude, ai]), (i, c) => notSame(i, c) && ok(i)],
+      [new Set([ai]), (i, c) => notSame(i, c) && ok(i)],
+      [new Set([ai]), ok],
+    ];
+    for (const [skip, accept] of tries) {
+      index = catalog.topK(v, 1, { metric: 'cosine', exclude: skip, accept })[0]?.index ?? -1;
       if (index >= 0) break;
     }
   } else {
@@ -167,7 +173,7 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
       return true;
     case 'POST /v1/analyze': {
       const { result, ms } = await analyze(ctx, req, url);
-      sendJson(res, 200, { windows: result.windows, duration_s: result.durationS, factors: Array.from(result.factors), suggestions: result.suggestions, tags: result.tags, ms: Math.round(ms * 10) / 10 });
+      sendJson(res, 200, { windows: result.windows, duration_s: result.durationS, factors: Array.from(result.factors), suggestions: result.suggestions, same_track: result.sameTrack, tags: result.tags, ms: Math.round(ms * 10) / 10 });
       return true;
     }
     case 'POST /v1/catalog': {

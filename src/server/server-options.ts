@@ -47,6 +47,8 @@ export const LIMIT_DEFAULTS: ServerLimits = {
 
 export interface ServerOptions {
   bundleDir: string;
+  /** A user catalogue to suggest from instead of the bundle's songs (EngineOptions.catalogDir). */
+  catalogDir?: string;
   /** Default 127.0.0.1 (listen on all interfaces only when asked). */
   host?: string;
   /** Default 8765; 0 picks a free port. */
@@ -64,7 +66,7 @@ export interface ServerOptions {
   analysis?: Partial<AnalysisPoolOptions>;
   /** Bounds on uploaded audio besides its duration (limits.maxUploadDurationS): rate, channels, bytes per second. */
   inputLimits?: Partial<Omit<AudioInputLimits, 'maxDurationS'>>;
-  /** Persist catalogue additions to the bundle directory (default true). */
+  /** Persist catalogue additions to the bundle directory, or the user catalogue (default true). */
   persistCatalog?: boolean;
   /** One line per notable event (connections refused, reloads); default none. */
   log?: (line: string) => void;

@@ -8,7 +8,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Engine } from '../engine/engine';
 import { EarshotError } from '../errors';
-import { saveCatalog } from '../model/bundle-catalog';
 import { CLOSE } from '../protocol/close-codes';
 import { closingError, type ProtocolError } from '../protocol/errors';
 import { parseStreamQuery, type StreamParams } from '../protocol/query';
@@ -50,6 +49,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
   let policy = policyFor(options.port ?? 8765); // checks --allow-origin before the model loads
   const engine = await Engine.open({
     bundleDir: options.bundleDir,
+    catalogDir: options.catalogDir,
     batcher: options.batcher,
     model: options.model,
     inferenceThread: options.inferenceThread,
@@ -84,12 +84,13 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     recentNext: [],
     pendingCatalogIds: new Set(),
     addToCatalog(item, factors) {
-      const catalog = engine.recommender.catalog;
+      const rec = engine.recommender;
+      const catalog = rec.catalog;
       catalog.add([item], factors);
       if (options.persistCatalog === false) return;
-      const b = engine.bundle;
+      // Into the user catalogue (serve --catalog) or the bundle: wherever the songs came from.
       const all = Array.from({ length: catalog.size }, (_, i) => catalog.item(i));
-      b.manifest = saveCatalog(b.dir, b.manifest, all, catalog.factors.subarray(0, catalog.size * engine.factors));
+      rec.songs.save(all, catalog.factors.subarray(0, catalog.size * engine.factors));
     },
   };
 

@@ -44,16 +44,19 @@ export class StreamConnection {
     this.decoder = new PcmDecoder(params.encoding, params.channels);
     this.tokens = 2 * limits.maxMessagesPerSecond;
     this.stream = engine.createStream(
-      { inputRateHz: params.sampleRateHz, hopS: params.hopS, k: params.k, tags: params.tags, factors: params.factors, overflow: params.overflow },
+      { inputRateHz: params.sampleRateHz, hopS: params.hopS, k: params.k, tags: params.tags, factors: params.factors, overflow: params.overflow, playable: params.playable },
       {
         event: (e) => this.send(e),
         error: (err) => this.sendError(windowError(err)),
         blocked: (b) => (b ? ws.pause() : ws.resume()),
       },
     );
+    // The URL's track is a hint (a player names the file it plays): a name no song has excludes nothing; begin says what matched.
+    const track = params.track !== null && this.stream.setTrack(params.track) ? this.trackId(params.track) : null;
     this.send({
       type: 'begin', protocol: PROTOCOL_VERSION, id: this.id, model: engine.modelName, factors: engine.factors, items: engine.recommender.catalog.size,
       window_s: round(this.stream.windowS), hop_s: round(this.stream.hopS), sample_rate: params.sampleRateHz, encoding: params.encoding, channels: params.channels, k: params.k,
+      playable: params.playable, track,
     });
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.cleanup());
@@ -108,6 +111,11 @@ export class StreamConnection {
         await this.shutdown(CLOSE.normal, 'client asked to close');
         return;
     }
+  }
+
+  /** The catalogue id a track name (an id or a uri) refers to: the first of its rows. */
+  private trackId(ref: string): string {
+    return this.engine.recommender.catalog.item(this.engine.recommender.trackRows(ref)[0]).id;
   }
 
   /** Graceful end (client `close` or server shutdown): finalise, send the final event, close. */

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { encodeWavPcm16 } from '../../src/audio/wav-encode';
 import { loadBundle } from '../../src/model/bundle';
 import { startServer, type EarshotServer } from '../../src/server/server';
+import { filteredTopK } from '../helpers/cosine-reference';
 import { bundleCopy, DEFAULT_BUNDLE, TestStream, testAudio } from '../helpers/engine-client';
 import { repoRoot } from '../helpers/shared';
 import { makeWav } from '../helpers/wav-writer';
@@ -225,22 +226,27 @@ test('POST /v1/catalog adds a song that is recommendable at once and persisted a
     assert.equal(added.items, 2001);
     const dup = await fetch(`${own.url}/v1/catalog?id=new-song`, { method: 'POST', body: wav });
     assert.equal(dup.status, 409);
-    // The same audio streamed: its nearest song is the one just added (cosine 1).
-    const an = await fetch(`${own.url}/v1/analyze?k=1`, { method: 'POST', body: wav });
-    const a = (await an.json()) as { suggestions: { id: string; score: number; uri?: string }[] };
-    assert.equal(a.suggestions[0].id, 'new-song');
-    assert.ok(a.suggestions[0].score > 0.9999);
-    assert.equal(a.suggestions[0].uri, '/music/fresh.ogg');
+    // The same audio analysed: the song just added is taken for the clip itself (cosine 1): it is named
+    // as same_track and is not among the suggestions (a song is never suggested after itself).
+    const an = await fetch(`${own.url}/v1/analyze?k=5`, { method: 'POST', body: wav });
+    const a = (await an.json()) as { suggestions: { id: string; score: number }[]; same_track: { id: string; score: number; uri?: string } | null };
+    assert.equal(a.same_track?.id, 'new-song');
+    assert.ok(a.same_track.score > 0.9999);
+    assert.equal(a.same_track.uri, '/music/fresh.ogg');
+    assert.equal(a.suggestions.length, 5);
+    assert.ok(!a.suggestions.some((s) => s.id === 'new-song'));
     // Persisted: a fresh load of the directory has it, with its uri.
     const b = await loadBundle(dir);
     assert.equal(b.items.length, 2001);
     assert.deepEqual(b.items[2000], { id: 'new-song', artist: 'Tester', title: 'Fresh', uri: '/music/fresh.ogg' });
     assert.ok(maxDiff(b.itemFactors.subarray(2000 * 50), added.factors) < 1e-6);
     await b.close();
-    // Radio automation: next after the new song is its nearest neighbour, as text (uri or id) and JSON.
+    // Radio automation: next after the new song is its nearest neighbour that is not the same recording
+    // (cosine < SAME_TRACK_COSINE), as text (uri or id) and JSON; the reference ranks every song.
     const next = await (await fetch(`${own.url}/v1/next?after=new-song&format=json`)).json() as { id: string };
     const cat = own.engine.recommender.catalog;
-    const nn = cat.topK(cat.vector(cat.indexOf('new-song')), 1, { metric: 'cosine', exclude: new Set([cat.indexOf('new-song')]) })[0];
+    const seed = cat.indexOf('new-song');
+    const nn = filteredTopK(cat.factors, cat.dims, cat.vector(seed), 1, { exclude: new Set([seed]) })[0];
     assert.equal(next.id, cat.item(nn.index).id);
     const text = await (await fetch(`${own.url}/v1/next?after=${next.id}`)).text();
     assert.match(text, /^\S+\n$/);

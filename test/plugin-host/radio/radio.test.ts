@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startServer } from '../../../src/server/server';
+import { cosineRanking, filteredTopK } from '../../helpers/cosine-reference';
 import { bundleCopy, DEFAULT_BUNDLE, testAudio } from '../../helpers/engine-client';
 import { earshotCli, freePort, hostsOrSkip, Proc, pushToIcecast, runEarshot, startIcecast, tempDir, waitForMount } from '../../helpers/hosts';
 import { repoRoot } from '../../helpers/shared';
@@ -49,11 +50,12 @@ test('earshot catalog add: folders recursively, names and tags, failures reporte
   assert.deepEqual(item('x01'), { id: 'x01', artist: 'Ana B', title: 'Sunrise', uri: path.join(dir, 'sub', 'x01.mp3') });
   assert.match(r.lines.join('\n'), /1 of 4 files could not be added \[ERR_IO\]/);
 
-  // `earshot catalog next`: the nearest song to `after` (its uri, or its id when it has none), then the
-  // next nearest (the engine does not repeat its recent answers); --json; an unknown id fails.
+  // `earshot catalog next`: the nearest song to `after` (its uri, or its id when it has none) that is not
+  // the same recording (cosine < SAME_TRACK_COSINE), then the next nearest (the engine does not repeat
+  // its recent answers); --json; an unknown id fails.
   const catalog = server.engine.recommender.catalog;
   const pi = catalog.indexOf('plain');
-  const ranked = catalog.topK(catalog.vector(pi), 2, { metric: 'cosine', exclude: new Set([pi]) }).map((h) => catalog.item(h.index));
+  const ranked = filteredTopK(catalog.factors, catalog.dims, catalog.vector(pi), 2, { exclude: new Set([pi]) }).map((h) => catalog.item(h.index));
   for (const want of ranked) {
     const next = await runEarshot(['catalog', 'next', '--after', 'plain', '--server', server.url]);
     assert.equal(next.code, 0, next.lines.join('\n'));
@@ -119,8 +121,10 @@ test('liquidsoap auto-DJ plays the folder in the order GET /v1/next gives (neare
     const ai = catalog.indexOf(after);
     assert.ok(ai >= 0, `after=${after} is not in the catalogue`);
     const exclude = new Set([ai, ...recent.map((r) => catalog.indexOf(r))]);
-    const nearestPlayable = (skip: Set<number>) => catalog.topK(catalog.vector(ai), catalog.size, { metric: 'cosine', exclude: skip }).find((h) => catalog.item(h.index).uri);
-    const expected = nearestPlayable(exclude) ?? nearestPlayable(new Set([ai]))!;
+    // Not the same recording as `after` (cosine < SAME_TRACK_COSINE) unless nothing else is left.
+    const playable = (i: number): boolean => catalog.item(i).uri !== undefined;
+    const nearestPlayable = (skip: Set<number>) => filteredTopK(catalog.factors, catalog.dims, catalog.vector(ai), 1, { exclude: skip, playable })[0];
+    const expected = nearestPlayable(exclude) ?? nearestPlayable(new Set([ai])) ?? cosineRanking(catalog.factors, catalog.dims, catalog.vector(ai)).find((h) => h.index !== ai && playable(h.index))!;
     assert.equal(id, catalog.item(expected.index).id, `after ${after} the engine should answer its nearest not-recent song`);
     assert.equal(uri, catalog.item(expected.index).uri ?? '', `${id}'s uri`);
     assert.equal(verdict, catalog.item(expected.index).uri ? 'playable' : 'skip');

@@ -96,12 +96,15 @@ test('own plays, music folder and songs file → a served bundle whose suggestio
   const cos = sourceCosines(playedRows.map((r) => r.id), played, (id) => byId.get(id)!.source);
   assert.ok(cos.same > cos.across + 0.2, `mean cosine within a soundtrack ${cos.same.toFixed(3)}, across soundtracks ${cos.across.toFixed(3)}`);
 
-  // An unplayed song sits in the catalogue at the CNN's prediction from its audio: analysing that audio finds it.
+  // An unplayed song sits in the catalogue at the CNN's prediction from its audio: analysing that audio
+  // finds it, named as the file's same track (and so not among the suggestions).
   const cold = byId.get(own.unplayed[0])!;
   const coldFile = path.join(own.music, cold.path);
-  const cli = JSON.parse((await run(process.execPath, [EARSHOT, 'analyze', coldFile, '--bundle', out, '--json', '--k', '5'], { env })).stdout) as { suggestions: Suggestion[] };
+  const cli = JSON.parse((await run(process.execPath, [EARSHOT, 'analyze', coldFile, '--bundle', out, '--json', '--k', '5'], { env })).stdout) as { suggestions: Suggestion[]; same_track: Suggestion | null };
   assert.equal(cli.suggestions.length, 5);
-  assert.equal(cli.suggestions[0].id, cold.id, JSON.stringify(cli.suggestions.slice(0, 2)));
+  assert.equal(cli.same_track?.id, cold.id, JSON.stringify([cli.same_track, ...cli.suggestions.slice(0, 2)]));
+  assertFromSongsFile(cli.same_track, byId, 'earshot analyze --json same_track');
+  assert.ok(!cli.suggestions.some((s) => s.id === cold.id));
   for (const sug of cli.suggestions) assertFromSongsFile(sug, byId, 'earshot analyze --json');
 
   const server = await startServer({ bundleDir: out, port: 0, persistCatalog: false });
