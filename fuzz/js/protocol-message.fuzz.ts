@@ -16,6 +16,7 @@ function checkMessage(m: ClientMessage): void {
     case 'configure':
       check(inRange(m.hop, STREAM_QUERY.hop) && inRange(m.k, STREAM_QUERY.k) && inRange(m.tags, STREAM_QUERY.tags), 'configure: a number out of range was accepted');
       check(m.factors === undefined || typeof m.factors === 'boolean', 'configure.factors is not a boolean');
+      check(m.playable === undefined || typeof m.playable === 'boolean', 'configure.playable is not a boolean');
       if (m.history !== undefined) {
         check(Array.isArray(m.history) && m.history.length <= MAX_HISTORY, 'configure.history too long');
         for (const h of m.history) {

@@ -28,7 +28,9 @@ function serialise(p: StreamParams): URLSearchParams {
     factors: p.factors ? '1' : '0',
     tags: String(p.tags),
     overflow: p.overflow,
+    playable: p.playable ? '1' : '0',
   });
+  if (p.track !== null) q.set('track', p.track);
   if (p.token !== null) q.set('token', p.token);
   return q;
 }
@@ -42,5 +44,7 @@ export function fuzz(data: Buffer): void {
   check(within(p.sampleRateHz, q.sample_rate) && within(p.channels, q.channels), 'audio parameters out of range accepted');
   check(within(p.hopS, q.hop) && within(p.k, q.k) && within(p.tags, q.tags), 'hop/k/tags out of range accepted');
   check(p.overflow === 'drop' || p.overflow === 'block', 'overflow not drop/block');
+  check(typeof p.playable === 'boolean', 'playable not a boolean');
+  check(p.track === null || (p.track.length > 0 && p.track.length <= 2048), 'track empty or longer than 2048 accepted');
   expectSame(parse(serialise(p)), withoutNegativeZero(p), 'parse(serialise(params)) differs from params');
 }

@@ -4,6 +4,7 @@
  * The audio is decoded here to 22,050 Hz mono float32 (the model's rate, so the server resamples nothing):
  * a container, or raw PCM described by --encoding/--sample-rate/--channels (./stream-input.ts).
  */
+import * as path from 'node:path';
 import { ANALYSIS_RATE_HZ } from '../audio/load';
 import { backoffDelayMs, resolveReconnect } from '../client/backoff';
 import { EarshotClientError, type CloseInfo } from '../client/client';
@@ -31,6 +32,9 @@ export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [o
   --k <n>              suggestions per window (server default 10)
   --tags <n>           tags per window (server default 5)
   --factors            include the factor vector in each event (see it with --jsonl)
+  --playable           suggest only songs with a uri (a file or URL a player can open: docs/catalog.md)
+  --track <id|uri>     what is playing, by catalogue id or uri: never suggested (default: the input's
+                       absolute path or URL, the uri \`earshot catalog add\` records; none for - and --follow)
   --token <token>      access token (default: $EARSHOT_TOKEN)
   --jsonl              print every event as one JSON line, with a wall-clock "ts" added
   --follow             URL input (radio): when the source drops or ends, reconnect to it with backoff
@@ -38,6 +42,15 @@ export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [o
 ${RAW_PCM_USAGE}`;
 
 export const DEFAULT_SERVER = 'ws://127.0.0.1:8765';
+
+/**
+ * The name the engine can recognise the input by in its catalogue (never suggested while it plays): a
+ * file's absolute path or a URL, as `earshot catalog add` records uris; none for stdin or a radio mount.
+ */
+function playingTrack(input: string, follow: boolean): string | undefined {
+  if (input === '-' || follow) return undefined;
+  return isHttpUrl(input) ? input : path.resolve(input);
+}
 /** Realtime frames: 50 ms at 22,050 Hz. */
 const REALTIME_CHUNK_SAMPLES = Math.round(0.05 * ANALYSIS_RATE_HZ);
 /**
@@ -70,6 +83,7 @@ class Printer {
 const STREAM_OPTIONS = {
   server: { type: 'string' }, fast: { type: 'boolean' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' },
   factors: { type: 'boolean' }, token: { type: 'string' }, jsonl: { type: 'boolean' }, follow: { type: 'boolean' },
+  playable: { type: 'boolean' }, track: { type: 'string' },
   encoding: { type: 'string' }, 'sample-rate': { type: 'string' }, channels: { type: 'string' },
 } as const;
 
@@ -88,6 +102,7 @@ async function streamCommand(values: OptionValues<typeof STREAM_OPTIONS>, { posi
     client = new EarshotClient(server, {
       encoding: 'pcm_f32le', sampleRateHz: ANALYSIS_RATE_HZ, channels: 1,
       hopS: numArg('hop', values.hop), k: intArg('k', values.k), tags: intArg('tags', values.tags), factors: values.factors,
+      playable: values.playable, track: values.track ?? playingTrack(input, follow),
       overflow: fast ? 'block' : 'drop', token: values.token ?? process.env.EARSHOT_TOKEN ?? undefined,
       // A radio tagger waits out a server restart however long it takes; a file gives up after ~2.5 min.
       reconnect: { maxAttempts: follow ? Infinity : 10 },
@@ -193,7 +208,7 @@ function wireEvents(client: EarshotClient, out: Printer): void {
   });
   client.on('window', (ev) => out.line(formatWindow(ev)));
   client.on('final', (ev) => out.line(formatWindow(ev)));
-  client.on('begin', (b) => out.status(`connected to ${client.url.split('?')[0]}: model ${b.model}, ${b.items} items, ${b.factors} factors, window ${b.window_s} s, hop ${b.hop_s} s`));
+  client.on('begin', (b) => out.status(`connected to ${client.url.split('?')[0]}: model ${b.model}, ${b.items} items, ${b.factors} factors, window ${b.window_s} s, hop ${b.hop_s} s${b.track ? `; playing catalogue song ${b.track} (not suggested)` : ''}${b.playable ? '; playable songs only' : ''}`));
   client.on('error', (e) => {
     if (e.source === 'client') out.event(e);
     // Before `begin`, an error is a refusal: connectError() words it, once.

@@ -88,7 +88,7 @@ test('after the server drops the connection (1011) the client reconnects with ba
   const second = await until(server.connection(1), 3000, 'the reconnect');
   const configure = await until(second.next('configure'), 2000, 'configure replay');
   const reset = await until(second.next('reset'), 2000, 'reset replay');
-  assert.deepEqual(configure, { type: 'configure', hop: undefined, k: 5, tags: 7, factors: undefined, history: [{ id: 'song-1', plays: 3 }, { id: 'song-2', plays: 1 }] });
+  assert.deepEqual(configure, { type: 'configure', hop: undefined, k: 5, tags: 7, factors: undefined, playable: undefined, history: [{ id: 'song-1', plays: 3 }, { id: 'song-2', plays: 1 }] });
   assert.deepEqual(reset, { type: 'reset', track: 'song-9' });
   const order = second.messages.map((m) => m.type);
   assert.ok(order.indexOf('configure') < order.indexOf('reset'), `configure before reset: ${order}`);
