@@ -12,6 +12,7 @@ import { main as modelScaleMain } from './model-scale';
 import { main as onnxInferMain } from './onnx-infer';
 import { main as resamplerMain } from './resampler-quality';
 import { main as soakMain } from './soak';
+import { main as tagModelsMain } from './tag-models';
 import { main as tripletsScaleMain } from './triplets-scale';
 import { main as wmfMain } from './wmf';
 import { main as worldOracleMain } from './world-oracle';
@@ -35,6 +36,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   engine: { summary: 'realtime engine under load: earshot serve + a separate load-generator process, N realtime streams of the real clips; latency p50/p99, windows/s, CPU, RSS, dropped [--streams N --seconds S --find-max --json]', main: engineMain },
   soak: { summary: 'long run under churn: N streams that connect, play 20-60 s and reconnect, plus analyses and catalogue adds; RSS and p99 per minute, table + PNG [--streams 500 --minutes 60 --out DIR --json]', main: soakMain },
   'model-scale': { summary: 'earshot-train model on a generated catalogue (audio hard-linked from a pool of distinct 30-s songs): seconds per stage, peak RSS, feature store and disk, extrapolated to 384,546 songs [--songs N[,N] --pool DIR | --pool-songs P --users U --dir PATH --epochs E --cnn compact|small --threads T --keep --json]', main: modelScaleMain },
+  'tag-models': { summary: 'bundle tag models on held-out songs of a world: gap of mean p (with − without the tag), calibration, reported vs held-out AUC, before/after issue 16 [--bundle DIR --world DIR --test-fraction 0.2 --seed 1 --json]', main: tagModelsMain },
   wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --json]', main: wmfMain },
 };
 

@@ -39,7 +39,7 @@ before(async () => {
   const { model } = (await holdoutModel(result, store, []))!;
   const songs = new Map(worldTrainingData(world).songs.map((s) => [s.id, s]));
   writeModelBundle(bundleDir, model, {
-    songs, tags: buildTagModels(model.factors, 8, model.ids, (id) => songs.get(id)!.tags), mel: store.manifest.mel.options, evaluation: result.rows, extras: {}, command: 'test',
+    songs, tags: await buildTagModels(model.factors, 8, model.ids, (id) => songs.get(id)!.tags), mel: store.manifest.mel.options, evaluation: result.rows, extras: {}, command: 'test',
     training: { playsSha256: result.context.data.checksum, source: world, songs: model.ids.length, users: result.context.data.users.length },
   });
 });

@@ -19,13 +19,14 @@ import type { SongEntry } from './training-data';
 
 const TAGS_FILE = 'tags.json';
 
-/** The tag models of `model`'s catalogue; null (no stage) when no song has tags. */
-export async function tagsStage(work: string, d: PipelineData, model: TrainedModel, modelHash: string): Promise<{ run: StageRun<{ tags: number; meanAuc: number | null }>; tags: TagModels } | null> {
+/** The tag models of `model`'s catalogue (`threads` workers; the models do not depend on it); null (no stage) when no song has tags. */
+export async function tagsStage(work: string, d: PipelineData, model: TrainedModel, modelHash: string, threads?: number): Promise<{ run: StageRun<{ tags: number; meanAuc: number | null }>; tags: TagModels } | null> {
   const tagsOf = (id: string) => d.songs.get(id)?.tags ?? [];
   if (!model.ids.some((id) => tagsOf(id).length > 0)) return null;
-  const key = { name: 'tags', version: '1', inputs: { model: modelHash, tags: digestOf(model.ids.map((id) => `${id}\t${tagsOf(id).join(',')}`)) } };
+  // version 2: buildTagModels standardises, chooses λ by nested CV and calibrates (issue 16).
+  const key = { name: 'tags', version: '2', inputs: { model: modelHash, tags: digestOf(model.ids.map((id) => `${id}\t${tagsOf(id).join(',')}`)) } };
   const run = await runStage(work, key, async (dir) => {
-    const t = buildTagModels(model.factors, model.config.outputs, model.ids, tagsOf);
+    const t = await buildTagModels(model.factors, model.config.outputs, model.ids, tagsOf, { threads });
     fs.writeFileSync(path.join(dir, TAGS_FILE), JSON.stringify(t.models) + '\n');
     return { tags: t.models.length, meanAuc: Number.isFinite(t.meanAuc) ? t.meanAuc : null };
   });

@@ -157,7 +157,7 @@ export async function runModelPipeline(data: TrainingData, o: ModelPipelineOptio
     let catalogue = 0;
     if (o.out && model) {
       const trained = loadTrainedModel(model.dir);
-      const tags = await tagsStage(o.work, d, trained, model.hash);
+      const tags = await tagsStage(o.work, d, trained, model.hash, o.threads);
       if (tags) logStage(tags.run);
       const t0 = performance.now();
       writeModelBundle(o.out, trained, {

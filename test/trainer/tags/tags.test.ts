@@ -1,7 +1,7 @@
 // The tag experiment: logistic regression against its optimality conditions and a brute-force gradient
 // descent, cross-validated AUC on labels with a known answer, and the real Last.fm HetRec artist tags
 // (paper Sec. 5.1 reports 0.867 for latent factors on its data; measured here 0.8646 for all 50 tags,
-// 10 folds, F = 50: `earshot-train tags`, README).
+// 10 folds, F = 50: `earshot-train tags`, README). With `--lambda cv`, the bundle's procedure in every fold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,11 +9,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { mulberry32 } from '../../../trainer/eval/prng';
+import { mulberry32, sampleInPlace } from '../../../trainer/eval/prng';
+import { fitCalibratedTag } from '../../../trainer/tags/calibrated-tag';
+import { foldSplit, stratifiedFolds } from '../../../trainer/tags/folds';
+import { DEFAULT_LAMBDA_GRID } from '../../../trainer/tags/lambda-select';
 import { fitLogistic, logisticScores } from '../../../trainer/tags/logistic';
 import { tagCrossValidation } from '../../../trainer/tags/tag-cv';
 import { hetrecTagExperiment } from '../../../trainer/tags/hetrec-experiment';
 import { sharedOrSkip, distPath } from '../../helpers/shared';
+import { assertCliRefuses } from '../../helpers/cli-refusals';
+import { pairwiseAuc } from '../../helpers/tagged-factors';
 
 const run = promisify(execFile);
 const CLI = distPath('trainer', 'cli.js');
@@ -99,4 +104,69 @@ test('hetrecTagExperiment (the report\'s real-data row) runs WMF and the CV on H
   assert.equal(r.tags, 5);
   assert.equal(r.artists, 12133);
   assert.ok(r.meanAuc > 0.8, `mean AUC ${r.meanAuc}`);
+});
+
+test('warm start and backtracking: a start near the answer and one far off (overshooting Newton) reach the same fit', () => {
+  const [n, d] = [400, 4];
+  const { x, y } = data(n, d, 7, 0.3); // nearly separable: Newton from far off overshoots
+  const rows = Int32Array.from({ length: n }, (_, i) => i);
+  const cold = fitLogistic(x, d, y, rows, 0.01, 200);
+  const warm = fitLogistic(x, d, y, rows, 0.01, 200, fitLogistic(x, d, y, rows, 1).w);
+  const far = fitLogistic(x, d, y, rows, 0.01, 200, Float64Array.from({ length: d + 1 }, (_, a) => (a % 2 ? 40 : -40)));
+  for (let a = 0; a <= d; a++) {
+    assert.ok(Math.abs(warm.w[a] - cold.w[a]) < 1e-6, `warm w[${a}] ${warm.w[a]} vs ${cold.w[a]}`);
+    assert.ok(Math.abs(far.w[a] - cold.w[a]) < 1e-6, `far w[${a}] ${far.w[a]} vs ${cold.w[a]}`);
+  }
+  assert.ok(warm.iterations < cold.iterations, `warm start ${warm.iterations} Newton steps, cold ${cold.iterations}`);
+  assert.throws(() => fitLogistic(x, d, y, rows, 1, 25, new Float64Array(d)), { code: 'ERR_INVALID_ARGUMENT', message: /a start of 4 values for 4 features \(expected 5\)/ });
+});
+
+test('lambda \'cv\': each outer fold runs the shipped procedure (fitCalibratedTag) on its training songs', () => {
+  const [n, d] = [500, 4];
+  const { x, y } = data(n, d, 8, 1.5);
+  const items = Int32Array.from([...y.keys()].filter((i) => y[i]));
+  const res = tagCrossValidation(x, d, [{ tag: 'noisy linear', items }], { folds: 4, lambda: 'cv', seed: 5 });
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  // The same outer folds, rebuilt here: stratified by the label with the CV's seed; fold f's inner seed is seed + 1 + f.
+  const order = Int32Array.from(all);
+  sampleInPlace(mulberry32(5), order, n);
+  const foldOf = stratifiedFolds(y, order, 4, 5);
+  let sum = 0;
+  for (let f = 0; f < 4; f++) {
+    const { train, test } = foldSplit(order, foldOf, f);
+    const m = fitCalibratedTag(x, d, y, train, { seed: 5 + 1 + f });
+    assert.equal(res.perTag[0].lambdas![f], m.lambda, `fold ${f}: λ`);
+    const z = logisticScores(m, x, d, test);
+    sum += pairwiseAuc(z, Uint8Array.from(test, (i) => y[i]));
+  }
+  assert.ok(Math.abs(res.perTag[0].auc - sum / 4) < 1e-12, `AUC ${res.perTag[0].auc} vs ${sum / 4}`);
+  assert.ok(res.perTag[0].auc > 0.8, `AUC ${res.perTag[0].auc}`);
+});
+
+test('earshot-train tags --lambda cv: the bundle\'s procedure on a WMF model\'s factors; a bad --lambda is refused', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-tags-cv-'));
+  try {
+    // 300 listeners, 400 songs in two halves ("a", "b"); each listener plays 20 songs, 90% from one half.
+    const r = mulberry32(12);
+    const lines: string[] = [];
+    for (let u = 0; u < 300; u++) {
+      const songs = new Set<number>();
+      while (songs.size < 20) songs.add(Math.floor(r() * 200) + ((r() < 0.9) === (u % 2 === 0) ? 0 : 200));
+      for (const s of songs) lines.push(`u${u}\ts${s}\t${1 + Math.floor(r() * 5)}`);
+    }
+    fs.writeFileSync(path.join(tmp, 'plays.tsv'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(tmp, 'tags.tsv'), Array.from({ length: 400 }, (_, s) => `s${s}\t${s < 200 ? 'a' : 'b'}${s % 5 === 0 ? `\ns${s}\tfifth` : ''}`).join('\n') + '\n');
+    await run(process.execPath, [CLI, 'wmf', '--input', path.join(tmp, 'plays.tsv'), '--factors', '8', '--iterations', '10', '--out', path.join(tmp, 'm')]);
+    const args = [CLI, 'tags', '--model', path.join(tmp, 'm'), '--tags', path.join(tmp, 'tags.tsv'), '--format', 'pairs', '--folds', '3'];
+    const cv = JSON.parse((await run(process.execPath, [...args, '--lambda', 'cv', '--json'])).stdout);
+    const byTag = Object.fromEntries(cv.perTag.map((t: { tag: string }) => [t.tag, t]));
+    assert.ok(byTag.a.auc > 0.95 && byTag.b.auc > 0.95, `halves: AUC ${byTag.a.auc}, ${byTag.b.auc}`);
+    assert.ok(Math.abs(byTag.fifth.auc - 0.5) < 0.15, `a tag unrelated to the plays: AUC ${byTag.fifth.auc}`);
+    for (const t of cv.perTag) assert.ok(t.lambdas.length === 3 && t.lambdas.every((l: number) => DEFAULT_LAMBDA_GRID.includes(l)), `${t.tag}: λ per fold ${t.lambdas}`);
+    const fixed = JSON.parse((await run(process.execPath, [...args, '--json'])).stdout);
+    assert.equal(fixed.perTag[0].lambdas, undefined, 'a fixed λ reports no λ per fold');
+    await assertCliRefuses(CLI, [[[...args.slice(1), '--lambda', 'auto'], /--lambda must be a number or 'cv', got 'auto'/, 2]]);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
