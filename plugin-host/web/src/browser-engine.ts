@@ -4,6 +4,7 @@
  * (src/engine/window-scheduler.ts) → the bundle's CNN in onnxruntime-web → float64 running mean of the
  * window predictions → cosine suggestions and tags. Emits the same `window` / `final` events as a stream.
  */
+import { SameTrackMemory } from '../../../src/catalog/same-track';
 import { MelStreamJs } from '../../../src/dsp/js/mel';
 import { FrameBuffer, WindowScheduler } from '../../../src/engine/window-scheduler';
 import type { WindowEvent } from '../../../src/protocol';
@@ -21,6 +22,10 @@ export interface AnalysisSettings {
   hopS?: number;
   k?: number;
   tags?: number;
+  /** Only songs with a uri are suggested (as the stream parameter `playable`). */
+  playable?: boolean;
+  /** The playing track's catalogue id or uri (e.g. the media element's src): never suggested. */
+  track?: string;
 }
 
 export interface BrowserTiming {
@@ -76,6 +81,9 @@ export class BrowserStream {
   private finished = false;
   private inferMs = 0;
   private melMs = 0;
+  /** Rows of the playing track by name, and those its factors were taken for (the engine's EngineStream does the same). */
+  private track: Set<number>;
+  private readonly sameTrack = new SameTrackMemory();
 
   constructor(private readonly engine: BrowserEngine, private readonly settings: AnalysisSettings, private readonly onEvent: (e: WindowEvent) => void) {
     const m = engine.bundle.manifest;
@@ -85,6 +93,11 @@ export class BrowserStream {
     this.frames = new FrameBuffer(m.mel.nMels, m.windowFrames * 2);
     this.scheduler = new WindowScheduler(m.windowFrames, this.hopFrames, engine.bundle.minFrames);
     this.sum = new Float64Array(m.factors);
+    this.track = this.rowsOf(settings.track);
+  }
+
+  private rowsOf(track: string | undefined): Set<number> {
+    return new Set(track === undefined || track === '' ? [] : this.engine.bundle.rowsOf(track));
   }
 
   get timing(): BrowserTiming {
@@ -115,16 +128,19 @@ export class BrowserStream {
     });
   }
 
-  /** A new track starts: audio, windows and the running mean start over (after pending windows finish). */
-  reset(): void {
+  /** A new track starts (`track`: its id or uri, if known): audio, windows and the running mean start over (after pending windows finish). */
+  reset(track?: string): void {
     this.mel.reset();
     this.frames.reset();
     this.scheduler.reset();
     this.finished = false;
+    const rows = this.rowsOf(track);
     this.chain = this.chain.then(() => {
       this.sum = new Float64Array(this.sum.length);
       this.count = 0;
       this.seq = 0;
+      this.track = rows;
+      this.sameTrack.clear();
     });
   }
 
@@ -161,7 +177,7 @@ export class BrowserStream {
       t_end: Math.round(tEnd * 1e6) / 1e6,
       windows: this.count,
       dropped: 0,
-      suggestions: any ? this.engine.bundle.suggest(mean, this.settings.k ?? 10) : [],
+      suggestions: any ? this.engine.bundle.suggest(mean, this.settings.k ?? 10, { exclude: this.track, sameTrack: this.sameTrack, playable: this.settings.playable }) : [],
       tags: any ? this.engine.bundle.tags(mean, this.settings.tags ?? 5) : [],
       factors: Array.from(mean),
     };

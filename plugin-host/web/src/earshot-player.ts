@@ -46,8 +46,18 @@ export interface SessionEvents {
 interface Sink {
   push(x: Float32Array): void;
   finalize(): Promise<WindowEvent>;
-  reset(): void;
+  /** A new track, named by its uri when the page plays one (never suggested while it plays). */
+  reset(track?: string): void;
   close(): Promise<void>;
+}
+
+/**
+ * What a media element plays, as a catalogue uri could name it: its URL (an http(s) or file URL), or
+ * nothing for blob:/data: sources (a picked file, inline audio) that no catalogue can hold.
+ */
+function mediaTrack(el: HTMLMediaElement): string | undefined {
+  const url = el.currentSrc || el.src;
+  return /^(https?|file):/i.test(url) && url.length <= 2048 ? url : undefined;
 }
 
 export class EarshotSession extends TypedEmitter<SessionEvents> {
@@ -60,6 +70,8 @@ export class EarshotSession extends TypedEmitter<SessionEvents> {
   /** The current track has been finalized: the next 'play' starts a new one. */
   private done = false;
   private samplesThisTrack = 0;
+  /** The playing track's name (options.track, else the media element's URL). */
+  private track: string | undefined;
   private readonly unlisten: (() => void)[] = [];
   readonly panel: Panel | null;
 
@@ -92,11 +104,17 @@ export class EarshotSession extends TypedEmitter<SessionEvents> {
     this.browserStream = browserStream;
   }
 
-  /** A new track: the analysis starts over (nothing to do when no audio has arrived since the last start). */
-  private newTrack(): void {
-    if (this.sink && this.samplesThisTrack > 0) this.sink.reset();
+  /** A new track: the analysis starts over (nothing to do when no audio has arrived since the last start and the name is the same). */
+  private newTrack(track: string | undefined = this.track): void {
+    if (this.sink && (this.samplesThisTrack > 0 || track !== this.track)) this.sink.reset(track);
+    this.track = track;
     this.samplesThisTrack = 0;
     this.done = false;
+  }
+
+  /** @internal The name of the first track (attach). */
+  setTrack(track: string | undefined): void {
+    this.track = track;
   }
 
   /** @internal */
@@ -132,7 +150,7 @@ export class EarshotSession extends TypedEmitter<SessionEvents> {
       if (!el.ended) this.tap.pause();
     });
     // A new src (another file picked mid-track): the track changes without an end.
-    on('emptied', () => void this.tap.flush().then(() => this.newTrack()));
+    on('emptied', () => void this.tap.flush().then(() => this.newTrack(mediaTrack(el))));
     on('ended', () => {
       // 0.25 s of silence after 'ended': the element's last buffers have left the graph.
       void this.tap.flush(0.25).then(() => this.finishTrack()).catch((err: Error) => this.emit('error', err));
@@ -165,21 +183,24 @@ export async function attach(source: HTMLMediaElement | MediaStream | 'mic', opt
   const tap = new AudioTap(input, { contextRateHz: options.contextRateHz, onPcm: (x) => session?.onPcm(x) });
   session = new EarshotSession(mode, tap, options.panel, options.onPcm);
   const s = session;
+  const track = options.track ?? (input instanceof HTMLMediaElement ? mediaTrack(input) : undefined);
+  s.setTrack(track);
   try {
     if (mode === 'server') {
       const client = new EarshotClient(options.server as string, {
         sampleRateHz: tap.sampleRateHz, channels: 1, encoding: 'pcm_f32le', factors: true, token: options.token,
-        hopS: options.hopS, k: options.k, tags: options.tags,
+        hopS: options.hopS, k: options.k, tags: options.tags, playable: options.playable, track,
       });
       client.on('window', (e) => s.deliver(e));
       client.on('final', (e) => s.deliver(e));
-      client.on('error', (e) => s.report(new Error(`${e.code}: ${e.message}`)));
+      // A media URL the catalogue does not hold is not a problem: the page names what it plays on the off chance.
+      client.on('error', (e) => e.code !== 'unknown_track' && s.report(new Error(`${e.code}: ${e.message}`)));
       await client.connect();
-      await s.connect({ push: (x) => void client.sendPcm(x), finalize: () => client.finalize(), reset: () => client.reset(), close: () => client.close() }, null);
+      await s.connect({ push: (x) => void client.sendPcm(x), finalize: () => client.finalize(), reset: (t) => client.reset(t), close: () => client.close() }, null);
     } else {
       const engine = await browserEngine(options);
-      const stream = engine.stream(options, (e) => s.deliver(e));
-      await s.connect({ push: (x) => stream.push(x), finalize: () => stream.finalize(), reset: () => stream.reset(), close: async () => undefined }, stream);
+      const stream = engine.stream({ ...options, track }, (e) => s.deliver(e));
+      await s.connect({ push: (x) => stream.push(x), finalize: () => stream.finalize(), reset: (t) => stream.reset(t), close: async () => undefined }, stream);
     }
     if (input instanceof HTMLMediaElement) s.follow(input);
     await tap.start();
@@ -212,6 +233,8 @@ export interface ClipAnalysis {
   suggestions: WindowEvent['suggestions'];
   tags: WindowEvent['tags'];
   timing: BrowserTiming;
+  /** Every window event and the final one, in order: the file's timeline as a stream of it sees it. */
+  events: WindowEvent[];
 }
 
 /**
@@ -228,9 +251,10 @@ export async function analyze(audio: string | Blob | ArrayBuffer, options: Attac
     for (let i = 0; i < x.length; i++) x[i] += ch[i] / decoded.numberOfChannels;
   }
   const engine = await browserEngine(options);
-  const stream = engine.stream(options, () => undefined);
+  const events: WindowEvent[] = [];
+  const stream = engine.stream(options, (e) => events.push(e));
   stream.push(x);
   const fin = await stream.finalize();
   if (options.panel) new Panel(options.panel).render(fin, 'browser');
-  return { factors: fin.factors ?? [], windows: fin.windows, durationS: x.length / ANALYSIS_RATE_HZ, suggestions: fin.suggestions, tags: fin.tags, timing: stream.timing };
+  return { factors: fin.factors ?? [], windows: fin.windows, durationS: x.length / ANALYSIS_RATE_HZ, suggestions: fin.suggestions, tags: fin.tags, timing: stream.timing, events };
 }

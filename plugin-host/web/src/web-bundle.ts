@@ -1,9 +1,12 @@
 /**
  * A model bundle (docs/bundle.md) fetched over HTTP into the browser: manifest, catalogue (items.tsv +
  * item_factors.npy), tag models and the ONNX bytes; and what the engine's Recommender does with a factor
- * vector when no listener is known: cosine top-k suggestions and logistic tags.
+ * vector when no listener is known: cosine top-k suggestions (never the playing track, by name or by its
+ * factors: src/catalog/same-track.ts; with `playable` only songs with a uri) and logistic tags.
  */
+import { SameTrackFilter, type SameTrackMemory } from '../../../src/catalog/same-track';
 import { topKJs } from '../../../src/catalog/topk-js';
+import { uriKey } from '../../../src/catalog/uri-key';
 import type { BundleManifest, BundleTagModel } from '../../../src/model/bundle-format';
 import { readOnnxHeader } from '../../../src/model/onnx-header';
 import type { Suggestion, TagScore } from '../../../src/protocol';
@@ -13,6 +16,16 @@ export interface WebItem {
   artist: string;
   title: string;
   uri?: string;
+}
+
+/** What a suggestion must not be, as a stream's settings say it (the engine's SuggestOptions). */
+export interface SuggestFilter {
+  /** Rows never suggested: the playing track by name (rowsOf). */
+  exclude?: ReadonlySet<number>;
+  /** The stream's memory of rows its factors took for the playing track. */
+  sameTrack?: SameTrackMemory;
+  /** Only songs with a uri. */
+  playable?: boolean;
 }
 
 /** float32 C-order [rows, cols] from a .npy file (format versions 1-3). */
@@ -93,13 +106,33 @@ export class WebBundle {
     return new WebBundle(base, manifest, items, npy.data, tags.tags, model, Number.isInteger(declared) && declared >= 1 ? declared : 1);
   }
 
-  /** Catalogue songs pointing the same way as `query` (cosine), best first, as the engine scores them. */
-  suggest(query: Float32Array, k: number): Suggestion[] {
+  /** The rows a name of the playing track refers to: the song with that id, else every song with that uri. */
+  rowsOf(ref: string): number[] {
+    const byId = this.items.findIndex((it) => it.id === ref);
+    if (byId >= 0) return [byId];
+    const key = uriKey(ref);
+    return this.items.flatMap((it, i) => (it.uri !== undefined && uriKey(it.uri) === key ? [i] : []));
+  }
+
+  /**
+   * Catalogue songs pointing the same way as `query` (cosine), best first, as the engine scores them,
+   * less what `filter` rules out; the search widens (×8) past refused songs as the engine's does.
+   */
+  suggest(query: Float32Array, k: number, filter: SuggestFilter = {}): Suggestion[] {
     let s = 0;
     for (let t = 0; t < query.length; t++) s += query[t] * query[t];
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     const q = Float32Array.from(query, (v) => v * inv);
-    return topKJs(this.factors, this.items.length, this.manifest.factors, q, k, this.invNorm).map((h) => {
+    const n = this.items.length;
+    const same = new SameTrackFilter(filter.sameTrack ?? null);
+    const ok = (i: number, score: number): boolean => !filter.exclude?.has(i) && same.accept(i, score) && (!filter.playable || this.items[i].uri !== undefined);
+    let hits: { index: number; score: number }[] = [];
+    for (let kk = Math.min(n, k + (filter.exclude?.size ?? 0)); ; kk = Math.min(n, kk * 8)) {
+      hits = topKJs(this.factors, n, this.manifest.factors, q, kk, this.invNorm).filter((h) => ok(h.index, h.score)).slice(0, k);
+      if (hits.length >= k || kk >= n) break;
+    }
+    same.remember();
+    return hits.map((h) => {
       const it = this.items[h.index];
       const out: Suggestion = { id: it.id, title: it.title, artist: it.artist, score: Math.round(h.score * 1e6) / 1e6 };
       if (it.uri) out.uri = it.uri;

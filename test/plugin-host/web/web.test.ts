@@ -14,8 +14,10 @@ import { startStaticServer, WEB_DIR, type StaticServer } from '../../../plugin-h
 import { startServer, type EarshotServer } from '../../../src/server/server';
 import type { WindowEvent } from '../../../src/protocol';
 import type { AnalysisResult } from '../../../src/engine/engine';
+import { SAME_TRACK_COSINE } from '../../../src/catalog/same-track';
+import { checkEvents, cosineRanking } from '../../helpers/cosine-reference';
 import { DEFAULT_BUNDLE, testAudio } from '../../helpers/engine-client';
-import { repoRoot } from '../../helpers/shared';
+import { repoRoot, sharedOrSkip, sharedPath } from '../../helpers/shared';
 import { makeWav } from '../../helpers/wav-writer';
 
 const CHROMIUM = process.env.EARSHOT_CHROMIUM ?? '/usr/bin/chromium';
@@ -40,6 +42,8 @@ const SAME_SAMPLES_TOL = 1e-3;
  */
 const LIVE_VS_FILE_TOL = 1e-3;
 const ARTIFACTS = process.env.EARSHOT_ARTIFACTS_DIR ?? path.join(os.tmpdir(), 'earshot-artifacts');
+/** The real clips (../shared/data/audio), served to the page for (d). */
+const CLIPS = sharedPath('data/audio');
 
 type Playwright = typeof import('playwright-core');
 function loadPlaywright(): Playwright | null {
@@ -91,7 +95,7 @@ before(async () => {
   fs.writeFileSync(path.join(media, 'clip.wav'), makeWav({ encoding: 'f32', channels: 1, sampleRateHz: RATE_HZ, values: samples }));
   [engine, web] = await Promise.all([
     startServer({ bundleDir: DEFAULT_BUNDLE, host: '127.0.0.1', port: 0, persistCatalog: false }),
-    startStaticServer({ mounts: { '/': WEB_DIR, '/bundle/': DEFAULT_BUNDLE, '/media/': media } }),
+    startStaticServer({ mounts: { '/': WEB_DIR, '/bundle/': DEFAULT_BUNDLE, '/media/': media, ...(fs.existsSync(CLIPS) && { '/clips/': CLIPS }) } }),
   ]);
   offline = await engine.engine.analyze(samples, RATE_HZ, { hopS: 1, k: 10, tags: 5 });
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-chromium-'));
@@ -156,6 +160,17 @@ async function checkLive(t: TestContext, label: string, final: WindowEvent, pcm:
   checkAgainst(t, `${label} vs the file`, final, offline, LIVE_VS_FILE_TOL, false);
 }
 
+/**
+ * Every event the page got against the brute force over the bundle's songs: the page applies the engine's
+ * rule (never a song taken for the playing track: cosine ≥ SAME_TRACK_COSINE, remembered per track).
+ */
+function checkSuggestionRule(t: TestContext, label: string, events: WindowEvent[]): void {
+  const cat = engine!.engine.recommender.catalog;
+  const undecided = checkEvents(cat, events.filter((e) => e.type === 'window' || e.type === 'final'), 10);
+  t.diagnostic(`${label}: ${events.length} events equal the brute-force filtered top-10 (${undecided} at the threshold, not compared)`);
+  assert.ok(undecided <= 1);
+}
+
 async function screenshot(t: TestContext, page: Page, name: string): Promise<void> {
   const file = path.join(ARTIFACTS, name);
   await page.locator('#panel').screenshot({ path: file });
@@ -172,6 +187,7 @@ describe('plugin-host/web in Chromium', { concurrency: 3, timeout: 90_000 }, () 
     assert.ok(windows.length >= 5, `window events arrived in the page (${windows.length})`);
     assert.ok(windows.every((e, i) => i === 0 || e.t_end > windows[i - 1].t_end), 'window events in time order');
     await checkLive(t, 'server mode', final, pcm);
+    checkSuggestionRule(t, 'server mode', events);
     await screenshot(t, page, 'plugin-web-server-panel.png');
     await page.close();
   });
@@ -198,6 +214,23 @@ describe('plugin-host/web in Chromium', { concurrency: 3, timeout: 90_000 }, () 
     await page.close();
   });
 
+  it('(d) browser mode keeps the engine\'s rule on a real clip the bundle has near-identical songs for', async (t) => {
+    if (!hostsOrSkip(t) || !sharedOrSkip(t, 'data/audio')) return;
+    // The Beast of Insanity's factors are at cosine ≥ SAME_TRACK_COSINE to some of the bundle's songs
+    // (0.982 to SO000089, offline): the page must leave them out, window by window, as the engine does.
+    const page = await openPage('mode=browser');
+    const r = await page.evaluate(async () => {
+      const P = (window as unknown as { EarshotPlayer: { analyze(u: string, o: object): Promise<unknown> } }).EarshotPlayer;
+      return P.analyze('/clips/nexuiz-beast-of-insanity.ogg', { bundleUrl: '/bundle/', hopS: 1, k: 10 });
+    }) as Analysis & { events: WindowEvent[] };
+    await page.close();
+    const cat = engine!.engine.recommender.catalog;
+    const atThreshold = r.events.filter((e) => cosineRanking(cat.factors, cat.dims, e.factors!)[0].score >= SAME_TRACK_COSINE).length;
+    t.diagnostic(`browser mode, real clip: ${r.events.length} events, ${atThreshold} with a song at cosine ≥ ${SAME_TRACK_COSINE}`);
+    assert.ok(atThreshold >= 5, 'the rule has work to do');
+    checkSuggestionRule(t, 'browser mode (real clip)', r.events);
+  });
+
   it('(c) browser mode, live: the <audio> element analysed in the page, no server', async (t) => {
     if (!hostsOrSkip(t)) return;
     const { page, events, final, pcm } = await playLive('browser');
@@ -205,6 +238,7 @@ describe('plugin-host/web in Chromium', { concurrency: 3, timeout: 90_000 }, () 
     const timing = await page.evaluate(() => (window as unknown as { earshotSession: { timing: { inferenceMsPerWindow: number; melMsPerWindow: number } } }).earshotSession.timing);
     t.diagnostic(`browser mode (live): ${timing.inferenceMsPerWindow.toFixed(2)} ms inference + ${timing.melMsPerWindow.toFixed(2)} ms mel per window (hop 1 s)`);
     await checkLive(t, 'browser mode (live)', final, pcm);
+    checkSuggestionRule(t, 'browser mode (live)', events);
     await page.close();
   });
 });
