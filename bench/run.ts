@@ -11,6 +11,7 @@ import { main as melMain } from './mel';
 import { main as modelScaleMain } from './model-scale';
 import { main as onnxInferMain } from './onnx-infer';
 import { main as resamplerMain } from './resampler-quality';
+import { main as sameTrackMain } from './same-track';
 import { main as soakMain } from './soak';
 import { main as tagModelsMain } from './tag-models';
 import { main as tripletsScaleMain } from './triplets-scale';
@@ -37,6 +38,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   soak: { summary: 'long run under churn: N streams that connect, play 20-60 s and reconnect, plus analyses and catalogue adds; RSS and p99 per minute, table + PNG [--streams 500 --minutes 60 --out DIR --json]', main: soakMain },
   'model-scale': { summary: 'earshot-train model on a generated catalogue (audio hard-linked from a pool of distinct 30-s songs): seconds per stage, peak RSS, feature store and disk, extrapolated to 384,546 songs [--songs N[,N] --pool DIR | --pool-songs P --users U --dir PATH --epochs E --cnn compact|small --threads T --keep --json]', main: modelScaleMain },
   'tag-models': { summary: 'bundle tag models on held-out songs of a world: gap of mean p (with − without the tag), calibration, reported vs held-out AUC, before/after issue 16 [--bundle DIR --world DIR --test-fraction 0.2 --seed 1 --json]', main: tagModelsMain },
+  'same-track': { summary: 'the playing track vs other songs by factor cosine on the real clips: stream running mean vs catalogued vector, what each SAME_TRACK_COSINE threshold excludes [--clips DIR --bundle DIR --k N --json]', main: sameTrackMain },
   wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --json]', main: wmfMain },
 };
 

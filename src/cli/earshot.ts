@@ -13,7 +13,7 @@ main({
   commands: [
     SERVE_COMMAND,
     ANALYZE_COMMAND,
-    { name: 'catalog', run: catalogCommand, usage: CATALOG_USAGE, summary: 'add audio files to a running engine\'s catalogue; ask it for the next track (radio automation)' },
+    { name: 'catalog', run: catalogCommand, usage: CATALOG_USAGE, summary: 'make a catalogue of your own songs (init), add audio files to a running engine\'s catalogue, ask it for the next track (radio automation)' },
     MEL_COMMAND,
     SPECTROGRAM_COMMAND,
     STREAM_COMMAND,
