@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import { EarshotError } from '../../src/errors';
-import { checkOutputPath, intArg } from '../../src/cli/args';
+import { checkOutputPath, intArg, numArg } from '../../src/cli/args';
 import { defineCommand, type OptionValues } from '../../src/cli/dispatch';
-import { DEFAULT_FACET_WEIGHTS, simulateLabelListeners, type LabelledSong } from '../sources/label-listeners';
+import { DEFAULT_EXPLORATION, DEFAULT_FACET_WEIGHTS, DEFAULT_LIBRARY_SIZE, simulateLabelListeners, type LabelledSong } from '../sources/label-listeners';
 import { writeFileAtomic } from '../../src/io/atomic-write';
 
 export const LISTENERS_USAGE = `usage: earshot-train listeners --songs <tsv> --out <plays.tsv> [options]
@@ -16,11 +16,13 @@ export const LISTENERS_USAGE = `usage: earshot-train listeners --songs <tsv> --o
                    (default ${Object.entries(DEFAULT_FACET_WEIGHTS).map(([k, w]) => `${k}=${w}`).join(',')}, those of them
                    the file has; empty fields are no label)
   --users N        listeners (default 3000)
+  --library N      median distinct songs per listener (default ${DEFAULT_LIBRARY_SIZE}; log-normal, 3..60)
+  --explore F      share of a library found outside the listener's tastes (default ${DEFAULT_EXPLORATION})
   --seed S         default 1
   --out FILE       user<TAB>song<TAB>count lines
   --json           print a JSON summary`;
 
-const OPTIONS = { songs: { type: 'string' }, by: { type: 'string' }, users: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
+const OPTIONS = { songs: { type: 'string' }, by: { type: 'string' }, users: { type: 'string' }, library: { type: 'string' }, explore: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 /** "soundtrack=0.5,artist" → {soundtrack: 0.5, artist: 1}. */
 function parseBy(by: string): Record<string, number> {
@@ -70,9 +72,11 @@ async function listenersCommand(v: OptionValues<typeof OPTIONS>): Promise<void> 
   const weights = v.by === undefined ? { ...DEFAULT_FACET_WEIGHTS } : parseBy(v.by);
   const users = intArg('users', v.users, 1, 10_000_000) ?? 3000;
   const seed = intArg('seed', v.seed, 0, 2 ** 32 - 1) ?? 1;
+  const librarySize = intArg('library', v.library, 1, 60);
+  const exploration = numArg('explore', v.explore, 0, 1);
   checkOutputPath('--out', v.out, 'file');
   const songs = readLabelledSongs(v.songs, Object.keys(weights), { someColumns: v.by === undefined });
-  const triplets = simulateLabelListeners(songs, { users, seed, facetWeights: weights });
+  const triplets = simulateLabelListeners(songs, { users, seed, facetWeights: weights, librarySize, exploration });
   writeFileAtomic(v.out, Buffer.from(triplets.map((t) => t.join('\t') + '\n').join(''), 'utf8'));
   const played = new Set(triplets.map((t) => t[1])).size;
   const summary = { out: v.out, users, songs: songs.length, played, plays: triplets.length, playCounts: triplets.reduce((s, t) => s + t[2], 0) };

@@ -21,14 +21,18 @@ export interface LabelListenerOptions {
   seed: number;
   /** How often each facet becomes a taste (relative; facets a song lacks are skipped). */
   facetWeights?: Readonly<Record<string, number>>;
+  /** Median distinct songs per listener (default 12; log-normal, 3..60). */
+  librarySize?: number;
+  /** Share of a library found outside the listener's tastes (default 0.15). */
+  exploration?: number;
 }
 
 /** Soundtracks and composers are what people follow in game music; albums and genre tags less so. */
 export const DEFAULT_FACET_WEIGHTS: Readonly<Record<string, number>> = { soundtrack: 0.5, artist: 0.25, album: 0.15, genre: 0.1 };
 /** Share of a library found outside the listener's tastes (radio, friends, chance). */
-const EXPLORATION = 0.15;
+export const DEFAULT_EXPLORATION = 0.15;
 /** Library sizes: log-normal around 12 distinct songs, 3..60. */
-const LIBRARY_MEDIAN = 12;
+export const DEFAULT_LIBRARY_SIZE = 12;
 
 /** Popularity-weighted sampler over a subset (cumulative weights, binary search). */
 function sampler(rand: Rand, rows: readonly number[], popularity: Float64Array): () => number {
@@ -53,6 +57,10 @@ export function simulateLabelListeners(songs: readonly LabelledSong[], o: LabelL
   if (songs.length < 2) throw new EarshotError('ERR_INVALID_ARGUMENT', `listeners need at least 2 songs, got ${songs.length}`);
   if (!Number.isInteger(o.users) || o.users < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `users must be a positive integer, got ${o.users}`);
   const weights = o.facetWeights ?? DEFAULT_FACET_WEIGHTS;
+  const exploration = o.exploration ?? DEFAULT_EXPLORATION;
+  const librarySize = o.librarySize ?? DEFAULT_LIBRARY_SIZE;
+  if (!(exploration >= 0 && exploration <= 1)) throw new EarshotError('ERR_INVALID_ARGUMENT', `exploration must be in 0..1, got ${exploration}`);
+  if (!(librarySize >= 1 && librarySize <= 60)) throw new EarshotError('ERR_INVALID_ARGUMENT', `librarySize must be in 1..60 songs, got ${librarySize}`);
   const rand = mulberry32(o.seed);
   // Power-law popularity over a seeded order: some tracks are everyone's favourite.
   const order = songs.map((_, i) => ({ i, k: rand() })).sort((a, b) => a.k - b.k);
@@ -79,10 +87,10 @@ export function simulateLabelListeners(songs: readonly LabelledSong[], o: LabelL
     }
     const pool = [...new Set([...tastes].flatMap((l) => rowsOf.get(l) ?? []))];
     const fromPool = pool.length > 0 ? sampler(rand, pool, popularity) : anySong;
-    const size = Math.min(songs.length, Math.max(3, Math.min(60, Math.round(LIBRARY_MEDIAN * Math.exp(normal(rand, 0, 0.6))))));
+    const size = Math.min(songs.length, Math.max(3, Math.min(60, Math.round(librarySize * Math.exp(normal(rand, 0, 0.6))))));
     const counts = new Map<number, number>();
     for (let tries = 0; counts.size < size && tries < size * 20; tries++) {
-      const r = rand() < EXPLORATION ? anySong() : fromPool();
+      const r = rand() < exploration ? anySong() : fromPool();
       if (counts.has(r)) continue;
       const matches = songs[r].labels.filter((l) => tastes.has(l)).length;
       // Geometric play counts, mean ≈ 3 plays, doubled for a song that matches two tastes.
