@@ -82,6 +82,7 @@ export class Catalog {
   private readonly rowOf = new Map<string, number>();
   /** Rows by uriKey(uri): what a client names the playing track by when it knows its file, not its id. */
   private readonly rowsOfUri = new Map<string, number[]>();
+  private withUri = 0;
   private buf: Float32Array<ArrayBuffer>; // capacity x F; rows [0, count) are songs, the rest zeros
   private invNorm: Float32Array<ArrayBuffer>; // 1/‖y‖ per row, 0 for a zero row
   private count = 0;
@@ -133,9 +134,7 @@ export class Catalog {
 
   /** Songs with a uri (a file or URL a player can open). */
   get playableCount(): number {
-    let n = 0;
-    for (const rows of this.rowsOfUri.values()) n += rows.length;
-    return n;
+    return this.withUri;
   }
 
   /** The song at a row (the catalogue's own copy: treat it as read-only). */
@@ -192,6 +191,7 @@ export class Catalog {
     copies.forEach((it, j) => {
       this.songs.push(it);
       if (it.uri === undefined) return;
+      this.withUri++;
       const key = uriKey(it.uri);
       const rows = this.rowsOfUri.get(key);
       if (rows) rows.push(first + j);
