@@ -65,6 +65,15 @@ test('catalog init → serve --catalog → catalog add the clips → stream one:
     }
     assert.ok(suggested.size >= 5, `other clips are suggested: ${[...suggested].join(', ')}`);
 
+    // Offline against the same catalogue: the file is recognised as the song made from it, not suggested.
+    const offline = await earshot(['analyze', path.join(audio, playing), '--catalog', dir, '--json', '--k', '3']);
+    assert.equal(offline.code, 0, offline.stderr);
+    const a = JSON.parse(offline.stdout) as { suggestions: { id: string }[]; same_track: { id: string; score: number } | null };
+    assert.equal(a.same_track?.id, 'singularity-awakening');
+    assert.ok(a.same_track.score > 0.999, `cosine ${a.same_track.score}: the same analysis as catalog add's`);
+    assert.equal(a.suggestions.length, 3);
+    assert.ok(!a.suggestions.some((s) => s.id === 'singularity-awakening'));
+
     // Named explicitly (--track), with --playable: begin says both.
     const named = await earshot(['stream', path.join(audio, playing), '--fast', '--jsonl', '--playable', '--track', 'wesnoth-battle', '--server', server.url]);
     assert.equal(named.code, 0, named.stderr);
@@ -78,7 +87,11 @@ test('catalog init → serve --catalog → catalog add the clips → stream one:
 
 test('serve --catalog refuses a catalogue made for another model, and a folder that is not a catalogue (exit 2)', { timeout: 120_000 }, async () => {
   const dir = path.join(tmp.dir, 'for the default model');
-  assert.equal((await earshot(['catalog', 'init', dir])).code, 0);
+  const init = await earshot(['catalog', 'init', dir, '--json']);
+  assert.equal(init.code, 0, init.stderr);
+  const created = JSON.parse(init.stdout) as { event: string; catalog: string; model: { sha256: string; factors: number }; items: number };
+  assert.deepEqual([created.event, created.catalog, created.model.factors, created.items], ['created', dir, 50, 0]);
+  assert.match(created.model.sha256, /^[0-9a-f]{64}$/);
   const other = otherModelBundle();
   try {
     const r = await earshot(['serve', '--catalog', dir, '--bundle', other, '--port', '0']);
