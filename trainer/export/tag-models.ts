@@ -5,7 +5,8 @@
  * factors), fitted on the whole catalogue. Its `auc` is the 5-fold cross-validated AUC of that same
  * procedure (each outer fold standardises, chooses λ and calibrates on its own training songs; null
  * when no fold could score it), so the figure describes the model that ships. Tags come from the songs
- * file's `tags` column, or a world's style and moods. The one builder of tag models for `earshot-train
+ * file's `tags` column, or a world's style and moods; songs with none are left out (unlabelled, not
+ * negatives). The one builder of tag models for `earshot-train
  * model` and `experiment`.
  */
 import * as os from 'node:os';
@@ -75,6 +76,14 @@ export async function buildTagModels(factors: Float32Array, f: number, ids: read
   if (bad >= 0) throw new EarshotError('ERR_NOT_FINITE', `tag models: song ${JSON.stringify(ids[Math.floor(bad / f)])} factor ${bad % f} is ${factors[bad]}`);
   const threads = o.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `tag models: threads must be an integer >= 1, got ${threads}`);
+  // A song without any tag is unlabelled — nobody said what it is — not a negative of every tag: the
+  // models learn from the tagged songs only (the default catalogue's game music mostly has no tags).
+  const labelled = ids.map((id, row) => (tagsOf(id).length > 0 ? row : -1)).filter((row) => row >= 0);
+  if (labelled.length > 0 && labelled.length < ids.length) {
+    const sub = new Float32Array(labelled.length * f);
+    labelled.forEach((row, k) => sub.set(factors.subarray(row * f, (row + 1) * f), k * f));
+    return buildTagModels(sub, f, labelled.map((row) => ids[row]), tagsOf, o);
+  }
   const rowsOf = new Map<string, number[]>();
   ids.forEach((id, row) => {
     for (const t of new Set(tagsOf(id))) (rowsOf.get(t) ?? rowsOf.set(t, []).get(t)!).push(row);

@@ -90,3 +90,27 @@ test('worker threads change nothing: 1 and 3 threads give identical tags.json en
   await assert.rejects(buildTagModels(nan, 6, smallIds, tagsOf), { code: 'ERR_NOT_FINITE', message: /song "S5" factor 2 is NaN/ });
   await assert.rejects(buildTagModels(small.x, 6, smallIds.slice(1), tagsOf), { code: 'ERR_INVALID_ARGUMENT', message: /4800 factor values for 799 songs x 6 factors/ });
 });
+
+test('songs without any tag are unlabelled, not negatives: adding them leaves every model as fitted on the tagged songs', async () => {
+  const small = taggedFactors(600, 6, 29);
+  const ids = Array.from({ length: 600 }, (_, i) => `S${i}`);
+  // Every third song's tags are unknown (an empty tags field); the rest keep theirs.
+  const known = (id: string) => Number(id.slice(1)) % 3 !== 0;
+  const tagsOf = (id: string) => (known(id) ? small.tags.filter((_, k) => small.has[k][Number(id.slice(1))]) : []);
+  const tagged = ids.filter((id) => tagsOf(id).length > 0);
+  assert.equal(tagged.length, 400, "the known songs all carry a tag");
+  const rowsOf = (list: readonly string[]) => {
+    const x = new Float32Array(list.length * 6);
+    list.forEach((id, k) => x.set(small.x.subarray(Number(id.slice(1)) * 6, Number(id.slice(1)) * 6 + 6), k * 6));
+    return x;
+  };
+  // Unlabelled songs far out in factor space: as negatives they would pull every tag's weights.
+  const extra = Array.from({ length: 200 }, (_, i) => `U${i}`);
+  const withExtra = new Float32Array((ids.length + extra.length) * 6);
+  withExtra.set(small.x);
+  for (let i = ids.length * 6; i < withExtra.length; i++) withExtra[i] = 3 + (i % 7) * 0.1;
+  const only = await buildTagModels(rowsOf(tagged), 6, tagged, tagsOf, { threads: 1 });
+  const mixed = await buildTagModels(withExtra, 6, [...ids, ...extra], (id) => (id.startsWith('U') ? [] : tagsOf(id)), { threads: 1 });
+  assert.ok(only.models.length > 0);
+  assert.deepEqual(mixed, only);
+});
