@@ -20,13 +20,16 @@ export const GAME_MUSIC_USAGE = `usage: earshot-train game-music --packages <dir
                          held-out.tsv (tracks and soundtracks kept out of training), in the songs-file format
                          with extra columns soundtrack, album, genre, package, version, file, split
   --clip-seconds S       clip length (default 30)
+  --train-seconds S      audio of each training song (default: --clip-seconds): more of every track for the
+                         CNN to learn from (the middle of the track; the whole of a shorter one); held-out
+                         clips stay --clip-seconds long
   --test-fraction F      share of each soundtrack's pieces held out (default 0.2)
   --hold-out-soundtracks N|PKG,PKG  whole soundtracks held out: N drawn by the seed (default 2), or named packages
   --seed S               the split (default 1)
   --json                 print a JSON summary`;
 
 const OPTIONS = {
-  packages: { type: 'string' }, out: { type: 'string' }, 'clip-seconds': { type: 'string' }, 'test-fraction': { type: 'string' },
+  packages: { type: 'string' }, out: { type: 'string' }, 'clip-seconds': { type: 'string' }, 'train-seconds': { type: 'string' }, 'test-fraction': { type: 'string' },
   'hold-out-soundtracks': { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
 } as const;
 
@@ -47,6 +50,7 @@ async function gameMusicCommand(v: OptionValues<typeof OPTIONS>): Promise<void> 
   checkOutputPath('--out', v.out, 'dir');
   if (fs.existsSync(v.out) && fs.readdirSync(v.out).length > 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `--out ${v.out} is not empty`);
   const clipS = positiveArg('clip-seconds', v['clip-seconds'], 600) ?? 30;
+  const trainS = positiveArg('train-seconds', v['train-seconds'], 3600) ?? clipS;
   const testFraction = positiveArg('test-fraction', v['test-fraction'], 0.9) ?? 0.2;
   const seed = intArg('seed', v.seed) ?? 1;
   const held = v['hold-out-soundtracks'];
@@ -64,8 +68,9 @@ async function gameMusicCommand(v: OptionValues<typeof OPTIONS>): Promise<void> 
     for (let k = 2; ids.has(id); k++) id = `${songId(t)}-${k}`;
     ids.add(id);
     const rel = `audio/${id}.flac`;
-    await cutClip(t.source, path.join(v.out, rel), clipStartS(t.durationS, clipS), clipS);
     const s = split.get(t)!;
+    const seconds = s === 'train' ? trainS : clipS;
+    await cutClip(t.source, path.join(v.out, rel), clipStartS(t.durationS, seconds), seconds);
     const line = [id, rel, t.artist, t.title, t.genre, t.soundtrack, t.album, t.genre, t.package, version.get(t.package) ?? '', t.file, s].map(field).join('\t');
     rows[s].push(line);
     const el = (performance.now() - started) / 1e3;
