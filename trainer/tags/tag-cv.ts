@@ -28,7 +28,7 @@ export interface TagCvOptions {
 
 export interface TagCvResult {
   meanAuc: number;
-  /** lambdas: for lambda 'cv', the λ each fold chose. */
+  /** lambdas: for lambda 'cv', the λ each fold chose (NaN for a fold skipped for lack of either kind of song). */
   perTag: { tag: string; positives: number; auc: number; lambdas?: number[] }[];
   folds: number;
   items: number;
@@ -55,7 +55,8 @@ export function tagCrossValidation(x: Float32Array, d: number, tags: readonly { 
     let sum = 0;
     let counted = 0;
     const lambdas: number[] = [];
-    // The 'cv' procedure needs both labels in every training fold: stratified folds guarantee it.
+    // The 'cv' procedure needs both labels in every training fold: stratified folds give them that
+    // whenever the tag has at least two songs with it and two without; a fold without is skipped (λ NaN).
     const cvFoldOf = lambda === 'cv' ? stratifiedFolds(y, order, folds, seed) : null;
     for (let f = 0; f < folds; f++) {
       let train: Int32Array;
@@ -63,6 +64,11 @@ export function tagCrossValidation(x: Float32Array, d: number, tags: readonly { 
       let scores: Float64Array;
       if (cvFoldOf) {
         ({ train, test } = foldSplit(order, cvFoldOf, f));
+        const positives = train.reduce((s, i) => s + y[i], 0);
+        if (positives === 0 || positives === train.length) {
+          lambdas.push(NaN);
+          continue;
+        }
         const model = fitCalibratedTag(x, d, y, train, { ...o.select, seed: (seed + 1 + f) >>> 0 });
         lambdas.push(model.lambda);
         scores = logisticScores(model, x, d, test);

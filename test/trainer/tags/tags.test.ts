@@ -141,6 +141,10 @@ test('lambda \'cv\': each outer fold runs the shipped procedure (fitCalibratedTa
   }
   assert.ok(Math.abs(res.perTag[0].auc - sum / 4) < 1e-12, `AUC ${res.perTag[0].auc} vs ${sum / 4}`);
   assert.ok(res.perTag[0].auc > 0.8, `AUC ${res.perTag[0].auc}`);
+  // A tag on one song: the fold holding it has no such song to learn from and is skipped, not fatal.
+  const one = tagCrossValidation(x, d, [{ tag: 'one song', items: Int32Array.of(3) }], { folds: 4, lambda: 'cv', seed: 5 });
+  assert.ok(Number.isNaN(one.perTag[0].auc));
+  assert.equal(one.perTag[0].lambdas!.filter((l) => Number.isNaN(l)).length, 1);
 });
 
 test('earshot-train tags --lambda cv: the bundle\'s procedure on a WMF model\'s factors; a bad --lambda is refused', async () => {
