@@ -11,12 +11,14 @@ import { EarshotClientError, type CloseInfo } from '../client/client';
 import { isHttpUrl } from '../client/audio-input';
 import { formatWindow } from '../client/format';
 import { EarshotClient } from '../client/node';
-import { intArg, numArg } from './args';
+import type { StreamOptions } from '../client/options';
+import { choiceArg, intArg, numArg } from './args';
 import { defineCommand, type CommandInput, type OptionValues } from './dispatch';
 import { openStreamInput, RAW_PCM_USAGE, rawPcmFormat, type RawPcmFormat } from './stream-input';
 import { pumpAudio } from '../client/pump';
 import { EarshotError } from '../errors';
 import { ProtocolError } from '../protocol/errors';
+import { MEAN_MODES, SEGMENT_MODES, STREAM_QUERY } from '../protocol/query';
 
 export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [options]
   Streams audio (any format the decoder reads; - is stdin) to a running engine and prints a line per
@@ -35,6 +37,13 @@ export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [o
   --playable           suggest only songs with a uri (a file or URL a player can open: docs/catalog.md)
   --track <id|uri>     what is playing, by catalogue id or uri: never suggested (default: the input's
                        absolute path or URL, the uri \`earshot catalog add\` records; none for - and --follow)
+  --mean <how>         how each event averages the window predictions: track (server default: every
+                       window since the track began), sliding (the last --mean-s seconds) or decay
+                       (weights halving every --mean-s seconds)
+  --mean-s <s>         the sliding length or decay half-life, 1..300 s (server default 20)
+  --segment auto       detect song changes (a radio stream, a DJ mix): prints "track change at T s"
+                       (--jsonl: {"type":"track_change","t":T}) and the average restarts at T; reported
+                       ≈ 20 s after T (docs/protocol.md, "Song changes")
   --token <token>      access token (default: $EARSHOT_TOKEN)
   --jsonl              print every event as one JSON line, with a wall-clock "ts" added
   --follow             URL input (radio): when the source drops or ends, reconnect to it with backoff
@@ -83,7 +92,7 @@ class Printer {
 const STREAM_OPTIONS = {
   server: { type: 'string' }, fast: { type: 'boolean' }, hop: { type: 'string' }, k: { type: 'string' }, tags: { type: 'string' },
   factors: { type: 'boolean' }, token: { type: 'string' }, jsonl: { type: 'boolean' }, follow: { type: 'boolean' },
-  playable: { type: 'boolean' }, track: { type: 'string' },
+  playable: { type: 'boolean' }, track: { type: 'string' }, mean: { type: 'string' }, 'mean-s': { type: 'string' }, segment: { type: 'string' },
   encoding: { type: 'string' }, 'sample-rate': { type: 'string' }, channels: { type: 'string' },
 } as const;
 
@@ -102,7 +111,7 @@ async function streamCommand(values: OptionValues<typeof STREAM_OPTIONS>, { posi
     client = new EarshotClient(server, {
       encoding: 'pcm_f32le', sampleRateHz: ANALYSIS_RATE_HZ, channels: 1,
       hopS: numArg('hop', values.hop), k: intArg('k', values.k), tags: intArg('tags', values.tags), factors: values.factors,
-      playable: values.playable, track: values.track ?? playingTrack(input, follow),
+      playable: values.playable, track: values.track ?? playingTrack(input, follow), ...averaging(values),
       overflow: fast ? 'block' : 'drop', token: values.token ?? process.env.EARSHOT_TOKEN ?? undefined,
       // A radio tagger waits out a server restart however long it takes; a file gives up after ~2.5 min.
       reconnect: { maxAttempts: follow ? Infinity : 10 },
@@ -208,7 +217,8 @@ function wireEvents(client: EarshotClient, out: Printer): void {
   });
   client.on('window', (ev) => out.line(formatWindow(ev)));
   client.on('final', (ev) => out.line(formatWindow(ev)));
-  client.on('begin', (b) => out.status(`connected to ${client.url.split('?')[0]}: model ${b.model}, ${b.items} items, ${b.factors} factors, window ${b.window_s} s, hop ${b.hop_s} s${b.track ? `; playing catalogue song ${b.track} (not suggested)` : ''}${b.playable ? '; playable songs only' : ''}`));
+  client.on('track_change', (ev) => out.line(`track change at ${ev.t.toFixed(1)} s (the average restarts there)`));
+  client.on('begin', (b) => out.status(`connected to ${client.url.split('?')[0]}: model ${b.model}, ${b.items} items, ${b.factors} factors, window ${b.window_s} s, hop ${b.hop_s} s${b.track ? `; playing catalogue song ${b.track} (not suggested)` : ''}${b.playable ? '; playable songs only' : ''}${b.mean && b.mean !== 'track' ? `; ${b.mean} mean, ${b.mean_s} s` : ''}${b.segment === 'auto' ? '; detecting song changes' : ''}`));
   client.on('error', (e) => {
     if (e.source === 'client') out.event(e);
     // Before `begin`, an error is a refusal: connectError() words it, once.
@@ -219,6 +229,14 @@ function wireEvents(client: EarshotClient, out: Printer): void {
     out.status(`server connection lost (${r.code} ${r.reason}); reconnecting in ${(r.delayMs / 1000).toFixed(1)} s (attempt ${r.attempt})`);
   });
   client.on('reload', (r) => out.status(`server reloaded the model: ${r.model} (${r.items} items)`));
+}
+
+/** --mean, --mean-s, --segment as stream options (their values checked here, in the flags' words). */
+function averaging(values: OptionValues<typeof STREAM_OPTIONS>): Pick<StreamOptions, 'mean' | 'meanS' | 'segment'> {
+  const mean = choiceArg('mean', values.mean, MEAN_MODES);
+  const meanS = numArg('mean-s', values['mean-s'], STREAM_QUERY.mean_s.min, STREAM_QUERY.mean_s.max);
+  if (meanS !== undefined && mean !== 'sliding' && mean !== 'decay') throw new EarshotError('ERR_INVALID_ARGUMENT', '--mean-s is the length of a sliding or decay mean: it needs --mean sliding or --mean decay');
+  return { mean, meanS, segment: choiceArg('segment', values.segment, SEGMENT_MODES) };
 }
 
 /** Opens the source; with --follow, retries with backoff until it works or Ctrl-C (null). */

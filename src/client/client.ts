@@ -130,7 +130,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  /** Changes hop / k / tags / factors / history; remembered (merged) and replayed after a reconnect. */
+  /** Changes hop / k / tags / factors / playable / mean / mean_s / segment / history; remembered (merged) and replayed after a reconnect. */
   configure(fields: ConfigureFields): void {
     const msg = checked({ type: 'configure', ...fields });
     this.restoreConfigure = { ...this.restoreConfigure, ...definedFields(fields) };
@@ -246,6 +246,9 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
         break;
       case 'reload':
         this.emit('reload', ev);
+        break;
+      case 'track_change':
+        this.emit('track_change', ev);
         break;
       case 'error':
         this.lastError = { ...ev, source: 'server' };

@@ -1,6 +1,6 @@
 /** The client's events and errors (browser-safe: types and one Error class). */
 import type { StreamErrorCode } from '../protocol/errors';
-import type { BeginEvent, ConfiguredEvent, KeepaliveEvent, ReloadEvent, ResetEvent, ServerEvent, WindowEvent } from '../protocol/events';
+import type { BeginEvent, ConfiguredEvent, KeepaliveEvent, ReloadEvent, ResetEvent, ServerEvent, TrackChangeEvent, WindowEvent } from '../protocol/events';
 
 /** Errors the client itself detects (the server's codes are StreamErrorCode). */
 export type ClientErrorCode = 'connect_failed' | 'connect_timeout' | 'connection_lost' | 'not_open' | 'closed' | 'bad_server_message';
@@ -38,6 +38,8 @@ export interface ClientEvents {
   reset: ResetEvent;
   keepalive: KeepaliveEvent;
   reload: ReloadEvent;
+  /** segment=auto: the server detected a new song (at `t` s of audio since the last reset). */
+  track_change: TrackChangeEvent;
   error: StreamError;
   reconnect: ReconnectInfo;
   /** The stream is over for good (closed by close(), a final close code, or reconnects given up). */

@@ -5,6 +5,7 @@
  */
 import { CLOSE } from '../protocol/close-codes';
 import type { PcmEncoding } from '../protocol/pcm';
+import type { MeanMode, SegmentMode } from '../protocol/query';
 import { parseStreamQuery, STREAM_QUERY, type StreamParams } from '../protocol/query';
 import { BEARER_SUBPROTOCOL_PREFIX, STREAM_PATH, SUBPROTOCOL } from '../protocol/version';
 import type { ReconnectOptions } from './backoff';
@@ -59,6 +60,12 @@ export interface StreamOptions {
   playable?: boolean;
   /** The playing track's catalogue id or uri (e.g. the file's absolute path): never suggested. A name no song has excludes nothing. */
   track?: string;
+  /** How window predictions are averaged: track (server default), sliding or decay. */
+  mean?: MeanMode;
+  /** Sliding length or decay half-life (s, server default 20); only with mean sliding or decay. */
+  meanS?: number;
+  /** auto: the server detects song changes (`track_change` events) and restarts the average at each. */
+  segment?: SegmentMode;
   token?: string;
   auth?: AuthMode;
   /** WebSocket implementation; default globalThis.WebSocket (the Node entry, src/client/node.ts, injects `ws`). */
@@ -114,6 +121,9 @@ export function buildStreamUrl(base: string, o: StreamOptions, auth: AuthMode): 
   if (o.overflow !== undefined) q.set('overflow', o.overflow);
   if (o.playable !== undefined) q.set('playable', o.playable ? '1' : '0');
   if (o.track !== undefined) q.set('track', o.track);
+  if (o.mean !== undefined) q.set('mean', o.mean);
+  if (o.meanS !== undefined) q.set('mean_s', String(o.meanS));
+  if (o.segment !== undefined) q.set('segment', o.segment);
   if (auth === 'query' && o.token) q.set('token', o.token);
   const params = parseStreamQuery(q);
   return { url: u.toString(), params };

@@ -1,14 +1,18 @@
 /**
  * One live stream inside the engine: its audio pipeline, its place in the micro-batcher, and the
- * running mean of its window predictions since the last reset, turned into window events. Knows
+ * average of its window predictions (./stream-averager.ts: since the last reset or detected song
+ * change, or over the last seconds), turned into window and track_change events. Knows
  * nothing about sockets: the server hands it decoded PCM and forwards what it emits.
  */
 import { SameTrackMemory } from '../catalog/same-track';
 import { EarshotError } from '../errors';
-import type { ConfiguredEvent, ResetEvent, WindowEvent } from '../protocol/events';
+import { ProtocolError } from '../protocol/errors';
+import { type MeanMode, meanLengthMisplaced, type SegmentMode } from '../protocol/query';
+import type { ConfiguredEvent, ResetEvent, TrackChangeEvent, WindowEvent } from '../protocol/events';
 import type { HistoryEntry } from '../protocol/messages';
 import type { BatchClient, MicroBatcher } from './micro-batcher';
 import type { Listener, Recommender } from './recommender';
+import { type AveragingSettings, StreamAverager } from './stream-averager';
 import type { MelWindow, WindowPipeline } from './window-pipeline';
 
 /**
@@ -32,10 +36,16 @@ export interface StreamSettings {
   overflow: 'drop' | 'block';
   /** Only songs with a uri are suggested (default false). */
   playable?: boolean;
+  /** How window predictions are averaged, and song-change detection (default: track, 20 s, off). */
+  mean?: AveragingSettings['mean'];
+  meanS?: number;
+  segment?: AveragingSettings['segment'];
 }
 
 export interface StreamSink {
   event(e: WindowEvent): void;
+  /** segment=auto: the music changed at e.t (before the window event whose average restarted). */
+  trackChange?(e: TrackChangeEvent): void;
   /** Inference failed for a window (the stream goes on; the window is not in the mean). */
   error(err: Error): void;
   /** overflow=block: pause (true) / resume (false) reading the client's audio. */
@@ -45,8 +55,8 @@ export interface StreamSink {
 export class EngineStream implements BatchClient {
   readonly overflow: 'drop' | 'block';
   private pipeline: WindowPipeline;
-  private sum: Float64Array;
-  private count = 0;
+  /** The factor vector the events report: the chosen average, restarted by detected song changes. */
+  private readonly average: StreamAverager;
   /** Bumped by reset and model reload: results queued under an older generation are ignored. */
   private generation = 0;
   private outstanding = 0;
@@ -67,7 +77,9 @@ export class EngineStream implements BatchClient {
   ) {
     this.overflow = settings.overflow;
     this.pipeline = engine.createPipeline(settings.inputRateHz, settings.hopS);
-    this.sum = new Float64Array(engine.factors);
+    const p = this.pipeline;
+    this.average = new StreamAverager(engine.factors, { bands: p.bands, frameS: p.frameS }, { mean: settings.mean ?? 'track', meanS: settings.meanS ?? 20, segment: settings.segment ?? 'off' });
+    this.average.attach(p);
   }
 
   get hopS(): number {
@@ -93,7 +105,11 @@ export class EngineStream implements BatchClient {
     for (const w of this.pipeline.push(mono)) this.submit(w);
   }
 
-  async configure(c: { hop?: number; k?: number; tags?: number; factors?: boolean; playable?: boolean; history?: HistoryEntry[] }): Promise<{ event: ConfiguredEvent; unknown: string[] }> {
+  async configure(c: {
+    hop?: number; k?: number; tags?: number; factors?: boolean; playable?: boolean; mean?: MeanMode; mean_s?: number; segment?: SegmentMode; history?: HistoryEntry[];
+  }): Promise<{ event: ConfiguredEvent; unknown: string[] }> {
+    // Checked before anything changes: the message is refused whole.
+    if (c.mean_s !== undefined && (c.mean ?? this.average.mean) === 'track') throw new ProtocolError('bad_request', meanLengthMisplaced('configure.'));
     if (c.hop !== undefined) {
       this.settings.hopS = c.hop;
       this.pipeline.setHopS(c.hop);
@@ -102,6 +118,7 @@ export class EngineStream implements BatchClient {
     if (c.tags !== undefined) this.settings.tags = c.tags;
     if (c.factors !== undefined) this.settings.factors = c.factors;
     if (c.playable !== undefined) this.settings.playable = c.playable;
+    this.average.configure({ mean: c.mean, meanS: c.mean_s, segment: c.segment }, this.pipeline);
     let unknown: string[] = [];
     if (c.history !== undefined) {
       const r = await this.engine.recommender.listener(c.history);
@@ -109,7 +126,11 @@ export class EngineStream implements BatchClient {
       unknown = r.unknown;
     }
     const s = this.settings;
-    return { event: { type: 'configured', hop_s: round(this.pipeline.hopS), k: s.k, tags: s.tags, factors: s.factors, playable: s.playable ?? false, history: this.listener?.known.size ?? 0 }, unknown };
+    const a = this.average;
+    return {
+      event: { type: 'configured', hop_s: round(this.pipeline.hopS), k: s.k, tags: s.tags, factors: s.factors, playable: s.playable ?? false, mean: a.mean, mean_s: a.meanS, segment: a.segment, history: this.listener?.known.size ?? 0 },
+      unknown,
+    };
   }
 
   /** A new track starts: forget audio and predictions. `track` (a catalogue id or uri) is then excluded from suggestions. */
@@ -148,7 +169,7 @@ export class EngineStream implements BatchClient {
       this.pipeline.dispose();
       this.pipeline = this.engine.createPipeline(this.settings.inputRateHz, this.settings.hopS);
     }
-    this.sum = new Float64Array(this.engine.factors);
+    this.average.modelChanged(this.engine.factors, { bands: this.pipeline.bands, frameS: this.pipeline.frameS }, this.pipeline, frontEndChanged);
     this.restartMean();
     this.listener = null;
     this.track = [];
@@ -172,8 +193,7 @@ export class EngineStream implements BatchClient {
   onResult(window: MelWindow, factors: Float32Array, ticket: number): void {
     if (this.closed || ticket !== this.generation) return;
     this.outstanding--;
-    for (let j = 0; j < this.sum.length; j++) this.sum[j] += factors[j];
-    this.count++;
+    this.trackChanges(this.average.add(window, factors));
     this.lastWindow = window;
     // Regular windows completed by a finalize still get their event, before the final one.
     if (!window.final) this.sink.event(this.snapshot('window'));
@@ -206,15 +226,23 @@ export class EngineStream implements BatchClient {
 
   private restartMean(): void {
     this.generation++;
-    this.sum.fill(0);
-    this.count = 0;
+    this.average.restart();
     this.outstanding = 0;
     this.lastWindow = null;
     this.finalizing = null;
   }
 
+  /** Changes the detector found: told to the client before the window event whose average they restarted. */
+  private trackChanges(times: number[]): void {
+    for (const t of times) {
+      this.sameTrack.clear(); // a new song: what was taken for the old one by its factors is not it
+      this.sink.trackChange?.({ type: 'track_change', t: round(t) });
+    }
+  }
+
   private settleFinal(): void {
     if (!this.finalizing || this.outstanding > 0) return;
+    this.trackChanges(this.average.finish(this.pipeline.audioS));
     const f = this.finalizing;
     // Stays set (finalized) until reset, so that a second finalize answers at once.
     f.resolve(this.snapshot('final'));
@@ -223,7 +251,8 @@ export class EngineStream implements BatchClient {
 
   /** The running mean as a window event. */
   snapshot(type: 'window' | 'final'): WindowEvent {
-    const mean = Float32Array.from(this.sum, (s) => (this.count > 0 ? s / this.count : 0));
+    const mean = this.average.current();
+    const count = this.average.count;
     const exclude = new Set<number>(this.track);
     const w = this.lastWindow;
     const rec = this.engine.recommender;
@@ -233,10 +262,10 @@ export class EngineStream implements BatchClient {
       t_start: w ? round(w.tStartS) : 0,
       // A final event without any window (audio shorter than the model's minimum) reports the audio's length.
       t_end: w ? round(w.tEndS) : type === 'final' ? round(this.pipeline.audioS) : 0,
-      windows: this.count,
+      windows: count,
       dropped: this.droppedTotal,
-      suggestions: this.count > 0 ? rec.suggest(mean, this.settings.k, exclude, this.listener, { playable: this.settings.playable, sameTrack: this.sameTrack }) : [],
-      tags: this.count > 0 ? rec.tags(mean, this.settings.tags) : [],
+      suggestions: count > 0 ? rec.suggest(mean, this.settings.k, exclude, this.listener, { playable: this.settings.playable, sameTrack: this.sameTrack }) : [],
+      tags: count > 0 ? rec.tags(mean, this.settings.tags) : [],
     };
     if (this.settings.factors) e.factors = Array.from(mean);
     return e;

@@ -40,7 +40,10 @@ export class WindowPipeline {
   private finished = false;
   private disposed = false;
   private audioSAtDispose = 0;
-  private readonly frameS: number;
+  /** Seconds per mel frame (hop / sample rate). */
+  readonly frameS: number;
+  /** Sees every log-mel frame as it is computed (frames × bands): the track-change detector listens here. */
+  onFrames: ((frames: Float32Array) => void) | null = null;
 
   constructor(private readonly o: WindowPipelineOptions) {
     this.resampler = o.inputRateHz === o.mel.sampleRateHz ? null : new StreamResampler(o.inputRateHz, o.mel.sampleRateHz);
@@ -63,6 +66,15 @@ export class WindowPipeline {
 
   get windowS(): number {
     return this.o.windowFrames * this.frameS;
+  }
+
+  get bands(): number {
+    return this.o.mel.nMels;
+  }
+
+  /** Mel frames computed since the last reset. */
+  get frames(): number {
+    return this.buffer.totalFrames;
   }
 
   /** Seconds of audio (at the analysis rate) pushed since the last reset. */
@@ -94,7 +106,7 @@ export class WindowPipeline {
     if (this.disposed) return [];
     if (this.finished) throw new Error('WindowPipeline: finalize() was called; reset() before pushing');
     const x = this.resampler ? this.resampler.process(samples) : samples;
-    if (x.length > 0) this.buffer.append(this.mel.push(x));
+    if (x.length > 0) this.append(this.mel.push(x));
     return this.collect(false);
   }
 
@@ -103,10 +115,10 @@ export class WindowPipeline {
     if (this.finished || this.disposed) return [];
     if (this.resampler) {
       const tail = this.resampler.flush();
-      if (tail.length > 0) this.buffer.append(this.mel.push(tail));
+      if (tail.length > 0) this.append(this.mel.push(tail));
     }
     // MelStream with center=true has emitted nothing for zero samples; flush() then emits the padded frames.
-    if (this.mel.samplesPushed > 0) this.buffer.append(this.mel.flush());
+    if (this.mel.samplesPushed > 0) this.append(this.mel.flush());
     this.finished = true;
     return this.collect(true);
   }
@@ -119,6 +131,11 @@ export class WindowPipeline {
     this.scheduler.reset();
     this.seq = 0;
     this.finished = false;
+  }
+
+  private append(frames: Float32Array): void {
+    this.buffer.append(frames);
+    if (frames.length > 0) this.onFrames?.(frames);
   }
 
   private window(start: number, frames: number, final: boolean): MelWindow {

@@ -4,7 +4,7 @@
  * is answered with an `error` event and the stream goes on.
  */
 import { ProtocolError } from './errors';
-import { accepts, rangeText, STREAM_QUERY, type TunableParam } from './query';
+import { accepts, type MeanMode, meanLengthMisplaced, rangeText, type SegmentMode, STREAM_QUERY, type TunableParam } from './query';
 import { echoValue } from './redact';
 
 /** A listening history entry for fold-in: a catalogue id and its play count (default 1). */
@@ -21,6 +21,12 @@ export interface ConfigureMessage {
   factors?: boolean;
   /** Only songs with a uri (STREAM_QUERY.playable). */
   playable?: boolean;
+  /** How window predictions are averaged (STREAM_QUERY.mean); a change restarts the average. */
+  mean?: MeanMode;
+  /** Sliding length or decay half-life, seconds (STREAM_QUERY.mean_s). */
+  mean_s?: number;
+  /** Song-change detection (STREAM_QUERY.segment). */
+  segment?: SegmentMode;
   /** The listener's history: suggestions are then scored x_uᵀ y_i with x_u folded in from it, blended with the audio. */
   history?: HistoryEntry[];
 }
@@ -55,6 +61,15 @@ function optionalNumber(m: Record<string, unknown>, name: TunableParam): number 
   return v;
 }
 
+/** A configure field with named values (STREAM_QUERY's choices). */
+function optionalChoice<N extends 'mean' | 'segment'>(m: Record<string, unknown>, name: N): (typeof STREAM_QUERY)[N]['default'] | undefined {
+  const v = m[name];
+  if (v === undefined) return undefined;
+  const choices = STREAM_QUERY[name].choices as readonly string[];
+  if (typeof v !== 'string' || !choices.includes(v)) field(`${m.type}.${name} must be one of ${choices.map((c) => JSON.stringify(c)).join(', ')}, got ${echoValue(v)}`);
+  return v as (typeof STREAM_QUERY)[N]['default'];
+}
+
 function parseHistory(v: unknown): HistoryEntry[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) field('configure.history must be an array of {id, plays} or ids');
@@ -83,6 +98,8 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'configure': {
       if (o.factors !== undefined && typeof o.factors !== 'boolean') field('configure.factors must be true or false');
       if (o.playable !== undefined && typeof o.playable !== 'boolean') field(`configure.playable must be true or false, got ${echoValue(o.playable)}`);
+      const mean = optionalChoice(o, 'mean');
+      if (mean === 'track' && o.mean_s !== undefined) field(meanLengthMisplaced('configure.'));
       return {
         type: 'configure',
         hop: optionalNumber(o, 'hop'),
@@ -90,6 +107,9 @@ export function parseClientMessage(text: string): ClientMessage {
         tags: optionalNumber(o, 'tags'),
         factors: o.factors as boolean | undefined,
         playable: o.playable as boolean | undefined,
+        mean,
+        mean_s: optionalNumber(o, 'mean_s'),
+        segment: optionalChoice(o, 'segment'),
         history: parseHistory(o.history),
       };
     }

@@ -9,6 +9,11 @@ import { closingError, ProtocolError } from './errors';
 import { PCM_ENCODINGS, type PcmEncoding } from './pcm';
 import { echoValue } from './redact';
 
+export const MEAN_MODES = ['track', 'sliding', 'decay'] as const;
+export type MeanMode = (typeof MEAN_MODES)[number];
+export const SEGMENT_MODES = ['off', 'auto'] as const;
+export type SegmentMode = (typeof SEGMENT_MODES)[number];
+
 export interface NumberParam {
   readonly min: number;
   readonly max: number;
@@ -36,10 +41,20 @@ export const STREAM_QUERY = {
   playable: { default: false },
   /** The playing track, by catalogue id or uri: never suggested. A hint: a name no song has excludes nothing (begin's `track` says). */
   track: { default: null as string | null },
+  /**
+   * How the events' factor vector averages the window predictions: every window since the track began
+   * (the paper's clip prediction), the windows of the last mean_s seconds, or all with weights halving
+   * every mean_s seconds (src/engine/factor-average.ts).
+   */
+  mean: { choices: MEAN_MODES, default: 'track' as MeanMode },
+  /** Seconds: the sliding window's length or the decay's half-life (mean=sliding|decay). 1 s is about a window; 300 s bounds what a sliding mean keeps (≤ 3,000 windows at the smallest hop). */
+  mean_s: { min: 1, max: 300, integer: false, default: 20 },
+  /** auto: detect song changes in the stream (`track_change` events) and restart the average at each (src/engine/track-change-detector.ts). */
+  segment: { choices: SEGMENT_MODES, default: 'off' as SegmentMode },
 } as const satisfies Record<string, NumberParam | { readonly default: unknown; readonly choices?: readonly string[] }>;
 
-/** The parameters a client may change later with a `configure` message (or give an upload). */
-export type TunableParam = 'hop' | 'k' | 'tags';
+/** The parameters a client may change later with a `configure` message (hop, k and tags also an upload). */
+export type TunableParam = 'hop' | 'k' | 'tags' | 'mean_s';
 
 /** True when `v` is a value of the parameter: a finite number in its bounds, whole where it must be. */
 export function accepts(spec: NumberParam, v: unknown): v is number {
@@ -64,6 +79,9 @@ export interface StreamParams {
   playable: boolean;
   /** The playing track's catalogue id or uri, or null. */
   track: string | null;
+  mean: MeanMode;
+  meanS: number;
+  segment: SegmentMode;
   /** Browsers cannot set headers: the token may come as a query parameter. */
   token: string | null;
 }
@@ -86,6 +104,20 @@ function numberParam(q: URLSearchParams, name: 'sample_rate' | 'channels' | Tuna
   return v;
 }
 
+/** A parameter with named values; absent or empty: the default. */
+function choiceParam<N extends 'mean' | 'segment'>(q: URLSearchParams, name: N): (typeof STREAM_QUERY)[N]['default'] {
+  const spec = STREAM_QUERY[name];
+  const raw = q.get(name);
+  if (raw === null || raw === '') return spec.default;
+  if (!(spec.choices as readonly string[]).includes(raw)) bad(`query parameter ${name}=${echoValue(raw)} must be one of ${spec.choices.join(', ')}`);
+  return raw as (typeof STREAM_QUERY)[N]['default'];
+}
+
+/** Why mean_s cannot go with a track mean (`where`: "query parameter" or "configure."). */
+export function meanLengthMisplaced(where: string): string {
+  return `${where}mean_s is the length of a sliding or decay mean; it needs mean=sliding or mean=decay (the track mean has no length)`;
+}
+
 function flagParam(q: URLSearchParams, name: 'factors' | 'playable'): boolean {
   const raw = q.get(name);
   if (raw === null || raw === '') return STREAM_QUERY[name].default;
@@ -94,7 +126,7 @@ function flagParam(q: URLSearchParams, name: 'factors' | 'playable'): boolean {
   return bad(`query parameter ${name}=${echoValue(raw)} must be true/false/1/0`);
 }
 
-/** Reads `/v1/stream?encoding=…&sample_rate=…&channels=…[&hop=…][&k=…][&factors=1][&tags=…][&overflow=…][&playable=1][&track=…][&token=…]`. */
+/** Reads `/v1/stream?encoding=…&sample_rate=…&channels=…[&hop=…][&k=…][&factors=1][&tags=…][&overflow=…][&playable=1][&track=…][&mean=…][&mean_s=…][&segment=…][&token=…]`. */
 export function parseStreamQuery(query: URLSearchParams): StreamParams {
   const encoding = query.get('encoding') ?? STREAM_QUERY.encoding.default;
   if (!(STREAM_QUERY.encoding.choices as readonly string[]).includes(encoding)) {
@@ -110,7 +142,13 @@ export function parseStreamQuery(query: URLSearchParams): StreamParams {
   const track = query.get('track') || STREAM_QUERY.track.default;
   // An id or a uri: the longer of the two limits (src/catalog/item-fields.ts).
   if (track !== null && track.length > ITEM_FIELD_LIMITS.uri) bad(`query parameter track is ${track.length} characters long; at most ${ITEM_FIELD_LIMITS.uri}`);
-  return { encoding: encoding as PcmEncoding, sampleRateHz, channels, hopS, k, factors: flagParam(query, 'factors'), tags, overflow, playable: flagParam(query, 'playable'), track, token: query.get('token') };
+  const mean = choiceParam(query, 'mean');
+  if (mean === 'track' && (query.get('mean_s') ?? '') !== '') bad(meanLengthMisplaced('query parameter '));
+  const meanS = numberParam(query, 'mean_s');
+  const segment = choiceParam(query, 'segment');
+  return {
+    encoding: encoding as PcmEncoding, sampleRateHz, channels, hopS, k, factors: flagParam(query, 'factors'), tags, overflow, playable: flagParam(query, 'playable'), track, mean, meanS, segment, token: query.get('token'),
+  };
 }
 
 /** What an upload's URL (POST /v1/analyze, /v1/catalog) asks for; hop undefined: the engine's default (one window). */

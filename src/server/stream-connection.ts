@@ -44,9 +44,13 @@ export class StreamConnection {
     this.decoder = new PcmDecoder(params.encoding, params.channels);
     this.tokens = 2 * limits.maxMessagesPerSecond;
     this.stream = engine.createStream(
-      { inputRateHz: params.sampleRateHz, hopS: params.hopS, k: params.k, tags: params.tags, factors: params.factors, overflow: params.overflow, playable: params.playable },
+      {
+        inputRateHz: params.sampleRateHz, hopS: params.hopS, k: params.k, tags: params.tags, factors: params.factors, overflow: params.overflow, playable: params.playable,
+        mean: params.mean, meanS: params.meanS, segment: params.segment,
+      },
       {
         event: (e) => this.send(e),
+        trackChange: (e) => this.send(e),
         error: (err) => this.sendError(windowError(err)),
         blocked: (b) => (b ? ws.pause() : ws.resume()),
       },
@@ -56,7 +60,7 @@ export class StreamConnection {
     this.send({
       type: 'begin', protocol: PROTOCOL_VERSION, id: this.id, model: engine.modelName, factors: engine.factors, items: engine.recommender.catalog.size,
       window_s: round(this.stream.windowS), hop_s: round(this.stream.hopS), sample_rate: params.sampleRateHz, encoding: params.encoding, channels: params.channels, k: params.k,
-      playable: params.playable, track,
+      playable: params.playable, track, mean: params.mean, mean_s: params.meanS, segment: params.segment,
     });
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.cleanup());

@@ -87,7 +87,7 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
       const w = waiters.get(m.type);
       if (w && w.length > 0) w.shift()!(m);
       else queued.set(m.type, [...(queued.get(m.type) ?? []), m]);
-      if (m.type === 'configure') c.send({ type: 'configured', hop_s: m.hop ?? params.hopS, k: m.k ?? params.k, tags: m.tags ?? params.tags, factors: m.factors ?? params.factors, playable: m.playable ?? params.playable, history: m.history?.length ?? 0 });
+      if (m.type === 'configure') c.send({ type: 'configured', hop_s: m.hop ?? params.hopS, k: m.k ?? params.k, tags: m.tags ?? params.tags, factors: m.factors ?? params.factors, playable: m.playable ?? params.playable, mean: m.mean ?? params.mean, mean_s: m.mean_s ?? params.meanS, segment: m.segment ?? params.segment, history: m.history?.length ?? 0 });
       if (m.type === 'reset') {
         samples = 0;
         seq = 0;
@@ -104,6 +104,7 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
       const begin: BeginEvent = {
         type: 'begin', protocol: 1, id: `fake-${connections.length}`, model: 'fake', factors: 4, items: 2, window_s: 3, hop_s: params.hopS,
         sample_rate: params.sampleRateHz, encoding: params.encoding, channels: params.channels, k: params.k, playable: params.playable, track: null,
+        mean: params.mean, mean_s: params.meanS, segment: params.segment,
       };
       c.send(begin);
     }
