@@ -24,9 +24,7 @@ if [ ! -f "$WORK/packages/.done" ]; then
 fi
 
 # 2. 30-s clips, human labels and the held-out split; 3. listeners simulated from those labels.
-#    Training songs get 120 s from the middle of the track (held-out clips stay 30 s): with 30 s each the CNN
-#    learnt its 129 training tracks (same-soundtrack share 0.81) far better than new ones (0.27).
-[ -f "$WORK/real/songs.tsv" ] || $TRAIN game-music --packages "$WORK/packages" --out "$WORK/real" --seed 1 --train-seconds 120
+[ -f "$WORK/real/songs.tsv" ] || $TRAIN game-music --packages "$WORK/packages" --out "$WORK/real" --seed 1
 [ -f "$WORK/real/plays.tsv" ] || $TRAIN listeners --songs "$WORK/real/songs.tsv" --users 3000 --seed 1 --out "$WORK/real/plays.tsv"
 
 # 4. A benchmark world of 500 synthesised songs and 5,000 listeners: small enough that the real music is

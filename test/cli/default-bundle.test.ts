@@ -1,50 +1,58 @@
-// The shipped default bundle (models/default, trained on the small world, seed 1): it loads in
-// onnxruntime-node and reproduces the trainer's predictions. A cold-start song's catalogue row is what
-// the libtorch CNN predicted from its audio; the song is re-synthesised here (the world is
-// deterministic), passed through the same front end (16-bit WAV, mel, float16 store rounding) and the
-// bundle's ONNX model must give the same factors within 1e-4.
+// The shipped default bundle (models/default, models/default/README.md): the benchmark world (500 songs,
+// 5,000 listeners, seed 1) and real game music from Debian's packages, trained through `earshot-train
+// model`. It loads in onnxruntime-node, its catalogue holds both parts, and its ONNX model is the one
+// trained on these songs: a world song re-synthesised here (the world is deterministic) and passed
+// through the engine's front end lands on its own catalogue row, among 629 songs, by cosine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeAudioFile } from '../../src/audio/decode';
-import { encodeWavPcm16 } from '../../src/audio/wav-encode';
 import { computeMel } from '../../src/dsp/mel';
-import { decodeFloat16LE, encodeFloat16LE } from '../../src/io/float16';
 import { loadBundle } from '../../src/model/bundle';
-import { loadInteractions } from '../../trainer/data/interactions';
-import { itemColdStartHoldout } from '../../trainer/eval/splits';
 import { drawWorld } from '../../trainer/world/generate';
 import { renderSong } from '../../trainer/world/render-song';
-import { playsTsv } from '../../trainer/world/world-files';
 import { repoRoot } from '../helpers/shared';
 
-test('models/default loads and its ONNX model reproduces the trainer\'s cold-start predictions', async () => {
+const WORLD_SONGS = 500;
+const WORLD_USERS = 5000;
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+test('models/default: the world and the game music in one catalogue; a re-synthesised world song finds its own row', async () => {
   const b = await loadBundle(path.join(repoRoot(), 'models', 'default'));
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-default-'));
   try {
-    assert.equal(b.manifest.factors, 50);
-    assert.equal(b.items.length, 2000);
-    const w = drawWorld(1, 2000, 20000);
-    fs.writeFileSync(path.join(tmp, 'plays.tsv'), playsTsv(w.listeners, w.catalog, w.plays));
-    const data = await loadInteractions(path.join(tmp, 'plays.tsv'));
-    assert.equal(data.checksum, b.manifest.training.playsSha256, 'the bundle was trained on these plays');
-    assert.deepEqual(b.items.map((i) => i.id), data.items);
-    const split = itemColdStartHoldout(data.byUser, { fraction: 0.2, seed: 1 });
-    for (const item of [split.items[0], split.items[split.items.length - 1]]) {
-      const song = w.catalog.songs.find((s) => s.id === data.items[item])!;
+    const f = b.manifest.factors;
+    assert.equal(f, 50);
+    const ids = b.items.map((i) => i.id);
+    const w = drawWorld(1, WORLD_SONGS, WORLD_USERS);
+    const worldIds = new Set(w.catalog.songs.map((s) => s.id));
+    const real = ids.filter((id) => id.startsWith('gm-'));
+    assert.equal(ids.filter((id) => worldIds.has(id)).length, WORLD_SONGS, 'every world song is in the catalogue');
+    assert.equal(real.length + WORLD_SONGS, ids.length, 'the rest is game music');
+    assert.ok(real.length >= 100, `${real.length} game-music tracks`);
+    for (const k of [0, WORLD_SONGS / 2, WORLD_SONGS - 1]) {
+      const song = w.catalog.songs[k];
       const { samples } = renderSong(song, w.catalog.artists[song.artist], 30);
-      fs.writeFileSync(path.join(tmp, 'clip.wav'), encodeWavPcm16(samples, 22050));
-      const audio = await decodeAudioFile(path.join(tmp, 'clip.wav'));
-      const mel = computeMel(audio.mono);
-      const stored = decodeFloat16LE(encodeFloat16LE(mel.data));
-      const got = await b.model.predictClip({ data: stored, frames: mel.frames, bands: mel.bands });
-      const want = b.itemFactors.subarray(item * 50, item * 50 + 50);
-      for (let f = 0; f < 50; f++) assert.ok(Math.abs(got[f] - want[f]) <= 1e-4 * Math.max(1, Math.abs(want[f])), `${song.id} factor ${f}: ${got[f]} vs ${want[f]}`);
+      const mel = computeMel(samples);
+      const got = await b.model.predictClip({ data: mel.data, frames: mel.frames, bands: mel.bands });
+      const row = ids.indexOf(song.id);
+      const own = cosine(got, b.itemFactors.subarray(row * f, (row + 1) * f));
+      let above = 0;
+      for (let i = 0; i < ids.length; i++) if (cosine(got, b.itemFactors.subarray(i * f, (i + 1) * f)) > own) above++;
+      // Measured: rank 0, 0, 3 (cosine 0.92, 0.84, 0.82); a model trained on other songs ranks a row at ~50 %.
+      assert.ok(above <= ids.length * 0.02, `${song.id}: ${above} catalogue songs are nearer than its own row (cosine ${own.toFixed(3)})`);
+      assert.ok(own > 0.6, `${song.id}: cosine to its own row ${own.toFixed(3)}`);
     }
   } finally {
     await b.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });

@@ -24,7 +24,8 @@ export async function tagsStage(work: string, d: PipelineData, model: TrainedMod
   const tagsOf = (id: string) => d.songs.get(id)?.tags ?? [];
   if (!model.ids.some((id) => tagsOf(id).length > 0)) return null;
   // version 2: buildTagModels standardises, chooses λ by nested CV and calibrates (issue 16).
-  const key = { name: 'tags', version: '2', inputs: { model: modelHash, tags: digestOf(model.ids.map((id) => `${id}\t${tagsOf(id).join(',')}`)) } };
+  // version 3: songs without any tag are left out of the tag models (unlabelled, not negatives).
+  const key = { name: 'tags', version: '3', inputs: { model: modelHash, tags: digestOf(model.ids.map((id) => `${id}\t${tagsOf(id).join(',')}`)) } };
   const run = await runStage(work, key, async (dir) => {
     const t = await buildTagModels(model.factors, model.config.outputs, model.ids, tagsOf, { threads });
     fs.writeFileSync(path.join(dir, TAGS_FILE), JSON.stringify(t.models) + '\n');
