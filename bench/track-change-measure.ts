@@ -10,7 +10,10 @@
  */
 import * as path from 'node:path';
 import { ANALYSIS_RATE_HZ } from '../src/audio/load';
+import { computeMel } from '../src/dsp/mel';
+import { melOptionsFromConfig } from '../src/dsp/mel-options';
 import { Engine } from '../src/engine/engine';
+import { TrackChangeDetector } from '../src/engine/track-change-detector';
 import { mulberry32 } from '../trainer/eval/prng';
 import { formatTable, hardwareLine, parseFlags } from './harness';
 import { buildPlaylist, decodeMusic, joinWithCrossfades, listMusic, shuffled, type TestStreamAudio } from './track-change-audio';
@@ -67,6 +70,43 @@ async function measureSet(engine: Engine, name: string, streams: AsyncIterable<T
   return { name, streams: scores.length, score: addScores(scores) };
 }
 
+/**
+ * The detector's own cost: the first clip order's log-mel frames and window predictions (computed
+ * beforehand) fed to a TrackChangeDetector as a stream feeds it (1-s pushes, a window a second), timed
+ * over 5 passes; the median pass is reported as milliseconds of one core per second of audio.
+ */
+async function detectorCost(engine: Engine, samples: Float32Array, hopS: number): Promise<{ msPerAudioS: number; audioS: number }> {
+  const m = engine.bundle.manifest;
+  const frameS = m.mel.hopSamples / m.mel.sampleRateHz;
+  const mel = computeMel(samples, melOptionsFromConfig(m.mel));
+  const bands = m.mel.nMels;
+  const hop = Math.max(1, Math.round(hopS / frameS));
+  const windows: { start: number; f: Float32Array }[] = [];
+  for (let st = 0; st + m.windowFrames <= mel.frames; st += hop) {
+    windows.push({ start: st, f: await engine.bundle.model.predictWindows(mel.data.slice(st * bands, (st + m.windowFrames) * bands), 1, m.windowFrames) });
+  }
+  const perPush = Math.round(1 / frameS);
+  const times: number[] = [];
+  for (let pass = 0; pass < 5; pass++) {
+    const t0 = performance.now();
+    const det = new TrackChangeDetector(bands, frameS);
+    let w = 0;
+    for (let f = 0; f < mel.frames; f += perPush) {
+      const to = Math.min(mel.frames, f + perPush);
+      det.pushFrames(mel.data.subarray(f * bands, to * bands));
+      for (; w < windows.length && windows[w].start + m.windowFrames <= to; w++) {
+        const tEnd = (windows[w].start + m.windowFrames) * frameS;
+        det.pushFactors(windows[w].start * frameS, tEnd, windows[w].f);
+        det.advance(tEnd);
+      }
+    }
+    det.advance(mel.frames * frameS, true);
+    times.push(performance.now() - t0);
+  }
+  const audioS = mel.frames * frameS;
+  return { msPerAudioS: times.sort((a, b) => a - b)[2] / audioS, audioS };
+}
+
 async function* clipOrders(dir: string, orders: number, seed: number): AsyncGenerator<TestStreamAudio> {
   const files = listMusic(dir, /./, 0);
   if (files.length < 2) throw new Error(`--clips ${dir}: fewer than 2 audio files`);
@@ -100,6 +140,10 @@ export async function measure(args: string[]): Promise<number> {
   const started = Date.now();
   try {
     results.push(await measureSet(engine, `clips (${path.basename(clips)}, ${orders} orders)`, clipOrders(clips, orders, c.seed), c.hopS, log));
+    for await (const first of clipOrders(clips, 1, c.seed)) {
+      const cost = await detectorCost(engine, first.samples, c.hopS);
+      log(`detector cost: ${cost.msPerAudioS.toFixed(3)} ms of one core per second of audio (${(cost.msPerAudioS / 10).toFixed(3)} % of a core per stream; median of 5 passes over ${cost.audioS.toFixed(0)} s)`);
+    }
     const music = f.get('--music');
     if (typeof music === 'string') results.push(await measureSet(engine, `held-out playlists (${c.holdout.join(', ')})`, heldOutPlaylists(path.resolve(music), c), c.hopS, log));
   } finally {

@@ -37,6 +37,7 @@ put('wav', 'pipe-size-unknown.wav', Buffer.concat([Buffer.from('RIFF'), u32(0xff
 const pm = {
   'configure.json': { type: 'configure', hop: 0.5, k: 20, tags: 3, factors: true },
   'configure-history.json': { type: 'configure', history: ['SO1', { id: 'SO2', plays: 3 }, { id: 'SO3' }] },
+  'configure-mean.json': { type: 'configure', mean: 'sliding', mean_s: 12.5, segment: 'auto' },
   'reset.json': { type: 'reset', track: 'SOAAAAA12A8C13A1B2' },
   'reset-bare.json': { type: 'reset' },
   'finalize.json': { type: 'finalize' },
@@ -52,6 +53,7 @@ put('stream-query', 'f32-48k.txt', 'encoding=pcm_f32le&sample_rate=48000&channel
 put('stream-query', 's16-mono.txt', 'encoding=pcm_s16le&sample_rate=16000');
 put('stream-query', 'token.txt', 'sample_rate=44100&token=abc%20def&factors=true&overflow=drop');
 put('stream-query', 'bad-rate.txt', 'sample_rate=7999&channels=9&hop=61');
+put('stream-query', 'mean-segment.txt', 'sample_rate=44100&mean=decay&mean_s=7.5&segment=auto');
 
 // ---- pcm-decoder (byte 0: bit 0 = s16, bits 1-3 = channels - 1) ----
 const f32s = (vals) => { const b = Buffer.alloc(vals.length * 4); vals.forEach((v, i) => b.writeFloatLE(v, 4 * i)); return b; };

@@ -4,7 +4,7 @@
  * code (a bad message is answered, the stream goes on); a parsed message has only documented fields
  * in their documented ranges; and parse(JSON.stringify(parse(text))) equals parse(text).
  */
-import { MAX_HISTORY, parseClientMessage, STREAM_QUERY, type ClientMessage, type NumberParam } from '../../src/protocol';
+import { MAX_HISTORY, MEAN_MODES, parseClientMessage, SEGMENT_MODES, STREAM_QUERY, type ClientMessage, type NumberParam } from '../../src/protocol';
 import { check, expectProtocolError, expectSame, withoutNegativeZero } from './harness';
 
 function inRange(v: number | undefined, { min, max, integer }: NumberParam): boolean {
@@ -17,6 +17,9 @@ function checkMessage(m: ClientMessage): void {
       check(inRange(m.hop, STREAM_QUERY.hop) && inRange(m.k, STREAM_QUERY.k) && inRange(m.tags, STREAM_QUERY.tags), 'configure: a number out of range was accepted');
       check(m.factors === undefined || typeof m.factors === 'boolean', 'configure.factors is not a boolean');
       check(m.playable === undefined || typeof m.playable === 'boolean', 'configure.playable is not a boolean');
+      check(m.mean === undefined || MEAN_MODES.includes(m.mean), 'configure.mean is not a mean');
+      check(inRange(m.mean_s, STREAM_QUERY.mean_s) && !(m.mean === 'track' && m.mean_s !== undefined), 'configure.mean_s out of range or with a track mean');
+      check(m.segment === undefined || SEGMENT_MODES.includes(m.segment), 'configure.segment is not off/auto');
       if (m.history !== undefined) {
         check(Array.isArray(m.history) && m.history.length <= MAX_HISTORY, 'configure.history too long');
         for (const h of m.history) {

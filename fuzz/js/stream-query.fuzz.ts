@@ -4,7 +4,7 @@
  * accepted parameters are in their documented ranges; and serialising the parsed parameters back into
  * a query string and parsing that gives the same parameters.
  */
-import { CLOSE, parseStreamQuery, PCM_ENCODINGS, STREAM_QUERY, type NumberParam, type StreamParams } from '../../src/protocol';
+import { CLOSE, MEAN_MODES, parseStreamQuery, PCM_ENCODINGS, SEGMENT_MODES, STREAM_QUERY, type NumberParam, type StreamParams } from '../../src/protocol';
 import { check, expectProtocolError, expectSame, withoutNegativeZero } from './harness';
 
 function parse(q: URLSearchParams): StreamParams | null {
@@ -31,6 +31,10 @@ function serialise(p: StreamParams): URLSearchParams {
     playable: p.playable ? '1' : '0',
   });
   if (p.track !== null) q.set('track', p.track);
+  q.set('mean', p.mean);
+  // A track mean has no length: its mean_s (the default) is not sent back.
+  if (p.mean !== 'track') q.set('mean_s', String(p.meanS));
+  q.set('segment', p.segment);
   if (p.token !== null) q.set('token', p.token);
   return q;
 }
@@ -46,5 +50,6 @@ export function fuzz(data: Buffer): void {
   check(p.overflow === 'drop' || p.overflow === 'block', 'overflow not drop/block');
   check(typeof p.playable === 'boolean', 'playable not a boolean');
   check(p.track === null || (p.track.length > 0 && p.track.length <= 2048), 'track empty or longer than 2048 accepted');
+  check(MEAN_MODES.includes(p.mean) && within(p.meanS, q.mean_s) && SEGMENT_MODES.includes(p.segment), 'mean/mean_s/segment out of range accepted');
   expectSame(parse(serialise(p)), withoutNegativeZero(p), 'parse(serialise(params)) differs from params');
 }

@@ -6,4 +6,4 @@ export { EarshotClient, EarshotClientError, connectStream, type ClientEvents, ty
 export { buildStreamUrl, CLIENT_DEFAULTS, type AuthMode, type StreamOptions, type WebSocketConstructor, type WebSocketLike } from './options';
 export { backoffDelayMs, RECONNECT_DEFAULTS, type ReconnectOptions } from './backoff';
 export { TypedEmitter, type Listener } from './emitter';
-export { CLOSE, STREAM_PATH, PROTOCOL_VERSION, ProtocolError, type BeginEvent, type WindowEvent, type ConfiguredEvent, type ResetEvent, type ReloadEvent, type KeepaliveEvent, type ErrorEvent, type ServerEvent, type ClientMessage, type HistoryEntry, type PcmEncoding, type Suggestion, type TagScore } from '../protocol';
+export { CLOSE, STREAM_PATH, PROTOCOL_VERSION, ProtocolError, type BeginEvent, type WindowEvent, type ConfiguredEvent, type ResetEvent, type ReloadEvent, type KeepaliveEvent, type ErrorEvent, type TrackChangeEvent, type ServerEvent, type ClientMessage, type HistoryEntry, type PcmEncoding, type Suggestion, type TagScore, type MeanMode, type SegmentMode } from '../protocol';

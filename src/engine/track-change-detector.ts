@@ -3,8 +3,8 @@
  * different recording from the music before it?
  *
  * Every block boundary c (≈ 0.26 s apart, ./track-change-blocks.ts) is a candidate. Its left side is the
- * audio since the last change, at most LEFT_S seconds; its right side the next RIGHT_S seconds. Six cues
- * compare the sides:
+ * audio since the last change, at most leftS (24) seconds; its right side the next rightS (12) seconds.
+ * Six cues compare the sides:
  *
  * 1. envelope: the root mean square over the 16 band groups of the two-sample t statistic of the group's
  *    mean level, t = |m_L − m_R| / √(v_L + v_R + floor) (m, v: mean and variance over the side's blocks);
@@ -15,12 +15,15 @@
  * 6. factors: the cosine distance between the mean CNN prediction of the windows wholly inside each
  *    side (cosine: the model's scale does not matter).
  *
- * score = Σ w_i · cue_i − threshold. A candidate is a change when its score is ≥ 0, the highest within
- * ±PEAK_S, and at least MIN_GAP_S after the previous change (or the stream's start). The weights are a
- * logistic regression fitted on 30-s excerpts of game music from Debian packages, concatenated with
- * 0–2 s crossfades, and full-length tracks (`npm run bench -- track-change tune`, bench/README.md);
- * the held-out accuracy is in docs/protocol.md. The decision for c needs the audio up to
- * c + RIGHT_S + PEAK_S: changes are reported that late, with their estimated time c.
+ * score = Σ w_i · cue_i − threshold. A candidate is a change when its score is ≥ 0, the highest from
+ * behindS before it to aheadS after it (8 s each: a song's first seconds already differ from the last
+ * ones, and without looking ahead a candidate a few seconds early wins), and at least minGapS (20 s)
+ * after the previous change (or the stream's start). The weights are a logistic regression, refitted on
+ * the score's peaks, on 30-s excerpts of game music from Debian packages joined with 0–2 s crossfades,
+ * and whole tracks; the threshold and peak window were chosen by replaying the peak picking on them
+ * (`npm run bench -- track-change tune`, bench/README.md). The held-out accuracy is in docs/protocol.md.
+ * The decision for c needs the audio up to c + rightS + aheadS (20 s): changes are reported that late,
+ * with their estimated time c. It costs ≈ 0.5–0.7 ms of one core per second of audio (bench/README.md).
  */
 import { type Block, BLOCK_DIMS, BLOCK_FRAMES, BlockBuilder, GROUPS, LAG_MAX, LAGS } from './track-change-blocks';
 import { PeakPicker } from './track-change-peaks';

@@ -65,10 +65,32 @@ test('sendPcm converts between encodings and splits frames over maxFrameBytes on
   assert.equal(conn.binaryFrames, 3);
 });
 
+test('mean, mean_s and segment go into the URL; track_change events are emitted typed, and as messages', async (t) => {
+  const server = await startFakeServer({ windows: false });
+  t.after(() => server.close());
+  const client = await connectStream(server.url, { sampleRateHz: 22050, mean: 'sliding', meanS: 12.5, segment: 'auto', keepaliveMs: 0 });
+  t.after(() => client.close());
+  const conn = await server.connection(0);
+  assert.deepEqual([conn.url.searchParams.get('mean'), conn.url.searchParams.get('mean_s'), conn.url.searchParams.get('segment')], ['sliding', '12.5', 'auto']);
+  const typed = client.next('track_change');
+  const messages: string[] = [];
+  client.on('message', (m) => messages.push(m.type));
+  conn.send({ type: 'track_change', t: 87.3 });
+  assert.deepEqual(await until(typed, 2000, 'track_change'), { type: 'track_change', t: 87.3 });
+  assert.deepEqual(messages, ['track_change']);
+  // configure carries them; a contradiction is refused before it is sent (the server's own parser).
+  client.configure({ mean: 'decay', mean_s: 6, segment: 'off' });
+  const sent = await until(conn.next('configure'), 2000, 'configure');
+  assert.deepEqual([sent.type === 'configure' && sent.mean, sent.type === 'configure' && sent.mean_s, sent.type === 'configure' && sent.segment], ['decay', 6, 'off']);
+  assert.throws(() => client.configure({ mean: 'track', mean_s: 6 }), (e: unknown) => e instanceof ProtocolError && /mean_s is the length of a sliding or decay mean/.test(e.message));
+});
+
 test('options the server would refuse throw ProtocolError before any socket opens', () => {
   assert.throws(() => new EarshotClient('ws://127.0.0.1:1', { sampleRateHz: 22050, hopS: 0.01 }), (e: unknown) => e instanceof ProtocolError && e.code === 'bad_request');
   assert.throws(() => new EarshotClient('ws://127.0.0.1:1', { sampleRateHz: 4000 }), (e: unknown) => e instanceof ProtocolError && e.code === 'unsupported_audio');
   assert.throws(() => new EarshotClient('not a url', { sampleRateHz: 22050 }), TypeError);
+  assert.throws(() => new EarshotClient('ws://127.0.0.1:1', { sampleRateHz: 22050, meanS: 10 }), (e: unknown) => e instanceof ProtocolError && /needs mean=sliding or mean=decay/.test(e.message));
+  assert.throws(() => new EarshotClient('ws://127.0.0.1:1', { sampleRateHz: 22050, segment: 'on' as 'auto' }), (e: unknown) => e instanceof ProtocolError && /segment="on"/.test(e.message));
 });
 
 test('after the server drops the connection (1011) the client reconnects with backoff and replays configure + reset', async (t) => {
@@ -88,7 +110,9 @@ test('after the server drops the connection (1011) the client reconnects with ba
   const second = await until(server.connection(1), 3000, 'the reconnect');
   const configure = await until(second.next('configure'), 2000, 'configure replay');
   const reset = await until(second.next('reset'), 2000, 'reset replay');
-  assert.deepEqual(configure, { type: 'configure', hop: undefined, k: 5, tags: 7, factors: undefined, playable: undefined, history: [{ id: 'song-1', plays: 3 }, { id: 'song-2', plays: 1 }] });
+  assert.deepEqual(configure, {
+    type: 'configure', hop: undefined, k: 5, tags: 7, factors: undefined, playable: undefined, mean: undefined, mean_s: undefined, segment: undefined, history: [{ id: 'song-1', plays: 3 }, { id: 'song-2', plays: 1 }],
+  });
   assert.deepEqual(reset, { type: 'reset', track: 'song-9' });
   const order = second.messages.map((m) => m.type);
   assert.ok(order.indexOf('configure') < order.indexOf('reset'), `configure before reset: ${order}`);

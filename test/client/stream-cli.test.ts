@@ -9,10 +9,11 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadAudio } from '../../src/audio/load';
 import { encodeWavPcm16 } from '../../src/audio/wav-encode';
 import { startFakeServer } from '../helpers/fake-stream-server';
 import { freePort } from '../helpers/hosts';
-import { distPath, repoRoot } from '../helpers/shared';
+import { distPath, repoRoot, sharedOrSkip } from '../helpers/shared';
 
 const CLI = distPath('src', 'cli', 'earshot.js');
 const BUNDLE = path.join(repoRoot(), 'models', 'default');
@@ -211,4 +212,45 @@ test('earshot stream --follow: a radio mount that drops is reconnected (reset se
   const events = jsonLines(stdout);
   assert.ok(events.some((e) => e.type === 'source_reconnect'), 'source_reconnect reported');
   assert.equal(events.at(-1)!.type, 'final');
+});
+
+test('earshot stream --segment auto --jsonl: two real clips back to back give one track_change line near the join; text mode says it too', async (t) => {
+  const dir = sharedOrSkip(t, 'data/audio');
+  if (!dir || !fs.existsSync(SERVER_MODULE)) return;
+  const { startServer } = (await import(SERVER_MODULE)) as typeof import('../../src/server/server');
+  const server = await startServer({ bundleDir: BUNDLE, host: '127.0.0.1', port: 0 });
+  t.after(() => server.close());
+  const a = (await loadAudio(path.join(dir, 'megaglest-indian.ogg'), { sampleRateHz: 22050 })).samples;
+  const b = (await loadAudio(path.join(dir, 'fretsonfire-armygeddon.ogg'), { sampleRateHz: 22050 })).samples;
+  const x = new Float32Array(a.length + b.length);
+  x.set(a);
+  x.set(b, a.length);
+  const wav = path.join(tmp, 'two-clips.wav');
+  fs.writeFileSync(wav, encodeWavPcm16(x, 22050));
+  const ws = server.url.replace(/^http/, 'ws');
+  const r = await runCli([wav, '--server', ws, '--fast', '--jsonl', '--segment', 'auto', '--mean', 'decay', '--mean-s', '10']);
+  assert.equal(r.code, 0, r.stderr);
+  const events = jsonLines(r.stdout);
+  assert.deepEqual([events[0].mean, events[0].mean_s, events[0].segment], ['decay', 10, 'auto'], 'begin says what the stream does');
+  const changes = events.filter((e) => e.type === 'track_change');
+  assert.equal(changes.length, 1, JSON.stringify(changes));
+  assert.ok(Math.abs((changes[0].t as number) - a.length / 22050) <= 3, `change at ${changes[0].t} s, join at ${(a.length / 22050).toFixed(2)} s`);
+  const text = await runCli([wav, '--server', ws, '--fast', '--segment', 'auto']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, new RegExp(`^track change at ${(changes[0].t as number).toFixed(1)} s \\(the average restarts there\\)$`, 'm'));
+  assert.match(text.stderr, /detecting song changes/);
+});
+
+test('earshot stream: bad --mean / --mean-s / --segment are usage errors naming the flag (exit 2)', async () => {
+  const wav = writeWav('usage-mean.wav', 0.5);
+  for (const [args, message] of [
+    [['--mean', 'median'], /--mean.*track, sliding or decay.*median/],
+    [['--mean-s', '5'], /--mean-s is the length of a sliding or decay mean: it needs --mean sliding or --mean decay/],
+    [['--mean', 'sliding', '--mean-s', '500'], /--mean-s.*500/],
+    [['--segment', 'yes'], /--segment.*off or auto.*yes/],
+  ] as const) {
+    const r = await runCli([wav, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
 });
