@@ -168,8 +168,13 @@ function uploadNumber(q: URLSearchParams, name: TunableParam): number | undefine
   return v;
 }
 
+/** Stream parameters that mean nothing for a whole file (its answer is the mean of all its windows): refused by name, never ignored. */
+const STREAM_ONLY: readonly string[] = ['mean', 'mean_s', 'segment'];
+
 /** Reads `?k=&tags=&hop=` of an upload; a bad value is a ProtocolError bad_request (HTTP 400). */
 export function parseUploadQuery(query: URLSearchParams): UploadParams {
+  const streamOnly = STREAM_ONLY.find((name) => query.has(name));
+  if (streamOnly) throw new ProtocolError('bad_request', `${streamOnly} applies to streams (/v1/stream); an upload's answer is the mean of all the file's windows`);
   const k = uploadNumber(query, 'k') ?? STREAM_QUERY.k.default;
   const tags = uploadNumber(query, 'tags') ?? STREAM_QUERY.tags.default;
   return { k, tags, hopS: uploadNumber(query, 'hop') };

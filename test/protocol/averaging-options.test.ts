@@ -1,12 +1,13 @@
 // The stream options mean, mean_s and segment in the one parameter table: read from a stream URL
-// (defaults, every accepted value, refusals that name the parameter and close with 4400) and from
-// `configure` messages (the same bounds; refusals that name the field and keep the stream).
+// (defaults, every accepted value, refusals that name the parameter and close with 4400), from
+// `configure` messages (the same bounds; refusals that name the field and keep the stream), and refused
+// by name on uploads, whose answer is the whole file's mean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CLOSE } from '../../src/protocol/close-codes';
 import { ProtocolError } from '../../src/protocol/errors';
 import { parseClientMessage } from '../../src/protocol/messages';
-import { parseStreamQuery, STREAM_QUERY } from '../../src/protocol/query';
+import { parseStreamQuery, parseUploadQuery, STREAM_QUERY } from '../../src/protocol/query';
 
 const url = (extra: string) => parseStreamQuery(new URLSearchParams(`sample_rate=44100${extra}`));
 
@@ -60,4 +61,12 @@ test('bad configure fields are refused naming the field, without closing the str
   refused(() => parseClientMessage('{"type":"configure","mean":"sliding","mean_s":0}'), /configure\.mean_s must be a number in 1\.\.300, got 0/, false);
   refused(() => parseClientMessage('{"type":"configure","mean_s":"5"}'), /configure\.mean_s must be a number in 1\.\.300, got "5"/, false);
   refused(() => parseClientMessage('{"type":"configure","mean":"track","mean_s":5}'), /configure\.mean_s is the length of a sliding or decay mean/, false);
+});
+
+test('uploads refuse mean, mean_s and segment by name instead of ignoring them', () => {
+  for (const q of ['segment=auto', 'mean=sliding', 'mean_s=5', 'k=3&segment=off']) {
+    const name = q.split('&').at(-1)!.split('=')[0];
+    refused(() => parseUploadQuery(new URLSearchParams(q)), new RegExp(`^${name} applies to streams \\(/v1/stream\\); an upload's answer is the mean of all the file's windows$`), false);
+  }
+  assert.deepEqual(parseUploadQuery(new URLSearchParams('k=3&tags=2&hop=1.5')), { k: 3, tags: 2, hopS: 1.5 });
 });

@@ -85,3 +85,11 @@ test('bad mean / mean_s / segment in the URL: error event naming it, close 4400'
     assert.equal((await s.closed).code, 4400, q);
   }
 });
+
+test('POST /v1/analyze?segment=auto: 400 bad_request naming the parameter (an upload has one answer, the whole file)', async () => {
+  const res = await fetch(`${server.url}/v1/analyze?segment=auto`, { method: 'POST', body: new Uint8Array(1000) });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, 'bad_request');
+  assert.match(body.error.message, /^segment applies to streams/);
+});
