@@ -137,6 +137,7 @@ export class EngineStream implements BatchClient {
   reset(track?: string): { event: ResetEvent; known: boolean } {
     this.engine.batcher.cancel(this);
     this.pipeline.reset();
+    this.average.restart();
     this.restartMean();
     const known = this.setTrack(track);
     return { event: { type: 'reset', track: track ?? null }, known: track === undefined || known };
@@ -224,9 +225,9 @@ export class EngineStream implements BatchClient {
     this.engine.batcher.submit(this, w, this.generation);
   }
 
+  /** Results in flight are ignored from now on (the caller restarts the average its own way). */
   private restartMean(): void {
     this.generation++;
-    this.average.restart();
     this.outstanding = 0;
     this.lastWindow = null;
     this.finalizing = null;

@@ -183,3 +183,34 @@ test('mean=track is the running mean of every window since the start, as without
   assert.deepEqual(explicit.windows, implicit.windows);
   explicit.windows.forEach((w, i) => assertClose(w.factors, mean(direct.slice(0, i + 1)), `event ${i}`));
 });
+
+test('a model reload mid-stream (same front end): the detector keeps the stream clock and still finds the change', async (t) => {
+  const cs = await sharedClips(t);
+  if (!cs) return;
+  const [a, b] = [cs[4].samples, cs[9].samples];
+  const changes: number[] = [];
+  let unblock: (() => void) | null = null;
+  let blocked = false;
+  const s = engine.createStream(
+    { inputRateHz: RATE, hopS: 1, k: 1, tags: 0, factors: false, overflow: 'block', segment: 'auto' },
+    { event: () => undefined, trackChange: (e) => changes.push(e.t), error: (e) => assert.fail(e), blocked: (x) => {
+        blocked = x;
+        if (!x) unblock?.();
+      },
+    },
+  );
+  const push = async (x: Float32Array): Promise<void> => {
+    for (let at = 0; at < x.length; at += RATE) {
+      s.push(x.subarray(at, Math.min(x.length, at + RATE)));
+      if (blocked) await new Promise<void>((r) => (unblock = r));
+    }
+  };
+  await push(a.subarray(0, 20 * RATE));
+  await engine.reload(); // the same bundle again: predictions restart, the audio (and its clock) goes on
+  await push(a.subarray(20 * RATE));
+  await push(b);
+  await s.finalize();
+  engine.closeStream(s);
+  assert.equal(changes.length, 1, `changes at ${changes.join(', ')}`);
+  assert.ok(Math.abs(changes[0] - a.length / RATE) <= 3, `change at ${changes[0]} s, the clips join at ${(a.length / RATE).toFixed(2)} s`);
+});
