@@ -214,3 +214,25 @@ test('a model reload mid-stream (same front end): the detector keeps the stream 
   assert.equal(changes.length, 1, `changes at ${changes.join(', ')}`);
   assert.ok(Math.abs(changes[0] - a.length / RATE) <= 3, `change at ${changes[0]} s, the clips join at ${(a.length / RATE).toFixed(2)} s`);
 });
+
+test('segment switched on by configure mid-stream watches from then on, on the stream clock', async (t) => {
+  const cs = await sharedClips(t);
+  if (!cs) return;
+  const [a, b] = [cs[5].samples, cs[10].samples];
+  const x = new Float32Array(a.length + b.length);
+  x.set(a);
+  x.set(b, a.length);
+  const changes: number[] = [];
+  const s = engine.createStream(
+    { inputRateHz: RATE, hopS: 1, k: 1, tags: 0, factors: false, overflow: 'block' },
+    { event: () => undefined, trackChange: (e) => changes.push(e.t), error: (e) => assert.fail(e), blocked: () => undefined },
+  );
+  s.push(x.subarray(0, 5 * RATE));
+  const c = await s.configure({ segment: 'auto' });
+  assert.equal(c.event.segment, 'auto');
+  s.push(x.subarray(5 * RATE));
+  await s.finalize();
+  engine.closeStream(s);
+  assert.equal(changes.length, 1, `changes at ${changes.join(', ')}`);
+  assert.ok(Math.abs(changes[0] - a.length / RATE) <= 3, `change at ${changes[0]} s, the clips join at ${(a.length / RATE).toFixed(2)} s`);
+});
