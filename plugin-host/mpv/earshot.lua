@@ -83,7 +83,9 @@ local function report(path, r)
     msg.info('tags: ' .. table.concat(tags, ', '))
     local next_lines = {}
     for i, s in ipairs(r.suggestions or {}) do
-        local who = (s.artist ~= nil and s.artist ~= '') and (s.artist .. ' – ' .. (s.title or s.id)) or (s.title or s.id)
+        -- "artist – title"; a song without an artist shows its title alone, one without a title its id.
+        local title = (s.title ~= nil and s.title ~= '') and s.title or s.id
+        local who = (s.artist ~= nil and s.artist ~= '') and (s.artist .. ' – ' .. title) or title
         msg.info(string.format('next %d: %s %s (%.3f)', i, s.id, who, s.score or 0))
         if i <= 3 then next_lines[#next_lines + 1] = '  ' .. who end
     end

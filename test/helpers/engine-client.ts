@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import WebSocket from 'ws';
 import type { ServerEvent } from '../../src/protocol';
 import { encodeWavPcm16 } from '../../src/audio/wav-encode';
+import { loadBundle, type Bundle } from '../../src/model/bundle';
 import { repoRoot } from './shared';
 
 /** The event type whose `type` can be T (WindowEvent covers both 'window' and 'final'). */
@@ -122,3 +123,14 @@ export function bundleCopy(): string {
 }
 
 export const DEFAULT_BUNDLE = path.join(repoRoot(), 'models', 'default');
+
+/** The songs a bundle directory holds, as the loader reads them: the reference for catalogue sizes, so that
+ *  tests follow whatever models/default ships instead of hard-coding its size or ids. */
+export async function bundleItems(dir: string = DEFAULT_BUNDLE): Promise<Bundle['items']> {
+  const bundle = await loadBundle(dir);
+  try {
+    return bundle.items;
+  } finally {
+    await bundle.close();
+  }
+}
