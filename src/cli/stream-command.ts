@@ -23,8 +23,10 @@ import { MEAN_MODES, SEGMENT_MODES, STREAM_QUERY } from '../protocol/query';
 export const STREAM_USAGE = `usage: earshot stream <file | http(s)://URL | -> [options]
   Streams audio (any format the decoder reads; - is stdin) to a running engine and prints a line per
   window: the time range, tags and next-track suggestions; at the end of the input, the final event.
-  Raw PCM (no header, e.g. ffmpeg -i song.mp3 -f f32le -ar 22050 -ac 1 - | earshot stream - --encoding
-  f32le --sample-rate 22050) needs --encoding and --sample-rate; without them the input is sniffed.
+  Raw PCM (no header, e.g. ffmpeg -i song.mp3 -f f32le -ar 44100 -ac 2 - | earshot stream - --encoding
+  f32le --sample-rate 44100 --channels 2) needs --encoding and --sample-rate; without them the input is
+  sniffed. Leave the downmix and resampling to earshot (no -ac 1, no -ar 22050): a 44.1-kHz stereo
+  source then gives exactly the factors of streaming the file.
   --server <url>       engine address (default ws://127.0.0.1:8765)
   --fast               send as fast as the server takes it (overflow=block: no window dropped)
                        instead of in real time

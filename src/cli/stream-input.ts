@@ -1,9 +1,9 @@
 /**
  * The audio `earshot stream` sends: a container the decoder recognises (WAV in-process; Ogg, FLAC, MP3,
  * Opus, M4A… through ffmpeg: src/client/audio-input.ts), or headerless PCM described on the command line
- * with --encoding, --sample-rate and --channels, as `ffmpeg … -f f32le -ar 22050 -ac 1 - | earshot
- * stream - --encoding f32le --sample-rate 22050` writes it. Raw PCM goes through the engine's own wire
- * decoder (sample frames split anywhere are carried over, channels averaged) and earshot's resampler,
+ * with --encoding, --sample-rate and --channels, as `ffmpeg … -f f32le -ar 44100 -ac 2 - | earshot stream -
+ * --encoding f32le --sample-rate 44100 --channels 2` writes it. Raw PCM goes through the engine's own
+ * wire decoder (sample frames split anywhere are carried over, channels averaged) and earshot's resampler,
  * so the samples equal those of the same audio in a container.
  */
 import { resampleChunks } from '../audio/load';

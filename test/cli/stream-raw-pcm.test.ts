@@ -2,9 +2,9 @@
 // (models/default) on a real recording (48 kHz stereo Vorbis). The reference is the same CLI streaming the
 // file itself: ffmpeg's f32le at the clip's own rate and channels is the very samples the file path decodes
 // (ffmpeg → pcm_f32le), so its factors must be equal; s16le differs by 16-bit quantisation only; the README's
-// pipe (22,050 Hz mono) equals the same samples written as a WAV, and stays near the file (ffmpeg's -ac 1
-// is +3 dB over earshot's channel mean, and its resampler is not earshot's). `earshot analyze --hop 1` of the
-// file ends with the factors the stream ends with.
+// pipe (`-ar 44100 -ac 2`: earshot downmixes and resamples itself) equals the same samples written as a WAV,
+// equals the file of a 44.1-kHz stereo clip and is within ffmpeg's 48 → 44.1 kHz resampling of the 48-kHz
+// one. `earshot analyze --hop 1` of the file ends with the factors the stream ends with.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -16,6 +16,7 @@ import { distPath, repoRoot, sharedOrSkip } from '../helpers/shared';
 
 const CLI = distPath('src', 'cli', 'earshot.js');
 const CLIP = 'data/audio/singularity-awakening.ogg'; // 30 s, 48 kHz, 2 channels
+const CLIP_44K = 'data/audio/ufoai-battlescape01.flac'; // 30 s, 44.1 kHz, 2 channels
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-raw-'));
 
 interface Run {
@@ -124,16 +125,9 @@ test('earshot stream - with raw f32le/s16le from ffmpeg: the factors of streamin
   assert.ok(maxDiff(offline.factors, file.factors) < 1e-5, `analyze --hop 1 vs stream: max |Δ| ${maxDiff(offline.factors, file.factors)} (measured 0)`);
 });
 
-test('the README pipe `ffmpeg -f f32le -ar 22050 -ac 1 - | earshot stream -` equals those samples in a WAV, and is near the file', async (t) => {
-  const clip = sharedOrSkip(t, CLIP);
-  if (!clip || !hostsOrSkip(t, 'ffmpeg')) return;
-  const ws = await realEngine(t);
-  const common = ['--server', ws, '--fast', '--jsonl', '--factors', '--hop', '1'];
-  const wav = path.join(tmp, 'awakening-22050-mono.wav');
-  execFileSync('ffmpeg', ['-v', 'quiet', '-nostdin', '-y', '-i', clip, '-ar', '22050', '-ac', '1', '-c:a', 'pcm_f32le', wav]);
-
-  // A real shell pipe, as a user types it (pipefail: ffmpeg failing fails the line).
-  const pipe = `set -o pipefail; ffmpeg -v quiet -nostdin -i '${clip}' -f f32le -ar 22050 -ac 1 - | '${process.execPath}' '${CLI}' stream - ${common.join(' ')} --encoding f32le --sample-rate 22050`;
+/** The README's raw-PCM line as a user types it, in a real shell (pipefail: ffmpeg failing fails the line). */
+async function readmePipe(clip: string, common: string[]): Promise<Final> {
+  const pipe = `set -o pipefail; ffmpeg -v quiet -nostdin -i '${clip}' -f f32le -ar 44100 -ac 2 - | '${process.execPath}' '${CLI}' stream - ${common.join(' ')} --encoding f32le --sample-rate 44100 --channels 2`;
   const piped = await new Promise<Run>((resolve) => {
     const child = spawn('bash', ['-c', pipe], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -143,19 +137,44 @@ test('the README pipe `ffmpeg -f f32le -ar 22050 -ac 1 - | earshot stream -` equ
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   assert.equal(piped.code, 0, piped.stderr);
-  const viaPipe = finalEvent(piped);
+  return finalEvent(piped);
+}
 
-  const wavRun = await earshot(['stream', wav, ...common]);
-  assert.equal(wavRun.code, 0, wavRun.stderr);
-  const viaWav = finalEvent(wavRun);
+/** The final event of `earshot stream <input>`, which must succeed. */
+async function streamed(input: string, common: string[]): Promise<Final> {
+  const r = await earshot(['stream', input, ...common]);
+  assert.equal(r.code, 0, r.stderr);
+  return finalEvent(r);
+}
+
+test('the README pipe `ffmpeg -f f32le -ar 44100 -ac 2 - | earshot stream -` equals those samples in a WAV, the file of a 44.1-kHz clip, and is within resampling of a 48-kHz one', async (t) => {
+  const clip = sharedOrSkip(t, CLIP);
+  const clip44 = sharedOrSkip(t, CLIP_44K);
+  if (!clip || !clip44 || !hostsOrSkip(t, 'ffmpeg')) return;
+  const ws = await realEngine(t);
+  const common = ['--server', ws, '--fast', '--jsonl', '--factors', '--hop', '1'];
+  const wav = path.join(tmp, 'awakening-44100-stereo.wav');
+  execFileSync('ffmpeg', ['-v', 'quiet', '-nostdin', '-y', '-i', clip, '-ar', '44100', '-ac', '2', '-c:a', 'pcm_f32le', wav]);
+
+  const viaPipe = await readmePipe(clip, common);
+  const viaWav = await streamed(wav, common);
   assert.equal(viaPipe.windows, viaWav.windows);
   assert.ok(maxDiff(viaPipe.factors, viaWav.factors) <= 1e-7, `pipe vs WAV of the same samples: max |Δ| ${maxDiff(viaPipe.factors, viaWav.factors)}`);
 
-  const fileRun = await earshot(['stream', clip, ...common]);
-  const file = finalEvent(fileRun);
+  const file = await streamed(clip, common);
   assert.equal(viaPipe.windows, file.windows);
-  // ffmpeg's downmix (+3.01 dB) and resampler: measured cosine 0.983 to the file's factors.
-  assert.ok(cosine(viaPipe.factors, file.factors) >= 0.95, `pipe vs file cosine ${cosine(viaPipe.factors, file.factors)}`);
+  // 48 kHz: the only difference is ffmpeg's 48 → 44.1 kHz resampler before earshot's own (the channel mean
+  // and the 22,050-Hz resampling are earshot's in both). Measured on the 4 shared 48-kHz clips: cosine
+  // 0.999991–0.999994, max |Δ| ≤ 3.3e-5, the same top 5; the former `-ar 22050 -ac 1` pipe measured 0.898 here.
+  assert.ok(cosine(viaPipe.factors, file.factors) >= 0.9999, `pipe vs file cosine ${cosine(viaPipe.factors, file.factors)} (measured 0.999993)`);
+  assert.deepEqual(ids(viaPipe, 5), ids(file, 5));
+
+  // 44.1 kHz stereo (the usual MP3/CD): ffmpeg passes the samples through untouched, so the pipe is the file.
+  const viaPipe44 = await readmePipe(clip44, common);
+  const file44 = await streamed(clip44, common);
+  assert.equal(viaPipe44.windows, file44.windows);
+  assert.ok(maxDiff(viaPipe44.factors, file44.factors) <= 1e-7, `44.1-kHz pipe vs file: max |Δ| ${maxDiff(viaPipe44.factors, file44.factors)} (measured 0)`);
+  assert.deepEqual(ids(viaPipe44, 10), ids(file44, 10));
 });
 
 test('raw PCM that ends inside a sample frame: every whole frame is analysed, the final event printed, then exit 1 naming the leftover bytes', async (t) => {
