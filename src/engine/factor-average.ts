@@ -77,9 +77,9 @@ export class FactorAverage {
     return Float32Array.from(this.sum, (x) => (this.n > 0 ? x / d : 0));
   }
 
-  /** Starts over from the windows that start at or after `tS` (seconds, as the windows' times). */
+  /** Starts over from the windows that start at or after `tS` (seconds, as the windows' times; a microsecond earlier counts as at). */
   restartFrom(tS: number): void {
-    const keep = this.live().filter((e) => e.tStartS >= tS);
+    const keep = this.live().filter((e) => e.tStartS >= tS - 1e-6);
     this.clear();
     for (const e of keep) this.add(e.tStartS, e.tEndS, e.factors);
   }
@@ -113,7 +113,7 @@ export class FactorAverage {
   /** No restart will come before tS: windows that start earlier are only kept if a sliding sum holds them. */
   forgetBefore(tS: number): void {
     if (this.settings.mode === 'sliding') return;
-    while (this.head < this.entries.length && this.entries[this.head].tStartS < tS) this.head++;
+    while (this.head < this.entries.length && this.entries[this.head].tStartS < tS - 1e-6) this.head++;
     this.compact();
   }
 

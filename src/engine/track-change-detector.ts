@@ -23,7 +23,7 @@
  * and whole tracks; the threshold and peak window were chosen by replaying the peak picking on them
  * (`npm run bench -- track-change tune`, bench/README.md). The held-out accuracy is in docs/protocol.md.
  * The decision for c needs the audio up to c + rightS + aheadS (20 s): changes are reported that late,
- * with their estimated time c. It costs ≈ 0.5–0.7 ms of one core per second of audio (bench/README.md).
+ * with their estimated time c. It costs 0.45–0.91 ms of one core per second of audio (bench/README.md).
  */
 import { type Block, BLOCK_DIMS, BLOCK_FRAMES, BlockBuilder, GROUPS, LAG_MAX, LAGS } from './track-change-blocks';
 import { PeakPicker } from './track-change-peaks';
@@ -54,9 +54,9 @@ export const TRACK_CHANGE_DEFAULTS: TrackChangeParams = {
   aheadS: 8,
   minGapS: 20,
   floor: 0.25,
-  weights: { envelope: 0.922, texture: 2.88, loudness: 0.3, flux: -1.378, rhythm: 3.011, factors: 2.488 },
-  factorsMissing: 0.122,
-  threshold: 5.03,
+  weights: { envelope: 0.662, texture: 2.937, loudness: 0.343, flux: -1.789, rhythm: 3.599, factors: 5.787 },
+  factorsMissing: 0.16,
+  threshold: 6.02,
 };
 
 /** A left side shorter than this (s) tells nothing: such candidates (right after a start or change) score −∞. */
@@ -127,17 +127,17 @@ export class TrackChangeDetector {
   advance(untilS: number, final = false): number[] {
     const have = this.base + this.blocks.length;
     const changes: number[] = [];
-    for (let b = this.peaks.scored; b + this.nRight <= have && (b + this.nRight) * this.blockS <= untilS + 1e-9; b = this.peaks.scored) {
-      for (const d of this.peaks.push(this.score(b))) changes.push(d * this.blockS);
+    for (let b = this.peaks.scored; b + this.nRight <= have && this.timeOf(b + this.nRight) <= untilS + 1e-9; b = this.peaks.scored) {
+      for (const d of this.peaks.push(this.score(b))) changes.push(this.timeOf(d));
     }
-    if (final) for (const d of this.peaks.finish()) changes.push(d * this.blockS);
+    if (final) for (const d of this.peaks.finish()) changes.push(this.timeOf(d));
     this.trim();
     return changes;
   }
 
   /** Time of the first candidate not decided yet (s): no change will be reported before it. */
   get undecidedS(): number {
-    return this.peaks.undecided * this.blockS;
+    return this.timeOf(this.peaks.undecided);
   }
 
   /** Forgets the window predictions (a new model: its factors are not comparable with the old ones). */
@@ -153,6 +153,11 @@ export class TrackChangeDetector {
     this.peaks.reset();
   }
 
+  /** The time of block b's first frame (s), computed as the pipeline computes its windows' times: frames × frameS. */
+  private timeOf(b: number): number {
+    return b * BLOCK_FRAMES * this.frameS;
+  }
+
   private block(b: number): Block {
     return this.blocks[b - this.base];
   }
@@ -162,7 +167,7 @@ export class TrackChangeDetector {
     const from = Math.max(b - this.nLeft, this.peaks.last, this.base);
     const to = b + this.nRight;
     if ((b - from) * this.blockS < MIN_LEFT_S) {
-      this.observe?.({ tS: b * this.blockS, envelope: NaN, texture: NaN, loudness: NaN, flux: NaN, rhythm: NaN, factors: NaN, score: -Infinity });
+      this.observe?.({ tS: this.timeOf(b), envelope: NaN, texture: NaN, loudness: NaN, flux: NaN, rhythm: NaN, factors: NaN, score: -Infinity });
       return -Infinity;
     }
     const p = this.params;
@@ -179,13 +184,13 @@ export class TrackChangeDetector {
       loudness: t[2 * GROUPS],
       flux: t[2 * GROUPS + 1],
       rhythm: this.rhythmDistance(from, b, to),
-      factors: this.factorDistance(from * this.blockS, b * this.blockS, to * this.blockS),
+      factors: this.factorDistance(this.timeOf(from), this.timeOf(b), this.timeOf(to)),
     };
     const w = p.weights;
     const score =
       w.envelope * cues.envelope + w.texture * cues.texture + w.loudness * cues.loudness + w.flux * cues.flux + w.rhythm * cues.rhythm +
       w.factors * (Number.isNaN(cues.factors) ? p.factorsMissing : cues.factors) - p.threshold;
-    this.observe?.({ tS: b * this.blockS, ...cues, score });
+    this.observe?.({ tS: this.timeOf(b), ...cues, score });
     return score;
   }
 
@@ -264,7 +269,7 @@ export class TrackChangeDetector {
       this.blocks.splice(0, keepBlock - this.base);
       this.base = keepBlock;
     }
-    const keepS = this.base * this.blockS - 1e-6;
+    const keepS = this.timeOf(this.base) - 1e-6;
     let drop = 0;
     while (drop < this.windows.length && this.windows[drop].tStartS < keepS) drop++;
     if (drop > 0) this.windows.splice(0, drop);
