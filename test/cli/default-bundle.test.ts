@@ -8,24 +8,13 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { computeMel } from '../../src/dsp/mel';
 import { loadBundle } from '../../src/model/bundle';
+import { cosine } from '../../trainer/eval/neighbours';
 import { drawWorld } from '../../trainer/world/generate';
 import { renderSong } from '../../trainer/world/render-song';
 import { repoRoot } from '../helpers/shared';
 
 const WORLD_SONGS = 500;
 const WORLD_USERS = 5000;
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 test('models/default: the world and the game music in one catalogue; a re-synthesised world song finds its own row', async () => {
   const b = await loadBundle(path.join(repoRoot(), 'models', 'default'));

@@ -18,7 +18,8 @@ export interface NeighbourResult {
   clips: number;
 }
 
-function cosine(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
+/** Cosine of two vectors (0 when either is all zeros). */
+export function cosine(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
