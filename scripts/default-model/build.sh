@@ -41,7 +41,8 @@ cat "$WORK/world/plays.tsv" "$WORK/real/plays.tsv" > "$WORK/all/plays.tsv"
 {
   printf 'id\tpath\tartist\ttitle\ttags\n'
   awk -F'\t' 'NR > 1 { printf "%s\tworld/%s.wav\t%s\t%s\t%s,%s\n", $1, $1, $2, $3, $4, $9 }' "$WORK/world/songs.tsv"
-  awk -F'\t' 'NR > 1 { sub(/^audio\//, "real/", $2); printf "%s\t%s\t%s\t%s\t%s\n", $1, $2, $3, $4, $5 }' "$WORK/real/songs.tsv"
+  # A track without a composer tag is shown as its soundtrack's ("supertuxkart soundtrack – Lava").
+  awk -F'\t' 'NR > 1 { sub(/^audio\//, "real/", $2); printf "%s\t%s\t%s\t%s\t%s\n", $1, $2, ($3 != "" ? $3 : $6 " soundtrack"), $4, $5 }' "$WORK/real/songs.tsv"
 } > "$WORK/all/songs.tsv"
 
 # 6. The bundle.

@@ -77,7 +77,7 @@ test('mpv shows and logs the tags and next-track suggestions the engine computes
   got.forEach((m, i) => {
     const s = expected.suggestions[i];
     // The plugin's rule (plugin-host/mpv/README.md): "artist – title", the title alone when the song has no
-    // artist (many game-music songs of the default catalogue), the id when it has no title.
+    // artist, the id when it has no title.
     const title = s.title === '' ? s.id : s.title;
     assert.equal(m[3], s.artist === '' ? title : `${s.artist} – ${title}`, s.id);
     assert.ok(Math.abs(Number(m[4]) - s.score) <= 6e-4);
