@@ -13,8 +13,7 @@
  * with `keepForRestart`, windows are kept whatever the mode until forgetBefore() says no change can
  * come before them any more.
  */
-
-export type MeanMode = 'track' | 'sliding' | 'decay';
+import type { MeanMode } from '../protocol/query';
 
 export interface AverageSettings {
   mode: MeanMode;

@@ -5,11 +5,10 @@
  * they come back; a change found at t (seconds of audio since the last reset, as the events' times)
  * restarts the average with the windows that start at or after t.
  */
-import { type AverageSettings, FactorAverage, type MeanMode } from './factor-average';
+import type { MeanMode, SegmentMode } from '../protocol/query';
+import { type AverageSettings, FactorAverage } from './factor-average';
 import { TrackChangeDetector } from './track-change-detector';
 import type { MelWindow, WindowPipeline } from './window-pipeline';
-
-export type SegmentMode = 'off' | 'auto';
 
 export interface AveragingSettings {
   mean: MeanMode;
