@@ -6,7 +6,7 @@
  * which keep (a, b) finite even when the scores separate the classes.
  */
 import { EarshotError } from '../../src/errors';
-import { softplus } from './logistic';
+import { sigmoid, softplus } from './logistic';
 
 export interface PlattScaling {
   a: number;
@@ -45,7 +45,7 @@ export function fitPlatt(z: ArrayLike<number>, y: ArrayLike<number>): PlattScali
     let hAB = 0;
     let hBB = 1e-12;
     for (let i = 0; i < n; i++) {
-      const p = 1 / (1 + Math.exp(-(a * z[i] + b)));
+      const p = sigmoid(a * z[i] + b);
       const r = p - target(i);
       const w = p * (1 - p);
       gA += r * z[i];
