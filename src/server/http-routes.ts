@@ -134,12 +134,13 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
   let index = -1;
   if (ai >= 0) {
     const v = catalog.vector(ai);
-    const notSame = (_i: number, cosine: number): boolean => cosine < SAME_TRACK_COSINE;
+    // Not `after` again under another id (the same recording added twice), and playable when asked.
+    const otherOk = (i: number, cosine: number): boolean => cosine < SAME_TRACK_COSINE && ok(i);
     // Everything excluded (a tiny catalogue, a short playlist): forget the recent answers, then allow
     // copies of `after`, rather than fail (radio automation must get a track).
     const tries: [Set<number>, (i: number, cosine: number) => boolean][] = [
-      [new Set([...exclude, ai]), (i, c) => notSame(i, c) && ok(i)],
-      [new Set([ai]), (i, c) => notSame(i, c) && ok(i)],
+      [new Set([...exclude, ai]), otherOk],
+      [new Set([ai]), otherOk],
       [new Set([ai]), ok],
     ];
     for (const [skip, accept] of tries) {
