@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CONTROL_CHARACTERS } from '../../src/catalog/item-fields';
 import { EarshotError } from '../../src/errors';
 import { checkOutputPath, intArg, positiveArg } from '../../src/cli/args';
 import { defineCommand, type OptionValues } from '../../src/cli/dispatch';
@@ -37,8 +38,7 @@ export const GAME_MUSIC_COLUMNS = ['id', 'path', 'artist', 'title', 'tags', 'sou
 
 /** A TSV field: no tabs, line breaks or control characters (the songs file's field rules). */
 function field(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return s.replace(CONTROL_CHARACTERS, ' ').trim();
 }
 
 function songId(t: MusicTrack): string {

@@ -3,10 +3,10 @@
  * labels but no listeners, simulated from the labels alone (trainer/sources/label-listeners.ts), as
  * Taste-Profile triplets `earshot-train model --plays` reads.
  */
-import * as fs from 'node:fs';
 import { EarshotError } from '../../src/errors';
 import { checkOutputPath, intArg, numArg } from '../../src/cli/args';
 import { defineCommand, type OptionValues } from '../../src/cli/dispatch';
+import { readSongColumns } from '../sources/song-columns';
 import { DEFAULT_EXPLORATION, DEFAULT_FACET_WEIGHTS, DEFAULT_LIBRARY_SIZE, simulateLabelListeners, type LabelledSong } from '../sources/label-listeners';
 import { writeFileAtomic } from '../../src/io/atomic-write';
 
@@ -39,32 +39,8 @@ function parseBy(by: string): Record<string, number> {
 
 /** The songs and their labels: "column:value" for every non-empty label field. */
 export function readLabelledSongs(file: string, columns: readonly string[], o: { someColumns?: boolean } = {}): LabelledSong[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new EarshotError('ERR_IO', `--songs ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  const lines = text.split('\n').filter((l, i, a) => l.length > 0 || i < a.length - 1);
-  const header = (lines[0] ?? '').split('\t').map((h) => h.trim().toLowerCase());
-  const idCol = header.indexOf('id');
-  if (idCol < 0) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:1: the header has no id column`);
   // someColumns: the default --by names every facet it knows; a file needs only one of them.
-  const wanted = o.someColumns && columns.some((c) => header.includes(c)) ? columns.filter((c) => header.includes(c)) : columns;
-  const cols = wanted.map((c) => {
-    const i = header.indexOf(c);
-    if (i < 0) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:1: the header has no ${c} column (it has ${header.join(', ')})`);
-    return { c, i };
-  });
-  const seen = new Set<string>();
-  return lines.slice(1).map((line, k) => {
-    const f = line.split('\t');
-    const id = (f[idCol] ?? '').trim();
-    if (!id) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:${k + 2}: empty id`);
-    if (seen.has(id)) throw new EarshotError('ERR_SONGS_FORMAT', `${file}:${k + 2}: id ${id} appears twice`);
-    seen.add(id);
-    return { id, labels: cols.filter(({ i }) => (f[i] ?? '').trim()).map(({ c, i }) => `${c}:${f[i].trim()}`) };
-  });
+  return readSongColumns(file, columns, o).map((r) => ({ id: r.id, labels: Object.entries(r.values).filter(([, v]) => v).map(([c, v]) => `${c}:${v}`) }));
 }
 
 async function listenersCommand(v: OptionValues<typeof OPTIONS>): Promise<void> {

@@ -15,7 +15,8 @@ import { computeMel } from '../../src/dsp/mel';
 import { MFCC_DEFAULTS, mfccWithDeltas } from '../../src/dsp/mfcc';
 import { Engine } from '../../src/engine/engine';
 import { meanPairwiseCosine, mfccSummary, neighbourShare, zScore, type NeighbourResult } from '../eval/neighbours';
-import { readLabelledSongs } from './listeners-command';
+import { readSongColumns } from '../sources/song-columns';
+import { AUDIO_EXTENSIONS } from '../features/list-audio';
 import { progressLine } from './progress-line';
 
 export const NEIGHBOURS_USAGE = `usage: earshot-train neighbours --audio <dir> [--songs <tsv> --label COL] [options]
@@ -29,8 +30,6 @@ export const NEIGHBOURS_USAGE = `usage: earshot-train neighbours --audio <dir> [
 
 const OPTIONS = { audio: { type: 'string' }, songs: { type: 'string' }, label: { type: 'string' }, bundle: { type: 'string' }, k: { type: 'string' }, json: { type: 'boolean' } } as const;
 
-const AUDIO = /\.(wav|flac|mp3|ogg|oga|opus|m4a)$/i;
-
 export interface LabelledClip {
   id: string;
   file: string;
@@ -41,13 +40,11 @@ export interface LabelledClip {
 export function labelledClips(audio: string, songs: string | undefined, label: string): LabelledClip[] {
   if (!fs.existsSync(audio) || !fs.statSync(audio).isDirectory()) throw new EarshotError('ERR_INVALID_ARGUMENT', `--audio ${audio} is not a folder`);
   if (songs === undefined) {
-    return fs.readdirSync(audio).filter((f) => AUDIO.test(f)).sort().map((f) => ({ id: f.replace(/\.[^.]+$/, ''), file: path.join(audio, f), label: f.split('-')[0] }));
+    return fs.readdirSync(audio).filter((f) => (AUDIO_EXTENSIONS as readonly string[]).includes(path.extname(f).toLowerCase())).sort().map((f) => ({ id: f.replace(/\.[^.]+$/, ''), file: path.join(audio, f), label: f.split('-')[0] }));
   }
-  const rows = readLabelledSongs(songs, ['path', label]);
-  return rows.map((r) => {
-    const get = (c: string) => r.labels.find((l) => l.startsWith(`${c}:`))?.slice(c.length + 1);
-    const p = get('path');
-    const l = get(label);
+  return readSongColumns(songs, ['path', label]).map((r) => {
+    const p = r.values.path;
+    const l = r.values[label];
     if (!p || !l) throw new EarshotError('ERR_SONGS_FORMAT', `${songs}: song ${r.id} has no ${p ? label : 'path'}`);
     return { id: r.id, file: path.isAbsolute(p) ? p : path.join(audio, p), label: l };
   });
