@@ -7,7 +7,7 @@
 import { SameTrackMemory } from '../catalog/same-track';
 import { EarshotError } from '../errors';
 import { ProtocolError } from '../protocol/errors';
-import { type MeanMode, meanLengthMisplaced, type SegmentMode } from '../protocol/query';
+import { type MeanMode, meanLengthMisplaced, type SegmentMode, STREAM_QUERY } from '../protocol/query';
 import type { ConfiguredEvent, ResetEvent, TrackChangeEvent, WindowEvent } from '../protocol/events';
 import type { HistoryEntry } from '../protocol/messages';
 import type { BatchClient, MicroBatcher } from './micro-batcher';
@@ -78,7 +78,11 @@ export class EngineStream implements BatchClient {
     this.overflow = settings.overflow;
     this.pipeline = engine.createPipeline(settings.inputRateHz, settings.hopS);
     const p = this.pipeline;
-    this.average = new StreamAverager(engine.factors, { bands: p.bands, frameS: p.frameS }, { mean: settings.mean ?? 'track', meanS: settings.meanS ?? 20, segment: settings.segment ?? 'off' });
+    this.average = new StreamAverager(engine.factors, { bands: p.bands, frameS: p.frameS }, {
+      mean: settings.mean ?? STREAM_QUERY.mean.default,
+      meanS: settings.meanS ?? STREAM_QUERY.mean_s.default,
+      segment: settings.segment ?? STREAM_QUERY.segment.default,
+    });
     this.average.attach(p);
   }
 
@@ -173,8 +177,7 @@ export class EngineStream implements BatchClient {
     this.average.modelChanged(this.engine.factors, { bands: this.pipeline.bands, frameS: this.pipeline.frameS }, this.pipeline, frontEndChanged);
     this.restartMean();
     this.listener = null;
-    this.track = [];
-    this.sameTrack.clear();
+    this.setTrack(undefined);
   }
 
   close(): void {
