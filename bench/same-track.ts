@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadAudio } from '../src/audio/load';
+import { SameTrackFilter, SameTrackMemory } from '../src/catalog/same-track';
 import { Engine } from '../src/engine/engine';
 import { REPO_ROOT } from './clip';
 import { formatTable, parseFlagsOrUsage } from './harness';
@@ -97,13 +98,15 @@ export async function main(args: string[]): Promise<number> {
     for (const threshold of THRESHOLDS) {
       let windows = 0, late = 0, plain = 0, sticky = 0, lateSticky = 0, without = 0, withRule = 0, othersSum = 0, othersMax = 0;
       streams.forEach((run, self) => {
-        const memory = new Set<number>();
+        // The engine's own rule (src/catalog/same-track.ts), offered every item best first as a search does.
+        const memory = new SameTrackMemory();
         run.forEach((w, n) => {
           const c = cosines[self][n];
           const order = c.map((_, i) => i).sort((a, b) => c[b] - c[a] || a - b);
-          const best = order[0];
-          if (c[best] >= threshold) memory.add(best);
-          const excluded = (i: number): boolean => c[i] >= threshold || memory.has(i);
+          const filter = new SameTrackFilter(memory, threshold);
+          const kept = new Set(order.filter((i) => filter.accept(i, c[i])));
+          filter.remember();
+          const excluded = (i: number): boolean => !kept.has(i);
           windows++;
           if (c[self] >= threshold) plain++;
           if (excluded(self)) sticky++;
