@@ -81,11 +81,6 @@ export class Recommender {
     return scored.slice(0, k).map((h) => this.suggestion(h.index, h.score));
   }
 
-  /** The catalogue row of a song id; -1 when it is not in the catalogue. */
-  indexOf(id: string): number {
-    return this.catalog.indexOf(id);
-  }
-
   /** The rows a client's name for the playing track refers to: a song id, else the songs with that uri. */
   trackRows(ref: string): number[] {
     return this.catalog.rowsOf(ref);
