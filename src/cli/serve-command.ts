@@ -33,7 +33,10 @@ export const SERVE_USAGE = `usage: earshot serve [options]
                           complete in this time (default ${LIMIT_DEFAULTS.headersTimeoutS})
   --request-timeout <s>   a request with its body (an upload) must arrive within (default ${LIMIT_DEFAULTS.requestTimeoutS})
   --keep-alive-timeout <s> close idle HTTP keep-alive connections after (default ${LIMIT_DEFAULTS.keepAliveTimeoutS})
-  --analysis-workers <n>  uploads analysed at once, each on its own thread (default ${ANALYSIS_POOL_DEFAULTS.workers})
+  --analysis-workers <n>  uploads analysed at once while streams are live, each on its own thread (default ${ANALYSIS_POOL_DEFAULTS.workers})
+  --analysis-idle-workers <n>  uploads analysed at once while no stream is open (a library import before
+                          the set; default: the CPU cores, ${ANALYSIS_POOL_DEFAULTS.idleWorkers} here). A stream that opens lets
+                          those running finish and starts no more than --analysis-workers
   --analysis-queue <n>    uploads waiting beyond those; more get 503 + Retry-After (default ${ANALYSIS_POOL_DEFAULTS.maxQueued})
   --analysis-timeout <s>  stop an analysis running longer (default ${ANALYSIS_POOL_DEFAULTS.timeoutS})
   --no-persist            keep POST /v1/catalog additions in memory only
@@ -45,7 +48,7 @@ const SERVE_OPTIONS = {
   'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
   'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'keep-alive-timeout': { type: 'string' },
-  'analysis-workers': { type: 'string' }, 'analysis-queue': { type: 'string' }, 'analysis-timeout': { type: 'string' },
+  'analysis-workers': { type: 'string' }, 'analysis-idle-workers': { type: 'string' }, 'analysis-queue': { type: 'string' }, 'analysis-timeout': { type: 'string' },
 } as const;
 
 async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise<void> {
@@ -72,6 +75,7 @@ async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise
     origins: { allowOrigins: listArg(values['allow-origin']), allowHosts: listArg(values['allow-host']) },
     analysis: {
       ...(values['analysis-workers'] !== undefined && { workers: intArg('analysis-workers', values['analysis-workers'], 1, 64) }),
+      ...(values['analysis-idle-workers'] !== undefined && { idleWorkers: intArg('analysis-idle-workers', values['analysis-idle-workers'], 1, 64) }),
       ...(values['analysis-queue'] !== undefined && { maxQueued: intArg('analysis-queue', values['analysis-queue'], 0, 10_000) }),
       ...(values['analysis-timeout'] !== undefined && { timeoutS: numArg('analysis-timeout', values['analysis-timeout'], 1, 86_400) }),
     },

@@ -5,6 +5,7 @@
  * once instead of buffering uploads it cannot serve; live streams keep their realtime latency because
  * their windows never wait behind an upload's decoding, resampling, mel or CNN.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EarshotError } from '../errors';
@@ -12,8 +13,14 @@ import type { AnalyzeRequest } from './analysis-worker';
 import type { EncodedClipResult } from './upload-analysis';
 
 export interface AnalysisPoolOptions {
-  /** Worker threads analysing at once. Default 1: on a 2-core host the other core serves the streams. */
+  /** Worker threads analysing at once while live streams are open. Default 1: on a 2-core host the other core serves the streams. */
   workers: number;
+  /**
+   * Worker threads analysing at once while no live stream is open (a library import before the set
+   * starts). Default: the CPU cores. When a stream opens, analyses already running finish (niced) and
+   * no new one starts beyond `workers`, so ingest never takes the streams' realtime. Never below `workers`.
+   */
+  idleWorkers: number;
   /** Analyses waiting for a worker (bodies not yet read count too); beyond this: ERR_BUSY. Default 16. */
   maxQueued: number;
   /** One analysis may run this long before its worker is stopped (ERR_TIMEOUT). Default 120 s. */
@@ -28,7 +35,7 @@ export interface AnalysisPoolOptions {
   maxReadingPerClient: number;
 }
 
-export const ANALYSIS_POOL_DEFAULTS: Readonly<AnalysisPoolOptions> = Object.freeze({ workers: 1, maxQueued: 16, timeoutS: 120, nice: 10, maxReadingPerClient: 4 });
+export const ANALYSIS_POOL_DEFAULTS: Readonly<AnalysisPoolOptions> = Object.freeze({ workers: 1, idleWorkers: os.availableParallelism(), maxQueued: 16, timeoutS: 120, nice: 10, maxReadingPerClient: 4 });
 
 export type AnalysisJob = Omit<AnalyzeRequest, 'type' | 'id' | 'bytes'> & { bytes: Uint8Array };
 
@@ -83,22 +90,35 @@ export class AnalysisPool {
   private closed = false;
   /** Exponential mean of recent analysis times (s), for Retry-After. */
   private meanS = 1;
+  /** Live streams now (set by the server: liveStreams()); none: up to idleWorkers analyse at once. */
+  private liveStreams: () => number = () => 0;
   readonly stats: AnalysisPoolStats = { running: 0, cancelling: 0, queued: 0, completed: 0, rejected: 0, timedOut: 0, failed: 0 };
 
   constructor(options: Partial<AnalysisPoolOptions> = {}) {
     this.options = { ...ANALYSIS_POOL_DEFAULTS, ...options };
     const o = this.options;
     if (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > 64) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis workers must be an integer in 1..64, got ${o.workers}`);
+    if (!Number.isInteger(o.idleWorkers) || o.idleWorkers < 1 || o.idleWorkers > 64) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis idleWorkers must be an integer in 1..64, got ${o.idleWorkers}`);
     if (!Number.isInteger(o.maxQueued) || o.maxQueued < 0) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis maxQueued must be an integer >= 0, got ${o.maxQueued}`);
     if (!(o.timeoutS > 0)) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis timeoutS must be > 0, got ${o.timeoutS}`);
     if (!Number.isInteger(o.maxReadingPerClient) || o.maxReadingPerClient < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis maxReadingPerClient must be an integer >= 1, got ${o.maxReadingPerClient}`);
     if (!Number.isInteger(o.nice) || o.nice < 0 || o.nice > 19) throw new EarshotError('ERR_INVALID_ARGUMENT', `analysis nice must be an integer in 0..19, got ${o.nice}`);
   }
 
+  /** Tells the pool how many live streams there are (the engine's open streams), read at each dispatch. */
+  countLiveStreams(count: () => number): void {
+    this.liveStreams = count;
+  }
+
+  /** Analyses that may run at once now: `workers` while streams are live, else idleWorkers (at least `workers`). */
+  workerLimit(): number {
+    return this.liveStreams() > 0 ? this.options.workers : Math.max(this.options.workers, this.options.idleWorkers);
+  }
+
   /** Seconds a refused client should wait: the queue ahead of it at the recent pace (1..60). */
   retryAfterS(): number {
     const ahead = this.queue.length + this.reading + this.stats.running;
-    return Math.min(60, Math.max(1, Math.ceil((this.meanS * ahead) / this.options.workers)));
+    return Math.min(60, Math.max(1, Math.ceil((this.meanS * ahead) / this.workerLimit())));
   }
 
   /** Takes a place for `client` (its address) or throws ERR_BUSY (every worker busy and the queue full). */
@@ -110,9 +130,10 @@ export class AnalysisPool {
       throw new EarshotError('ERR_BUSY', `this client already has ${mine} uploads arriving (at most ${this.options.maxReadingPerClient}); retry in ${this.retryAfterS()} s`);
     }
     const held = this.stats.running + this.queue.length + this.reading;
-    if (held >= this.options.workers + this.options.maxQueued) {
+    const limit = this.workerLimit();
+    if (held >= limit + this.options.maxQueued) {
       this.stats.rejected++;
-      throw new EarshotError('ERR_BUSY', `${this.stats.running} analyses are running and ${held - this.stats.running} waiting (the limit is ${this.options.workers} + ${this.options.maxQueued}); retry in ${this.retryAfterS()} s`);
+      throw new EarshotError('ERR_BUSY', `${this.stats.running} analyses are running and ${held - this.stats.running} waiting (the limit is ${limit} + ${this.options.maxQueued}); retry in ${this.retryAfterS()} s`);
     }
     this.reading++;
     this.readingBy.set(client, mine + 1);
@@ -148,9 +169,12 @@ export class AnalysisPool {
   }
 
   private dispatch(): void {
+    const limit = this.workerLimit();
     while (this.queue.length > 0) {
+      // Timed-out jobs winding down count as running: they still hold their CPU.
+      if (this.slots.filter((s) => s.busy !== null || s.cancelling).length >= limit) return;
       let slot = this.slots.find((s) => s.busy === null && !s.cancelling);
-      if (!slot && this.slots.length < this.options.workers) slot = this.spawn();
+      if (!slot && this.slots.length < limit) slot = this.spawn();
       if (!slot) return;
       const p = this.queue.shift()!;
       this.stats.queued = this.queue.length;

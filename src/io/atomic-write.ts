@@ -41,3 +41,40 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     fail(err);
   }
 }
+
+/**
+ * writeFileAtomic for a file that must survive a crash or power loss once this resolves: the
+ * temporary is flushed to disk (fsync) before it is renamed into place, off the event loop (libuv's
+ * thread pool), so a server answering while it waits keeps serving. Make the renames themselves
+ * durable with syncDirectory once every file of a save is in place.
+ */
+export async function writeFileAtomicDurable(file: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}.tmp`;
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(tmp, 'wx');
+    await handle.writeFile(bytes);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.promises.rename(tmp, file);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await fs.promises.unlink(tmp).catch(() => undefined); // never created, or already renamed
+    throw new EarshotError('ERR_IO', `cannot write "${file}": ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err });
+  }
+}
+
+/** Flushes a directory's entries (the renames into it) to disk; a filesystem that cannot (EINVAL, EISDIR) is left as it is. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw new EarshotError('ERR_IO', `cannot sync directory "${dir}": ${code ?? err}`, { cause: err });
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkItemFields, itemFieldsProblem } from '../catalog/item-fields';
-import { writeFileAtomic } from '../io/atomic-write';
+import { syncDirectory, writeFileAtomicDurable } from '../io/atomic-write';
 import { encodeNpy, readNpy } from '../io/npy';
 import { ITEMS_HEADER, ITEMS_HEADER_URI, type BundleManifest } from './bundle-format';
 
@@ -79,13 +79,16 @@ export function readCatalogFiles(dir: string, files: CatalogFiles, f: number, ba
  * Writes revision `rev` of a catalogue's songs (item_factors.r<rev>.npy, items.r<rev>.tsv), then the
  * manifest that names them (`manifest(files)`: its file name and text), then removes the files of the
  * previous revision (`old`; the trainer's unnumbered originals stay: a user may diff against them).
+ * Durable when it resolves: each file is flushed to disk before its rename and the renames before the
+ * old revision goes (an engine answers a POST /v1/catalog only then: a crash loses no answered song).
  */
-export function saveCatalogRevision(dir: string, rev: number, old: CatalogFiles, items: readonly CatalogRow[], factors: Float32Array, f: number, manifest: (files: CatalogFiles) => { file: string; text: string }): CatalogFiles {
+export async function saveCatalogRevision(dir: string, rev: number, old: CatalogFiles, items: readonly CatalogRow[], factors: Float32Array, f: number, manifest: (files: CatalogFiles) => { file: string; text: string }): Promise<CatalogFiles> {
   const files = { itemFactors: `item_factors.r${rev}.npy`, items: `items.r${rev}.tsv` };
-  writeFileAtomic(path.join(dir, files.itemFactors), encodeNpy(factors, [items.length, f]));
-  writeFileAtomic(path.join(dir, files.items), Buffer.from(encodeItemsTsv(items)));
+  await writeFileAtomicDurable(path.join(dir, files.itemFactors), encodeNpy(factors, [items.length, f]));
+  await writeFileAtomicDurable(path.join(dir, files.items), Buffer.from(encodeItemsTsv(items)));
   const m = manifest(files);
-  writeFileAtomic(path.join(dir, m.file), Buffer.from(m.text));
+  await writeFileAtomicDurable(path.join(dir, m.file), Buffer.from(m.text));
+  await syncDirectory(dir);
   for (const name of [old.itemFactors, old.items]) {
     if (/\.r\d+\.(npy|tsv)$/.test(name) && name !== files.itemFactors && name !== files.items) fs.rmSync(path.join(dir, name), { force: true });
   }
@@ -93,10 +96,10 @@ export function saveCatalogRevision(dir: string, rev: number, old: CatalogFiles,
 }
 
 /** Writes items + factors as the bundle's catalogue; returns the new manifest (already on disk). */
-export function saveCatalog(dir: string, manifest: BundleManifest, items: readonly CatalogRow[], factors: Float32Array): BundleManifest {
+export async function saveCatalog(dir: string, manifest: BundleManifest, items: readonly CatalogRow[], factors: Float32Array): Promise<BundleManifest> {
   const rev = (manifest.catalogRevision ?? 0) + 1;
   let next = manifest;
-  saveCatalogRevision(dir, rev, manifest.files, items, factors, manifest.factors, (files) => {
+  await saveCatalogRevision(dir, rev, manifest.files, items, factors, manifest.factors, (files) => {
     next = { ...manifest, items: items.length, catalogRevision: rev, files: { ...manifest.files, ...files } };
     return { file: 'manifest.json', text: JSON.stringify(next, null, 2) + '\n' };
   });

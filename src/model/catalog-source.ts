@@ -14,8 +14,8 @@ export interface CatalogSource {
   items: readonly CatalogRow[];
   /** items x F, row-major. */
   itemFactors: Float32Array;
-  /** Saves every song (items x F factors) as the source's next revision, atomically. */
-  save(items: readonly CatalogRow[], factors: Float32Array): void;
+  /** Saves every song (items x F factors) as the source's next revision, atomically; durable once it resolves. One save at a time. */
+  save(items: readonly CatalogRow[], factors: Float32Array): Promise<void>;
 }
 
 export function bundleCatalogSource(bundle: Bundle): CatalogSource {
@@ -24,8 +24,8 @@ export function bundleCatalogSource(bundle: Bundle): CatalogSource {
     dir: bundle.dir,
     items: bundle.items,
     itemFactors: bundle.itemFactors,
-    save(items, factors) {
-      bundle.manifest = saveCatalog(bundle.dir, bundle.manifest, items, factors);
+    async save(items, factors) {
+      bundle.manifest = await saveCatalog(bundle.dir, bundle.manifest, items, factors);
     },
   };
 }
@@ -39,8 +39,8 @@ export function userCatalogSource(dir: string, bundle: Bundle): CatalogSource {
     dir,
     items: c.items,
     itemFactors: c.itemFactors,
-    save(items, factors) {
-      manifest = saveUserCatalog(dir, manifest, items, factors);
+    async save(items, factors) {
+      manifest = await saveUserCatalog(dir, manifest, items, factors);
     },
   };
 }

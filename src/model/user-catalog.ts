@@ -159,11 +159,11 @@ export function loadUserCatalog(dir: string, bundle: Bundle): UserCatalog {
   return { dir, manifest, items, itemFactors };
 }
 
-/** Saves the catalogue's songs as its next revision; returns the new manifest (already on disk). */
-export function saveUserCatalog(dir: string, manifest: UserCatalogManifest, items: readonly CatalogRow[], factors: Float32Array): UserCatalogManifest {
+/** Saves the catalogue's songs as its next revision; resolves to the new manifest once it is on disk (durably). */
+export async function saveUserCatalog(dir: string, manifest: UserCatalogManifest, items: readonly CatalogRow[], factors: Float32Array): Promise<UserCatalogManifest> {
   const revision = manifest.revision + 1;
   let next = manifest;
-  saveCatalogRevision(dir, revision, manifest.files, items, factors, manifest.model.factors, (files) => {
+  await saveCatalogRevision(dir, revision, manifest.files, items, factors, manifest.model.factors, (files) => {
     next = { ...manifest, items: items.length, revision, files };
     return { file: USER_CATALOG_MANIFEST, text: JSON.stringify(next, null, 2) + '\n' };
   });

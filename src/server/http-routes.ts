@@ -21,7 +21,8 @@ export interface RouteContext {
   counters: ServerCounters;
   shuttingDown: () => boolean;
   reload: () => Promise<void>;
-  addToCatalog: (item: { id: string; artist: string; title: string; uri?: string }, factors: Float32Array) => void;
+  /** Resolves once the song is saved (a group commit: src/server/catalog-commit.ts) and in the catalogue. */
+  addToCatalog: (item: { id: string; artist: string; title: string; uri?: string }, factors: Float32Array) => Promise<void>;
   /** Ids /v1/next answered recently, newest last (not repeated while in here). */
   recentNext: string[];
   /** Ids of POST /v1/catalog requests under way: a second request for one of them is a 409 at once. */
@@ -192,7 +193,7 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
       try {
         const { result, ms } = await analyze(ctx, req, url);
         try {
-          ctx.addToCatalog(item, result.factors);
+          await ctx.addToCatalog(item, result.factors);
         } catch (err) {
           if (err instanceof DuplicateIdError) throw duplicate(); // backstop: added by another path meanwhile
           throw err;

@@ -15,6 +15,7 @@ import { echoValue } from '../protocol/redact';
 import { STREAM_PATH, SUBPROTOCOL } from '../protocol/version';
 import { authorized } from './auth';
 import { route, sendJson, type RouteContext } from './http-routes';
+import { CatalogCommitter, engineBatchCommit } from './catalog-commit';
 import { countRequest, type ServerCounters } from './metrics';
 import { LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-options';
 import { isLoopbackHost, OriginPolicy } from './origin-policy';
@@ -75,6 +76,9 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     }
   }
 
+  // Ingest takes every core only while no stream is live (ANALYSIS_POOL_DEFAULTS.idleWorkers).
+  engine.analysisPool.countLiveStreams(() => engine.streams.size);
+  const committer = new CatalogCommitter(engineBatchCommit(() => engine.recommender, options.persistCatalog !== false));
   const ctx: RouteContext = {
     engine,
     limits,
@@ -83,15 +87,8 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     reload: () => reload(),
     recentNext: [],
     pendingCatalogIds: new Set(),
-    addToCatalog(item, factors) {
-      const rec = engine.recommender;
-      const catalog = rec.catalog;
-      catalog.add([item], factors);
-      if (options.persistCatalog === false) return;
-      // Into the user catalogue (serve --catalog) or the bundle: wherever the songs came from.
-      const all = Array.from({ length: catalog.size }, (_, i) => catalog.item(i));
-      rec.songs.save(all, catalog.factors.subarray(0, catalog.size * engine.factors));
-    },
+    // Into the user catalogue (serve --catalog) or the bundle, wherever the songs came from: one durable save per batch of adds.
+    addToCatalog: (item, factors) => committer.add(item, factors),
   };
 
   const server = http.createServer((req, res) => {
@@ -210,6 +207,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
         await Promise.all([...connections].map((c) => c.shutdown(CLOSE.goingAway, 'server shutting down').catch(() => undefined)));
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         server.closeAllConnections();
+        await committer.idle(); // songs whose analysis finished are saved before the engine goes
         await engine.close();
       })();
       return closed;

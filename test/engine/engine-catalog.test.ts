@@ -31,7 +31,7 @@ test('an engine on a user catalogue: only its songs; saved songs come back on re
       const r = await engine.analyze(testAudio(5, seed), 22050);
       assert.equal(r.suggestions.length, id === 'one' ? 0 : 1, 'an empty catalogue suggests nothing; then the one song');
       rec.catalog.add([{ id, artist: 'me', title: id, uri: `/music/${id}.wav` }], r.factors);
-      rec.songs.save(Array.from({ length: rec.catalog.size }, (_, i) => rec.catalog.item(i)), rec.catalog.factors);
+      await rec.songs.save(Array.from({ length: rec.catalog.size }, (_, i) => rec.catalog.item(i)), rec.catalog.factors);
     }
     const before = Array.from(rec.catalog.factors);
     await engine.reload();

@@ -37,7 +37,7 @@ export async function bundleWithNearDuplicates(src: string, dest: string, clip: 
     factors.set(bundle.itemFactors);
     rows.forEach((r, j) => factors.set(r.factors, bundle.itemFactors.length + j * f));
     const items = [...bundle.items, ...rows.map((r) => ({ id: r.id, artist: 'near-duplicate', title: id }))];
-    saveCatalog(dest, bundle.manifest, items, factors);
+    await saveCatalog(dest, bundle.manifest, items, factors);
   } finally {
     await bundle.close();
   }

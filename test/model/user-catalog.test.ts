@@ -30,7 +30,7 @@ after(async () => {
   }
 });
 
-test('init writes an empty catalogue tied to the model; saves are revisions read back as written', () => {
+test('init writes an empty catalogue tied to the model; saves are revisions read back as written', async () => {
   const dir = path.join(tmp.dir, 'mine');
   const m = initUserCatalog(dir, bundle);
   const sha = createHash('sha256').update(fs.readFileSync(path.join(DEFAULT_BUNDLE, 'model.onnx'))).digest('hex');
@@ -48,12 +48,12 @@ test('init writes an empty catalogue tied to the model; saves are revisions read
 
   const songs = [{ id: 'a', artist: 'Ana', title: 'One', uri: '/music/a.mp3' }, { id: 'b', artist: '', title: 'Two' }];
   const factors = Float32Array.from({ length: 100 }, (_, i) => Math.sin(i));
-  const m1 = saveUserCatalog(dir, loadUserCatalog(dir, bundle).manifest, songs, factors);
+  const m1 = await saveUserCatalog(dir, loadUserCatalog(dir, bundle).manifest, songs, factors);
   assert.deepEqual([m1.revision, m1.items, m1.files], [1, 2, { itemFactors: 'item_factors.r1.npy', items: 'items.r1.tsv' }]);
   const back = loadUserCatalog(dir, bundle);
   assert.deepEqual(back.items, songs);
   assert.deepEqual(Array.from(back.itemFactors), Array.from(factors));
-  const m2 = saveUserCatalog(dir, m1, songs.slice(0, 1), factors.subarray(0, 50));
+  const m2 = await saveUserCatalog(dir, m1, songs.slice(0, 1), factors.subarray(0, 50));
   assert.equal(m2.revision, 2);
   assert.deepEqual(fs.readdirSync(dir).sort(), [USER_CATALOG_MANIFEST, 'item_factors.npy', 'item_factors.r2.npy', 'items.r2.tsv', 'items.tsv'], 'revision 1 is gone');
   assert.deepEqual(loadUserCatalog(dir, bundle).items, songs.slice(0, 1));

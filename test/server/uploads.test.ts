@@ -96,7 +96,7 @@ test('an upload analysed on a worker equals the in-process analysis of the same 
 });
 
 test('a full analysis queue answers 503 busy with Retry-After, at once; the queued one still completes', async () => {
-  const own = await startServer({ bundleDir: DEFAULT_BUNDLE, port: 0, persistCatalog: false, analysis: { workers: 1, maxQueued: 0 } });
+  const own = await startServer({ bundleDir: DEFAULT_BUNDLE, port: 0, persistCatalog: false, analysis: { workers: 1, idleWorkers: 1, maxQueued: 0 } });
   try {
     const long = wav(22050, testAudio(240, 5)); // 4 min every 0.1 s: ≈ 2,370 windows, seconds on the worker
     const short = new Uint8Array(wav(22050, testAudio(5, 6)));
