@@ -65,13 +65,21 @@ export async function catalogCommand(argv: string[]): Promise<void> {
     const idFrom = choiceArg('id-from', values['id-from'], ['name', 'path']) ?? 'name';
     if (rest.length === 0) throw usage('expected audio files or directories');
     const jobs = intArg('jobs', values.jobs, 1, 64) ?? DEFAULT_ADD_JOBS;
-    return addFiles(api, rest, { idFrom, json: values.json ?? false, jobs, progress: !values['no-progress'] });
+    try {
+      return await addFiles(api, rest, { idFrom, json: values.json ?? false, jobs, progress: !values['no-progress'] });
+    } finally {
+      api.close();
+    }
   }
   if (sub === 'next') {
     if (rest.length > 0) throw usage(`unexpected argument '${rest[0]}'`);
     const addOnly = (['id-from', 'jobs', 'no-progress'] as const).find((o) => values[o] !== undefined);
     if (addOnly) throw usage(`--${addOnly} belongs to \`catalog add\``);
-    return next(api, values.after, values.exclude, values.json ?? false);
+    try {
+      return await next(api, values.after, values.exclude, values.json ?? false);
+    } finally {
+      api.close();
+    }
   }
   throw usage(sub === undefined ? 'expected a subcommand: init, add or next' : `unknown subcommand '${sub}'`);
 }
