@@ -149,3 +149,57 @@ test('PcmDecoder: NaN, Inf and absurd float samples are refused (ERR_AUDIO_SAMPL
   const ok = d.decode(new Uint8Array(Float32Array.of(0.25, 0.1, 0.3).buffer));
   assert.deepEqual(Array.from(ok), [Math.fround((0.5 + 0.25) / 2), Math.fround((Math.fround(0.1) + Math.fround(0.3)) / 2)]);
 });
+
+test('PcmDecoder.decodeView: the channel mean for messages at odd byte offsets and any split; a view reused by the next call', () => {
+  const r = lcg(11);
+  for (const channels of [1, 2, 3]) {
+    const n = 3000;
+    const s16 = Int16Array.from({ length: n * channels }, () => Math.round((r() * 2 - 1) * 32767));
+    const f32 = Float32Array.from({ length: n * channels }, () => r() * 3.6 - 1.8);
+    for (const [enc, bytes, ref] of [
+      ['pcm_s16le', new Uint8Array(s16.buffer), (i: number) => { let s = 0; for (let c = 0; c < channels; c++) s += s16[i * channels + c]; return s / channels / 32768; }],
+      ['pcm_f32le', new Uint8Array(f32.buffer), (i: number) => { let s = 0; for (let c = 0; c < channels; c++) s += f32[i * channels + c]; return s / channels; }],
+    ] as const) {
+      const d = new PcmDecoder(enc, channels);
+      const got: number[] = [];
+      for (let i = 0; i < bytes.length; ) {
+        const len = Math.min(1 + Math.floor(r() * 1500), bytes.length - i);
+        // Each message sits at a random offset of its own buffer, as ws slices messages out of socket reads.
+        const at = Math.floor(r() * 8);
+        const holder = new Uint8Array(at + len + 3);
+        holder.set(bytes.subarray(i, i + len), at);
+        const view = d.decodeView(holder.subarray(at, at + len));
+        got.push(...view);
+        i += len;
+      }
+      assert.equal(got.length, n, `${enc} ${channels}ch`);
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(got[i] - ref(i)) < 1e-6, `${enc} ${channels}ch sample ${i}: ${got[i]} vs ${ref(i)}`);
+      assert.equal(d.pendingBytes, 0);
+    }
+  }
+  // decodeView reuses its storage (valid until the next call); decode() hands out arrays of its own.
+  const d = new PcmDecoder('pcm_s16le', 1);
+  const v = d.decodeView(new Uint8Array(Int16Array.of(16384, -16384).buffer));
+  assert.deepEqual(Array.from(v), [0.5, -0.5]);
+  d.decodeView(new Uint8Array(Int16Array.of(-8192, 8192).buffer));
+  assert.deepEqual(Array.from(v), [-0.25, 0.25], 'the earlier view now shows the later message');
+  const a = d.decode(new Uint8Array(Int16Array.of(16384, -16384).buffer));
+  d.decode(new Uint8Array(Int16Array.of(0, 0).buffer));
+  assert.deepEqual(Array.from(a), [0.5, -0.5]);
+});
+
+test('PcmDecoder.decodeView: a refused float message keeps the carried bytes, and a message of less than a frame is carried whole', () => {
+  const d = new PcmDecoder('pcm_f32le', 2);
+  const bytes = new Uint8Array(Float32Array.of(0.5, 0.25, 0.1, 0.3).buffer);
+  assert.equal(d.decodeView(bytes.subarray(0, 3)).length, 0);
+  assert.equal(d.decodeView(bytes.subarray(3, 6)).length, 0);
+  assert.equal(d.pendingBytes, 6);
+  const bad = new Uint8Array(12);
+  bad.set(bytes.subarray(6, 8), 0);
+  new DataView(bad.buffer).setFloat32(2, NaN, true);
+  assert.throws(() => d.decodeView(bad), (e: unknown) => e instanceof EarshotError && e.code === 'ERR_AUDIO_SAMPLE');
+  assert.equal(d.pendingBytes, 6, 'the refused message left nothing behind');
+  const ok = d.decodeView(bytes.subarray(6));
+  assert.deepEqual(Array.from(ok), [Math.fround((0.5 + 0.25) / 2), Math.fround((Math.fround(0.1) + Math.fround(0.3)) / 2)]);
+  assert.equal(d.pendingBytes, 0);
+});
