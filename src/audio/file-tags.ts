@@ -145,9 +145,10 @@ export function parseId3v1(last: Buffer): FileTags {
 
 function mp3Tags(f: FileBytes, head: Buffer): FileTags {
   const n = id3v2Length(head);
-  const v2 = n > 0 ? parseId3v2(n <= head.length ? head.subarray(0, n) : f.read(0, Math.min(n, MAX_TAG_BYTES))) : {};
-  // As ffmpeg: the ID3v1 tag is read only when the file has no other tags.
-  return v2.artist !== undefined || v2.title !== undefined ? v2 : parseId3v1(f.read(f.size - 128, 128));
+  // As ffmpeg: the ID3v1 tag at the end counts only when the file has no ID3v2 tag (one with just an
+  // encoder frame hides it too: measured with ffprobe, test/audio/file-tags.test.ts).
+  if (n === 0) return parseId3v1(f.read(f.size - 128, 128));
+  return parseId3v2(n <= head.length ? head.subarray(0, n) : f.read(0, Math.min(n, MAX_TAG_BYTES)));
 }
 
 /** WAV: the chunks after the header; LIST/INFO items, else an embedded ID3v2 (`id3 ` chunk). */
