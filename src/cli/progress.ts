@@ -38,15 +38,18 @@ export interface ProgressSink {
 
 export class Progress {
   private done = 0;
-  private readonly t0 = performance.now();
+  private readonly t0: number;
   private lastDraw = -Infinity;
   private shown = false;
 
   constructor(
     private readonly total: number,
     private readonly out: ProgressSink = process.stderr,
+    /** Milliseconds (tests drive it). */
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.t0 = now();
+  }
 
   private elapsedS(): number {
     return (this.now() - this.t0) / 1000;

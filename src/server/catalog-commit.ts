@@ -51,7 +51,8 @@ export class CatalogCommitter {
   add(item: CatalogItem, factors: Float32Array): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ item, factors, resolve, reject });
-      if (!this.running) this.running = this.drain();
+      // Started on the next turn of the event loop: adds finishing in this turn join the first save.
+      this.running ??= new Promise<void>((started) => setImmediate(started)).then(() => this.drain());
     });
   }
 
