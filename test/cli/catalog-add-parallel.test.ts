@@ -4,26 +4,17 @@
 // and the same catalogue on disk (same songs, factors within 1e-6). Progress goes to stderr only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadBundle } from '../../src/model/bundle';
 import { initUserCatalog, loadUserCatalog } from '../../src/model/user-catalog';
+import { earshot } from '../helpers/earshot-cli';
 import { startServerProcess } from '../helpers/server-process';
-import { distPath, repoRoot, sharedOrSkip } from '../helpers/shared';
+import { repoRoot, sharedOrSkip } from '../helpers/shared';
 import { tempFiles } from '../helpers/temp-files';
 
-const CLI = distPath('src', 'cli', 'earshot.js');
 const BUNDLE = path.join(repoRoot(), 'models', 'default');
 const tmp = tempFiles('catalog-add-parallel');
-
-function earshot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 240_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 interface Line {
   event: string;
@@ -53,7 +44,7 @@ test('--jobs 4 adds what --jobs 1 adds: same lines in order, same catalogue; a b
   for (const [i, jobs] of ['1', '4'].entries()) {
     const server = await startServerProcess(['--catalog', dirs[i]]);
     try {
-      const r = await earshot(['catalog', 'add', library, '--server', server.url, '--json', '--jobs', jobs]);
+      const r = await earshot(['catalog', 'add', library, '--server', server.url, '--json', '--jobs', jobs], 240_000);
       runs.push({ code: r.code, lines: r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line), stderr: r.stderr });
     } finally {
       await server.stop();
