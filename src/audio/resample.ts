@@ -35,6 +35,9 @@ export class StreamResampler {
   readonly outRateHz: number;
   private readonly native: NativeResampler;
   private disposed = false;
+  /** processView()'s reused output, and the view last returned. */
+  private scratch = new Float32Array(0);
+  private view = new Float32Array(0);
 
   /**
    * @param inRateHz  source rate, integer Hz in 1..768000
@@ -62,6 +65,29 @@ export class StreamResampler {
     } catch (err) {
       mapNativeError(err);
     }
+  }
+
+  /**
+   * As process(), but the outputs are a view into a buffer this converter reuses: valid only until its
+   * next call. For a caller that consumes them at once (a live stream hands them to the mel front end,
+   * which copies), and saves an allocation per chunk.
+   */
+  processView(samples: Float32Array): Float32Array {
+    if (!(samples instanceof Float32Array)) {
+      throw new EarshotError('ERR_INVALID_ARGUMENT', 'samples must be a Float32Array of mono PCM');
+    }
+    this.live();
+    // The most one call can emit, from any position in the stream (native/dsp/resampler.h maxOutput).
+    const room = Math.ceil((samples.length * this.outRateHz) / this.inRateHz) + 1;
+    if (this.scratch.length < room) this.scratch = new Float32Array(Math.max(room, 2 * this.scratch.length));
+    let n: number;
+    try {
+      n = this.native.processInto(samples, this.scratch);
+    } catch (err) {
+      mapNativeError(err);
+    }
+    if (this.view.length !== n || this.view.buffer !== this.scratch.buffer) this.view = this.scratch.subarray(0, n);
+    return this.view;
   }
 
   /** Ends the stream (input treated as silence past its end) and returns the remaining outputs;

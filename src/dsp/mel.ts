@@ -80,6 +80,7 @@ export class MelStream {
   readonly bands: number;
   readonly historyFrames: number;
   readonly frameStepS: number;
+  private readonly hopSamples: number;
   private readonly native: NativeMelStream;
   /** Set by flush(), cleared by reset(): push() in between is refused with a coded error. */
   private flushed = false;
@@ -103,6 +104,7 @@ export class MelStream {
     this.bands = cfg.nMels;
     this.historyFrames = historyFrames;
     this.frameStepS = cfg.hopSamples / cfg.sampleRateHz;
+    this.hopSamples = cfg.hopSamples;
   }
 
   /** Appends mono samples; returns the frames they completed (frames x bands, a fresh array). */
@@ -116,6 +118,29 @@ export class MelStream {
     } catch (err) {
       mapNativeError(err);
     }
+  }
+
+  /**
+   * push() without a new array: the frames go into `out` from element `offset` on, and the count is
+   * returned. `out` must have room for the most a push of n samples completes, floor(n / hopSamples) + 1
+   * frames (maxFramesFor); else ERR_INVALID_ARGUMENT and nothing is pushed. A live stream pushes ~50 times a
+   * second, and a fresh typed array costs about as much as computing a frame (bench/README.md, engine).
+   */
+  pushInto(samples: Float32Array, out: Float32Array, offset: number): number {
+    if (!(samples instanceof Float32Array)) throw new EarshotError('ERR_INVALID_ARGUMENT', 'samples must be a Float32Array of mono PCM');
+    if (!(out instanceof Float32Array)) throw new EarshotError('ERR_INVALID_ARGUMENT', 'out must be a Float32Array');
+    this.live();
+    if (this.flushed) throw new EarshotError('ERR_INVALID_ARGUMENT', 'MelStream was flushed; call reset() before pushing more audio');
+    try {
+      return this.native.pushInto(samples, out, offset);
+    } catch (err) {
+      mapNativeError(err);
+    }
+  }
+
+  /** The most frames a push of `samples` samples can complete: the room pushInto needs (frames, not values). */
+  maxFramesFor(samples: number): number {
+    return Math.floor(samples / this.hopSamples) + 1;
   }
 
   /** End of the audio: emits the trailing edge frames. push() then fails until reset(). */

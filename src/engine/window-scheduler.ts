@@ -77,6 +77,8 @@ export class FrameBuffer {
   private base = 0;
   private start = 0;
   private count = 0;
+  /** Frames reserve() made room for and commit() may still append. */
+  private reserved = 0;
 
   constructor(
     readonly bands: number,
@@ -92,19 +94,42 @@ export class FrameBuffer {
   append(frames: Float32Array): void {
     const n = frames.length / this.bands;
     if (n === 0) return;
+    const at = this.reserve(n); // first: it may replace this.data
+    this.data.set(frames, at);
+    this.commit(n);
+  }
+
+  /**
+   * Room for up to `frames` more frames after the last, for a producer that writes them in place
+   * (MelStream.pushInto: no array per push): returns the element offset in `storage` to write at. Then
+   * commit(n) appends the n ≤ frames written. `storage` may be replaced by the next reserve or append.
+   */
+  reserve(frames: number): number {
     const b = this.bands;
-    if ((this.start + this.count + n) * b > this.data.length) {
-      if ((this.count + n) * b <= this.data.length / 2) {
+    if ((this.start + this.count + frames) * b > this.data.length) {
+      if ((this.count + frames) * b <= this.data.length / 2) {
         this.data.copyWithin(0, this.start * b, (this.start + this.count) * b);
       } else {
-        const grown = new Float32Array(Math.max((this.count + n) * b * 2, this.data.length));
+        const grown = new Float32Array(Math.max((this.count + frames) * b * 2, this.data.length));
         grown.set(this.data.subarray(this.start * b, (this.start + this.count) * b));
         this.data = grown;
       }
       this.start = 0;
     }
-    this.data.set(frames, (this.start + this.count) * b);
-    this.count += n;
+    this.reserved = frames;
+    return (this.start + this.count) * b;
+  }
+
+  /** The frames × bands storage reserve() points into. */
+  get storage(): Float32Array {
+    return this.data;
+  }
+
+  /** Appends the `frames` frames written at reserve()'s offset. */
+  commit(frames: number): void {
+    if (!(frames >= 0 && frames <= this.reserved)) throw new RangeError(`commit(${frames}): only ${this.reserved} frames were reserved`);
+    this.reserved = 0;
+    this.count += frames;
   }
 
   /** A copy of frames [start, start + frames). */
@@ -127,5 +152,6 @@ export class FrameBuffer {
     this.base = 0;
     this.start = 0;
     this.count = 0;
+    this.reserved = 0;
   }
 }

@@ -27,6 +27,8 @@ export interface NativeMelConfig {
 
 export interface NativeMelStream {
   push(samples: Float32Array): Float32Array;
+  /** push() writing the frames into `out` from element `offset` on; returns how many (RangeError when they do not fit). */
+  pushInto(samples: Float32Array, out: Float32Array, offset: number): number;
   flush(): Float32Array;
   reset(): void;
   lastFrames(count: number): Float32Array;
@@ -60,6 +62,8 @@ export interface NativeResamplerInfo {
 
 export interface NativeResampler {
   process(samples: Float32Array): Float32Array;
+  /** process() writing into `out` from its start (room for ceil(n · out / in) + 1); returns how many. */
+  processInto(samples: Float32Array, out: Float32Array): number;
   flush(): Float32Array;
   reset(): void;
   /** Frees the filter tables and history now; every later call but dispose() throws. */

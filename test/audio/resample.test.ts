@@ -97,6 +97,36 @@ test('any chunking is bit-identical to one call', () => {
   }
 });
 
+test('processView: the same outputs as one call, for any chunking, in a buffer reused from call to call', () => {
+  for (const inRate of [44100, 48000, 8000, 44101, 96000]) {
+    const x = noise(inRate, 5); // 1 s
+    const once = resample(x, inRate, OUT);
+    const r = new StreamResampler(inRate, OUT);
+    const next = rng(9);
+    const parts: Float32Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (let i = 0; i < x.length; ) {
+      const n = Math.min(Math.floor(next() * 3000), x.length - i);
+      const v = r.processView(x.subarray(i, i + n));
+      if (v.length > 0) buffers.add(v.buffer);
+      parts.push(v.slice()); // a view: copied before the next call reuses it
+      i += n;
+    }
+    parts.push(r.flush());
+    const got = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    parts.reduce((at, p) => (got.set(p, at), at + p.length), 0);
+    assert.ok(bytes(got).equals(bytes(once)), `${inRate} Hz`);
+    // Grown only while calls get larger than any before (0..2999 inputs here): a handful of buffers, not one per call.
+    assert.ok(buffers.size <= 12, `${inRate} Hz: ${buffers.size} output buffers for ${parts.length} calls`);
+  }
+  const r = new StreamResampler(44100, OUT);
+  const a = r.processView(noise(1000, 1));
+  const first = Array.from(a);
+  r.processView(noise(1000, 2));
+  assert.notDeepEqual(Array.from(a), first, 'the earlier view shows the later call');
+  assert.throws(() => r.processView(a), (e: EarshotError) => e.code === 'ERR_INVALID_ARGUMENT' && /overlaps/.test(e.message));
+});
+
 test('total output length is ceil(nIn * out / in); flush starts a fresh stream', () => {
   for (const inRate of [...SOURCES, 22050, 1, 768000]) {
     for (const n of inRate === 1 ? [0, 1, 2, 7] : [0, 1, 2, 7, 1000, 44101]) { // 1 Hz: 22,050 outputs per input

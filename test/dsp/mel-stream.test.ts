@@ -40,6 +40,44 @@ test('push...push + flush equals computeMel bit for bit, for any chunk sizes', (
   }
 });
 
+test('pushInto writes push()\'s frames in place: equals computeMel for any chunking, at any offset; refuses whole when they do not fit', () => {
+  const x = loadInput('elvish');
+  const batch = computeMel(x);
+  let seed = 3;
+  for (const [label, gen] of [
+    ['1 sample', () => 1],
+    ['441 samples', () => 441],
+    ['random 1..5000', () => 1 + ((seed = (seed * 48271) % 2147483647) % 5000)],
+  ] as Array<[string, () => number]>) {
+    const s = new MelStream({ historyFrames: 1 });
+    const out = new Float32Array(batch.data.length + 7 * 128).fill(-99);
+    let at = 7; // an odd element offset: frames need not start on a frame boundary of out
+    for (let i = 0; i < x.length; ) {
+      const n = Math.min(gen(), x.length - i);
+      const room = s.maxFramesFor(n);
+      const got = s.pushInto(x.subarray(i, i + n), out, at);
+      assert.ok(got <= room, `${label}: ${got} frames > maxFramesFor(${n}) = ${room}`);
+      at += got * 128;
+      i += n;
+    }
+    const tail = s.flush();
+    out.set(tail, at);
+    assert.equal(at + tail.length, 7 + batch.data.length, label);
+    assert.deepEqual(out.subarray(7, 7 + batch.data.length), batch.data, `${label}: pushInto != batch`);
+    assert.ok(out.subarray(0, 7).every((v) => v === -99), `${label}: nothing written before the offset`);
+  }
+  // Too little room: ERR_INVALID_ARGUMENT, and the samples were not taken (the next push gives the same frames).
+  const s = new MelStream();
+  const ref = new MelStream();
+  const chunk = x.subarray(0, 4096);
+  assert.throws(() => s.pushInto(chunk, new Float32Array(128), 0), (e: EarshotError) => e.code === 'ERR_INVALID_ARGUMENT' && /do not fit/.test(e.message));
+  assert.throws(() => s.pushInto(chunk, new Float32Array(10 * 128), 10 * 128 - 1), (e: EarshotError) => e.code === 'ERR_INVALID_ARGUMENT');
+  assert.equal(s.samplesPushed, 0);
+  const shared = new Float32Array(8192);
+  assert.throws(() => s.pushInto(shared.subarray(0, 4096), shared, 2048), (e: EarshotError) => e.code === 'ERR_INVALID_ARGUMENT' && /overlaps/.test(e.message));
+  assert.deepEqual(s.push(chunk), ref.push(chunk));
+});
+
 test('non-centred streaming equals non-centred batch (flush adds nothing)', () => {
   const x = loadInput('chirp');
   const batch = computeMel(x, { center: false, hopSamples: 300 });

@@ -6,7 +6,7 @@ import { resample } from '../../src/audio/resample';
 import { computeMel } from '../../src/dsp/mel';
 import { PcmDecoder } from '../../src/engine/pcm-decoder';
 import { WindowPipeline, type MelWindow } from '../../src/engine/window-pipeline';
-import { WindowScheduler } from '../../src/engine/window-scheduler';
+import { FrameBuffer, WindowScheduler } from '../../src/engine/window-scheduler';
 import { EarshotError } from '../../src/errors';
 import { loadInput } from '../helpers/librosa-fixtures';
 
@@ -33,6 +33,41 @@ test('WindowScheduler: regular windows every hop while a whole window fits, then
       assert.deepEqual(tail, want, `tail H=${H} T=${T}`);
     }
   }
+});
+
+test('FrameBuffer: append, reserve/commit and trimBefore keep copy() equal to the frames appended (a plain array as reference)', () => {
+  const r = lcg(21);
+  const bands = 3;
+  const fb = new FrameBuffer(bands, 4);
+  const all: number[] = []; // every frame ever appended, row-major
+  let kept = 0; // frames before this were trimmed
+  let value = 0;
+  for (let step = 0; step < 3000; step++) {
+    const n = Math.floor(r() * 9);
+    const frames = Float32Array.from({ length: n * bands }, () => value++);
+    if (r() < 0.5) fb.append(frames);
+    else {
+      // Room for more than is written, as a mel push that completes fewer frames than it could.
+      const at = fb.reserve(n + Math.floor(r() * 3));
+      fb.storage.set(frames, at);
+      fb.commit(n);
+    }
+    all.push(...frames);
+    assert.equal(fb.totalFrames, all.length / bands);
+    if (r() < 0.3) {
+      kept = Math.max(kept, fb.totalFrames - Math.floor(r() * 40));
+      fb.trimBefore(kept);
+    }
+    const live = fb.totalFrames - kept;
+    if (live > 0) {
+      const from = kept + Math.floor(r() * live);
+      const len = 1 + Math.floor(r() * (fb.totalFrames - from));
+      assert.deepEqual(Array.from(fb.copy(from, len)), all.slice(from * bands, (from + len) * bands), `step ${step}: frames ${from}+${len}`);
+    }
+  }
+  assert.throws(() => fb.copy(kept - 1, 1), RangeError);
+  fb.reserve(2);
+  assert.throws(() => fb.commit(3), RangeError);
 });
 
 test('WindowScheduler: a new hop applies from the window after the last issued', () => {

@@ -145,7 +145,7 @@ class MelStreamWrap : public OwningWrap<MelStreamWrap, MelStream> {
  public:
   static constexpr const char* kName = "MelStream";
   static Napi::Function Define(Napi::Env env) {
-    return defineClass(env, {method<&MelStreamWrap::Push>("push"), method<&MelStreamWrap::Flush>("flush"),
+    return defineClass(env, {method<&MelStreamWrap::Push>("push"), method<&MelStreamWrap::PushInto>("pushInto"), method<&MelStreamWrap::Flush>("flush"),
                              method<&MelStreamWrap::Reset>("reset"), method<&MelStreamWrap::LastFrames>("lastFrames"),
                              getter<&MelStreamWrap::FramesEmitted>("framesEmitted"), getter<&MelStreamWrap::SamplesPushed>("samplesPushed")});
   }
@@ -166,6 +166,28 @@ class MelStreamWrap : public OwningWrap<MelStreamWrap, MelStream> {
     Napi::Float32Array out = Napi::Float32Array::New(env, s.framesForPush(x.ElementLength()) * s.nMels());
     s.push(x.Data(), x.ElementLength(), out.Data());
     return out;
+  }
+  // pushInto(samples, out, offset): push() writing the frames into the caller's array from element
+  // `offset` on, returning how many: no array per call (a live stream pushes ~50 times a second, and a
+  // fresh typed array costs about as much as computing the frame). Refused whole when they do not fit.
+  Napi::Value PushInto(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    MelStream& s = live(env);
+    const size_t offset = intArg<size_t>(info[2], "offset", 0, 4294967295.0);
+    Napi::Float32Array x = arrayArg<float>(info[0], "samples");
+    Napi::Float32Array out = arrayArg<float>(info[1], "out");
+    checkFiniteAudio(x.Data(), x.ElementLength());
+    if (s.flushed()) throw Napi::Error::New(env, "MelStream was flushed; call reset() before pushing more audio");
+    const size_t frames = s.framesForPush(x.ElementLength());
+    if (offset > out.ElementLength() || frames * s.nMels() > out.ElementLength() - offset) {
+      throw std::range_error("out holds " + std::to_string(out.ElementLength()) + " values; these samples complete " + std::to_string(frames) + " frames x " +
+                             std::to_string(s.nMels()) + " bands, which do not fit from offset " + std::to_string(offset));
+    }
+    float* to = out.Data() + offset;
+    // push() reads the samples while it writes frames: the two must not share memory.
+    if (frames > 0 && to < x.Data() + x.ElementLength() && x.Data() < to + frames * s.nMels()) throw std::invalid_argument("out overlaps samples");
+    s.push(x.Data(), x.ElementLength(), to);
+    return Napi::Number::New(env, static_cast<double>(frames));
   }
   Napi::Value Flush(const Napi::CallbackInfo& info) {
     MelStream& s = live(info.Env());

@@ -18,7 +18,7 @@ class ResamplerWrap : public OwningWrap<ResamplerWrap, Resampler> {
  public:
   static constexpr const char* kName = "Resampler";
   static Napi::Function Define(Napi::Env env) {
-    return defineClass(env, {method<&ResamplerWrap::Process>("process"), method<&ResamplerWrap::Flush>("flush"),
+    return defineClass(env, {method<&ResamplerWrap::Process>("process"), method<&ResamplerWrap::ProcessInto>("processInto"), method<&ResamplerWrap::Flush>("flush"),
                              method<&ResamplerWrap::Reset>("reset"), getter<&ResamplerWrap::GetInfo>("info")});
   }
   using OwningWrap::OwningWrap;
@@ -44,6 +44,23 @@ class ResamplerWrap : public OwningWrap<ResamplerWrap, Resampler> {
     Napi::Float32Array x = info[0].As<Napi::Float32Array>();
     r.process(x.Data(), n, y.Data(), y.ElementLength());
     return y;
+  }
+
+  // processInto(samples, out): process() writing into the caller's array from its start, returning how
+  // many it wrote: no array per call (a live stream converts ~50 chunks a second). out must hold the
+  // ceil(n * out / in) + 1 outputs a call can emit (RangeError otherwise, before any state changes).
+  Napi::Value ProcessInto(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Resampler& r = live(env);
+    Napi::Float32Array x = arrayArg<float>(info[0], "samples");
+    Napi::Float32Array y = arrayArg<float>(info[1], "out");
+    const size_t n = x.ElementLength();
+    checkFiniteAudio(x.Data(), n);
+    const size_t need = r.maxOutput(n);
+    if (y.ElementLength() < need) throw std::range_error("out holds " + std::to_string(y.ElementLength()) + " samples; this call emits " + std::to_string(need));
+    // The resampler reads the samples while it writes outputs: the two must not share memory.
+    if (need > 0 && y.Data() < x.Data() + n && x.Data() < y.Data() + need) throw std::invalid_argument("out overlaps samples");
+    return Napi::Number::New(env, static_cast<double>(r.process(x.Data(), n, y.Data(), y.ElementLength())));
   }
 
   // flush(): Float32Array with the tail; afterwards the stream restarts at time 0.
