@@ -6,6 +6,7 @@
 import { main as catalogMain } from './catalog';
 import { main as cnnTrainMain } from './cnn-train';
 import { main as engineMain } from './engine';
+import { main as ingestMain } from './ingest';
 import { main as kmeansMain } from './kmeans';
 import { main as melMain } from './mel';
 import { main as modelScaleMain } from './model-scale';
@@ -36,6 +37,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   catalog: { summary: 'catalogue search at F 50: exact top-50 ms/query JS vs native (10k/100k/1M), batched q/s, IVF build s, query ms and recall@50 at 1M, fold-in ms [--sizes --ann-size --batch --recall-queries --spread --threads --json]', main: catalogMain },
   kmeans: { summary: 'bag-of-words baseline: k-means fit (k 4000, d 60, 200k frames, 10 iterations), assign frames/s, PCA d 4000 [--n --d --k --iterations --greedy L --assign-rows --pca-d --pca-songs --skip-pca --threads --json]', main: kmeansMain },
   engine: { summary: 'realtime engine under load: earshot serve + a separate load-generator process, N realtime streams of the real clips; latency p50/p99, windows/s, CPU, RSS, dropped [--streams N --seconds S --find-max --json]', main: engineMain },
+  ingest: { summary: 'library ingest: earshot catalog add of N distinct 30-s WAV files (and MP3/Ogg copies) into earshot serve --catalog, tracks/s, vs ffmpeg decode-only at the same parallelism [--n 300 --coded 60 --jobs J --skip-sequential --keep --json]', main: ingestMain },
   soak: { summary: 'long run under churn: N streams that connect, play 20-60 s and reconnect, plus analyses and catalogue adds; RSS and p99 per minute, table + PNG [--streams 500 --minutes 60 --out DIR --json]', main: soakMain },
   'model-scale': { summary: 'earshot-train model on a generated catalogue (audio hard-linked from a pool of distinct 30-s songs): seconds per stage, peak RSS, feature store and disk, extrapolated to 384,546 songs [--songs N[,N] --pool DIR | --pool-songs P --users U --dir PATH --epochs E --cnn compact|small --threads T --keep --json]', main: modelScaleMain },
   'tag-models': { summary: 'bundle tag models on held-out songs of a world: gap of mean p (with − without the tag), calibration, reported vs held-out AUC, before/after issue 16 [--bundle DIR --world DIR --test-fraction 0.2 --seed 1 --json]', main: tagModelsMain },
