@@ -9,12 +9,13 @@ import { NEIGHBOURS_COMMAND } from './commands/neighbours-command';
 import { FEATURES_COMMAND } from './commands/features-command';
 import { MODEL_COMMAND } from './commands/model-command';
 import { MONTAGE_COMMAND } from './commands/montage-command';
+import { STREAM_PAIR_COMMAND } from './commands/stream-pair-command';
 import { TAGS_COMMAND } from './commands/tags-command';
 import { WMF_COMMAND } from './commands/wmf-command';
 import { WORLD_COMMAND } from './commands/world-command';
 
 main({
   tool: 'earshot-train',
-  commands: [MODEL_COMMAND, WMF_COMMAND, WORLD_COMMAND, TAGS_COMMAND, GAME_MUSIC_COMMAND, LISTENERS_COMMAND, NEIGHBOURS_COMMAND, FEATURES_COMMAND, EXPERIMENT_COMMAND, EVAL_COMMAND, MONTAGE_COMMAND],
+  commands: [MODEL_COMMAND, WMF_COMMAND, WORLD_COMMAND, TAGS_COMMAND, GAME_MUSIC_COMMAND, LISTENERS_COMMAND, NEIGHBOURS_COMMAND, FEATURES_COMMAND, EXPERIMENT_COMMAND, EVAL_COMMAND, MONTAGE_COMMAND, STREAM_PAIR_COMMAND],
   renamed: { bench: 'experiment' },
 });

@@ -26,6 +26,9 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --batch-wait-ms <ms>    longest a window waits for a batch (default ${BATCHER_DEFAULTS.maxWaitMs})
   --threads <n>           ONNX Runtime threads per run (default 1)
   --inference-thread <t>  worker: the CNN on its own thread, off the event loop (default); main
+  --cnn-path <p>          stream: stream windows through the bundle's streaming pair, the convolutions
+                          once per stream and only the head per window (default when the bundle has
+                          one; docs/bundle.md); window: the whole-window model for every window
   --allow-origin <o>      also let web pages from this origin use the server (repeatable; scheme://host[:port],
                           or * for any). Default: only the server's own and loopback pages (docs/security.md)
   --allow-host <name>     also answer this Host name on a loopback bind without --token (a reverse proxy)
@@ -45,7 +48,7 @@ export const SERVE_USAGE = `usage: earshot serve [options]
 const SERVE_OPTIONS = {
   bundle: { type: 'string' }, catalog: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, token: { type: 'string', multiple: true },
   'max-streams': { type: 'string' }, 'max-frame-bytes': { type: 'string' }, 'idle-timeout': { type: 'string' },
-  'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
+  'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'cnn-path': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
   'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'keep-alive-timeout': { type: 'string' },
   'analysis-workers': { type: 'string' }, 'analysis-idle-workers': { type: 'string' }, 'analysis-queue': { type: 'string' }, 'analysis-timeout': { type: 'string' },
@@ -84,14 +87,15 @@ async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise
       ...(values['batch-wait-ms'] !== undefined && { maxWaitMs: numArg('batch-wait-ms', values['batch-wait-ms'], 0, 1000) }),
     },
     inferenceThread: choiceArg('inference-thread', values['inference-thread'], ['worker', 'main']),
+    cnnPath: choiceArg('cnn-path', values['cnn-path'], ['stream', 'window']),
     model: values.threads !== undefined ? { threads: intArg('threads', values.threads, 1, 256) } : undefined,
     log: (line) => log('log', line),
   });
   const e = server.engine;
   const songs = e.recommender.songs;
   const from = songs.kind === 'user' ? `, catalogue ${songs.dir}` : '';
-  log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.bundle.dir}${from}, ${e.recommender.catalog.size} items, ${e.factors} factors${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
-    url: server.url, port: server.port, bundle: e.bundle.dir, ...(songs.kind === 'user' && { catalog: songs.dir }), items: e.recommender.catalog.size, factors: e.factors,
+  log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.bundle.dir}${from}, ${e.recommender.catalog.size} items, ${e.factors} factors, CNN path ${e.cnnPath}${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
+    url: server.url, port: server.port, bundle: e.bundle.dir, ...(songs.kind === 'user' && { catalog: songs.dir }), items: e.recommender.catalog.size, factors: e.factors, cnnPath: e.cnnPath,
   });
 
   await new Promise<void>((resolve) => {

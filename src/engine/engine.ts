@@ -18,7 +18,9 @@ import { EngineStats } from './engine-stats';
 import { MemoryTrimmer } from './memory-trim';
 import { InferenceThread } from './inference-thread';
 import { EngineStream, type StreamSettings, type StreamSink } from './engine-stream';
-import { BATCHER_DEFAULTS, MicroBatcher, type BatcherOptions } from './micro-batcher';
+import { hopFrames } from './hop-frames';
+import { BATCHER_DEFAULTS, MicroBatcher, type BatcherOptions, type StreamRelease, type WindowRunner } from './micro-batcher';
+import { StreamTrunk } from './stream-trunk';
 import { Recommender } from './recommender';
 import { WindowMean } from './window-mean';
 import { WindowPipeline, type WindowPipelineOptions } from './window-pipeline';
@@ -37,12 +39,22 @@ export interface EngineOptions {
    * Runtime session, so inference never blocks the event loop and a second core is used; or 'main'.
    */
   inferenceThread?: 'worker' | 'main';
+  /**
+   * How stream windows run through the CNN: 'stream', the bundle's streaming pair (trunk once per stream,
+   * head per window: ./stream-trunk.ts; a bundle without one is refused), or 'window', the whole-window
+   * model for every window. Default: 'stream' when the bundle has the pair, else 'window'. A pair that is
+   * named but broken (missing file, wrong SHA-256, another model's) is refused with ERR_MODEL_FORMAT
+   * rather than served on the slower path unnoticed; 'window' serves such a bundle.
+   */
+  cnnPath?: CnnPath;
   /** Worker threads, queue and time limit for uploads (analyzeUpload). */
   analysis?: Partial<AnalysisPoolOptions>;
   /** Bounds on uploaded audio (analyzeUpload); default AUDIO_INPUT_DEFAULTS. */
   inputLimits?: Partial<AudioInputLimits>;
   log?: (line: string) => void;
 }
+
+export type CnnPath = 'stream' | 'window';
 
 export interface AnalyzeOptions {
   hopS?: number;
@@ -86,7 +98,16 @@ export class Engine {
     this.current = new Recommender(bundle, songs);
     this.analysisPool = new AnalysisPool(options.analysis);
     const batcherOptions = { ...BATCHER_DEFAULTS, ...options.batcher };
-    this.batcher = new MicroBatcher(thread?.run ?? bundle.model.predictWindows, bundle.manifest.factors, batcherOptions, this.stats);
+    const r = Engine.runnerFor(bundle, thread);
+    this.batcher = new MicroBatcher(r.run, bundle.manifest.factors, batcherOptions, this.stats, r.release);
+  }
+
+  /** The batcher's runner: the worker thread's, or on this thread the streaming trunk or the whole-window model. */
+  private static runnerFor(bundle: Bundle, thread: InferenceThread | null): { run: WindowRunner; release?: StreamRelease } {
+    if (thread) return { run: thread.run, release: thread.release };
+    if (!bundle.stream) return { run: bundle.model.predictWindows };
+    const trunk = new StreamTrunk(bundle.stream, bundle.model.predictWindows, bundle.manifest.windowFrames);
+    return { run: trunk.run, release: (id) => trunk.release(id) };
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -113,7 +134,14 @@ export class Engine {
 
   private static async startThread(bundle: Bundle, options: EngineOptions): Promise<InferenceThread | null> {
     if (options.inferenceThread === 'main') return null;
-    return InferenceThread.start(path.join(bundle.dir, bundle.manifest.files.model), options.model ?? {}, bundle.model.predictWindows, options.log);
+    const m = bundle.manifest;
+    const pair = bundle.stream && m.stream ? { dir: bundle.dir, entry: m.stream, windowFrames: m.windowFrames } : null;
+    return InferenceThread.start(path.join(bundle.dir, m.files.model), options.model ?? {}, bundle.model.predictWindows, options.log, pair);
+  }
+
+  /** Which CNN path stream windows take (EngineOptions.cnnPath): reported by /metrics and the startup line. */
+  get cnnPath(): CnnPath {
+    return this.bundle.stream ? 'stream' : 'window';
   }
 
   get bundle(): Bundle {
@@ -144,7 +172,10 @@ export class Engine {
       mel: { ...melOptionsFromConfig(m.mel), sampleRateHz: m.mel.sampleRateHz, hopSamples: m.mel.hopSamples, nMels: m.mel.nMels },
       inputRateHz,
       windowFrames: m.windowFrames,
-      hopFrames: Math.max(1, Math.round(hopS / frameS)),
+      // Hops in whole trunk strides when the bundle has a streaming pair, whichever path runs, so that the
+      // window path (the benchmark's baseline) cuts the same windows.
+      hopFrames: hopFrames(hopS, frameS, m.stream?.strideFrames ?? 1, m.windowFrames),
+      hopStrideFrames: m.stream?.strideFrames ?? 1,
       minFrames: this.bundle.model.minFrames,
     };
   }
@@ -251,7 +282,8 @@ export class Engine {
     const changed = frontEnd(old.bundle) !== frontEnd(next);
     this.current = new Recommender(next, songs);
     this.generation++;
-    this.batcher.setRunner(thread?.run ?? next.model.predictWindows, next.manifest.factors);
+    const r = Engine.runnerFor(next, thread);
+    this.batcher.setRunner(r.run, next.manifest.factors, r.release);
     for (const s of this.streams) s.modelChanged(changed);
     // Batches already running on the old session finish first; their results are ignored (stale generation).
     await this.batcher.idle();
@@ -259,11 +291,15 @@ export class Engine {
     await old.bundle.close();
   }
 
-  private static async loadChecked(dir: string, options: Pick<EngineOptions, 'model'>): Promise<Bundle> {
-    const b = await loadBundle(dir, options.model);
+  private static async loadChecked(dir: string, options: Pick<EngineOptions, 'model' | 'cnnPath'>): Promise<Bundle> {
+    const b = await loadBundle(dir, options.model, options.cnnPath === 'window' ? 'ignore' : 'load');
     if (b.model.inputKind !== 'mel') {
       await b.close();
       throw new EarshotError('ERR_MODEL_FORMAT', `bundle ${dir}: the engine needs a mel-input model`);
+    }
+    if (options.cnnPath === 'stream' && !b.stream) {
+      await b.close();
+      throw new EarshotError('ERR_MODEL_FORMAT', `bundle ${dir}: the stream CNN path needs a streaming pair, and manifest.json names none (add one: earshot-train stream-pair --bundle ${dir})`);
     }
     return b;
   }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EarshotError } from '../errors';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
+import type { WorkerStreamPair } from './inference-worker';
 import type { WindowRunner } from './micro-batcher';
 
 type Reply = { type: 'ready'; outputs: number } | { type: 'result'; id: number; out: ArrayBuffer } | { type: 'error' | 'fatal'; id?: number; message: string; code?: string };
@@ -30,16 +31,20 @@ export class InferenceThread {
     });
   }
 
-  /** Starts a worker with its own session on `modelPath`; resolves once the model is loaded. */
-  static start(modelPath: string, options: FactorModelOptions, fallback: WindowRunner, log: (line: string) => void = () => undefined): Promise<InferenceThread> {
-    const worker = new Worker(path.join(__dirname, 'inference-worker.js'), { workerData: { modelPath, options } });
+  /**
+   * Starts a worker with its own session on `modelPath` (and the streaming pair when given); resolves once
+   * the model is loaded. A model the worker refuses keeps its code (ERR_MODEL_FORMAT for a bad pair).
+   */
+  static start(modelPath: string, options: FactorModelOptions, fallback: WindowRunner, log: (line: string) => void = () => undefined, stream: WorkerStreamPair | null = null): Promise<InferenceThread> {
+    const worker = new Worker(path.join(__dirname, 'inference-worker.js'), { workerData: { modelPath, options, stream } });
     return new Promise((resolve, reject) => {
       const first = (m: Reply): void => {
         worker.off('error', failed);
         if (m.type === 'ready') resolve(new InferenceThread(worker, fallback, log));
         else {
           void worker.terminate();
-          reject(new EarshotError('ERR_INFERENCE_FAILED', `inference thread could not load ${modelPath}: ${'message' in m ? m.message : m.type}`));
+          const code = 'code' in m && m.code === 'ERR_MODEL_FORMAT' ? 'ERR_MODEL_FORMAT' : 'ERR_INFERENCE_FAILED';
+          reject(new EarshotError(code, `inference thread could not load ${modelPath}: ${'message' in m ? m.message : m.type}`));
         }
       };
       const failed = (err: Error): void => reject(new EarshotError('ERR_INFERENCE_FAILED', `inference thread could not start: ${err.message}`, { cause: err }));
@@ -48,15 +53,20 @@ export class InferenceThread {
     });
   }
 
-  readonly run: WindowRunner = (mel, batch, frames) => {
-    if (!this.alive) return this.fallback(mel, batch, frames);
+  readonly run: WindowRunner = (mel, batch, frames, keys) => {
+    if (!this.alive) return this.fallback(mel, batch, frames, keys);
     const id = this.nextId++;
     // Transfer needs a buffer holding exactly this batch (the batcher allocates one per run).
     const buf = mel.byteOffset === 0 && mel.byteLength === mel.buffer.byteLength ? mel.buffer : mel.slice().buffer;
     return new Promise<Float32Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, mel: buf, batch, frames }, [buf as ArrayBuffer]);
+      this.worker.postMessage({ type: 'run', id, mel: buf, batch, frames, keys }, [buf as ArrayBuffer]);
     });
+  };
+
+  /** The worker forgets a stream's trunk state (the batcher's StreamRelease). */
+  readonly release = (stream: number): void => {
+    if (this.alive) this.worker.postMessage({ type: 'release', stream });
   };
 
   private onReply(m: Reply): void {

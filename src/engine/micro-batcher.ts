@@ -39,7 +39,21 @@ export interface BatchClient {
   setBlocked(blocked: boolean): void;
 }
 
-export type WindowRunner = (mel: Float32Array, batch: number, frames: number) => Promise<Float32Array>;
+/** Which stream (the batcher's id for it), track generation and frames a queued window is: the streaming trunk (./stream-trunk.ts) keeps state by it. */
+export interface WindowKey {
+  stream: number;
+  ticket: number;
+  /** First frame since the stream's last reset. */
+  start: number;
+  /** The end-of-stream tail window. */
+  final: boolean;
+}
+
+/** Runs `batch` windows of `frames` frames; `keys` (one per window) let a stateful runner reuse a stream's earlier work. */
+export type WindowRunner = (mel: Float32Array, batch: number, frames: number, keys?: readonly WindowKey[]) => Promise<Float32Array>;
+
+/** Told when a stream's windows are cancelled (reset, model reload, close): a stateful runner forgets its state. */
+export type StreamRelease = (stream: number) => void;
 
 export interface BatchObserver {
   batch(size: number, seconds: number, waitedMs: number[]): void;
@@ -61,18 +75,32 @@ export class MicroBatcher {
   private running = 0;
   private timer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
+  /** Stream ids for the runner's keys: one per client, never reused. */
+  private readonly ids = new WeakMap<BatchClient, number>();
+  private nextId = 1;
 
   constructor(
     private runner: WindowRunner,
     private outputs: number,
     readonly options: BatcherOptions = BATCHER_DEFAULTS,
     private readonly observer?: BatchObserver,
+    private release?: StreamRelease,
   ) {}
 
   /** Hot reload: later batches run on the new model (batches in flight finish on the old one). */
-  setRunner(runner: WindowRunner, outputs: number): void {
+  setRunner(runner: WindowRunner, outputs: number, release?: StreamRelease): void {
     this.runner = runner;
     this.outputs = outputs;
+    this.release = release;
+  }
+
+  private idOf(client: BatchClient): number {
+    let id = this.ids.get(client);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(client, id);
+    }
+    return id;
   }
 
   get queued(): number {
@@ -96,8 +124,10 @@ export class MicroBatcher {
     this.schedule();
   }
 
-  /** Forgets a stream's queued windows (reset, close); they are not counted as dropped. */
+  /** Forgets a stream's queued windows (reset, close) and the runner's state for it; they are not counted as dropped. */
   cancel(client: BatchClient): void {
+    const id = this.ids.get(client);
+    if (id !== undefined) this.release?.(id);
     if (!this.pending.has(client)) return;
     this.queue = this.queue.filter((e) => e.client !== client);
     this.pending.delete(client);
@@ -182,10 +212,11 @@ export class MicroBatcher {
     const bands = batch[0].window.mel.length / frames;
     const mel = new Float32Array(batch.length * frames * bands);
     batch.forEach((e, i) => mel.set(e.window.mel, i * frames * bands));
+    const keys = batch.map((e): WindowKey => ({ stream: this.idOf(e.client), ticket: e.ticket, start: e.window.start, final: e.window.final }));
     const outputs = this.outputs;
     const started = performance.now();
     this.running++;
-    this.runner(mel, batch.length, frames).then(
+    this.runner(mel, batch.length, frames, keys).then(
       (out) => {
         this.observer?.batch(batch.length, (performance.now() - started) / 1000, batch.map((e) => started - e.queuedAt));
         batch.forEach((e, i) => {

@@ -6,6 +6,7 @@
 import { StreamResampler } from '../audio/resample';
 import { MelStream } from '../dsp/mel';
 import type { MelOptions } from '../dsp/mel-options';
+import { hopFrames } from './hop-frames';
 import { FrameBuffer, WindowScheduler } from './window-scheduler';
 
 export interface MelWindow {
@@ -29,6 +30,8 @@ export interface WindowPipelineOptions {
   windowFrames: number;
   hopFrames: number;
   minFrames: number;
+  /** Hops set later (setHopS) are multiples of this many frames (./hop-frames.ts; default 1). */
+  hopStrideFrames?: number;
 }
 
 export class WindowPipeline {
@@ -42,7 +45,7 @@ export class WindowPipeline {
   private audioSAtDispose = 0;
   /** Seconds per mel frame (hop / sample rate). */
   readonly frameS: number;
-  /** Sees every log-mel frame as it is computed (frames × bands): the track-change detector listens here. */
+  /** Sees every log-mel frame as it is computed (frames × bands; a view, valid during the call): the track-change detector listens here. */
   onFrames: ((frames: Float32Array) => void) | null = null;
 
   constructor(private readonly o: WindowPipelineOptions) {
@@ -96,17 +99,18 @@ export class WindowPipeline {
     this.resampler?.dispose();
   }
 
-  /** Changes the hop from the next window on (frames: round(hopS / frame step), at least 1). */
+  /** Changes the hop from the next window on (frames: round(hopS / frame step), at least 1, in whole hopStrideFrames). */
   setHopS(hopS: number): void {
-    this.scheduler.setHopFrames(Math.max(1, Math.round(hopS / this.frameS)));
+    this.scheduler.setHopFrames(hopFrames(hopS, this.frameS, this.o.hopStrideFrames ?? 1, this.o.windowFrames));
   }
 
   /** Appends mono samples at inputRateHz; returns the windows they completed. */
   push(samples: Float32Array): MelWindow[] {
     if (this.disposed) return [];
     if (this.finished) throw new Error('WindowPipeline: finalize() was called; reset() before pushing');
-    const x = this.resampler ? this.resampler.process(samples) : samples;
-    if (x.length > 0) this.append(this.mel.push(x));
+    // A view of the resampler's reused output, mel frames written in place: no array per push (~50 a second per live stream).
+    const x = this.resampler ? this.resampler.processView(samples) : samples;
+    if (x.length > 0) this.pushFrames(x);
     return this.collect(false);
   }
 
@@ -131,6 +135,14 @@ export class WindowPipeline {
     this.scheduler.reset();
     this.seq = 0;
     this.finished = false;
+  }
+
+  /** The mel frames `x` completes, computed straight into the frame buffer. */
+  private pushFrames(x: Float32Array): void {
+    const at = this.buffer.reserve(this.mel.maxFramesFor(x.length));
+    const n = this.mel.pushInto(x, this.buffer.storage, at);
+    this.buffer.commit(n);
+    if (n > 0 && this.onFrames) this.onFrames(this.buffer.storage.subarray(at, at + n * this.o.mel.nMels));
   }
 
   private append(frames: Float32Array): void {

@@ -39,4 +39,29 @@ export interface BundleManifest {
   /** Times the engine has saved a grown catalogue (POST /v1/catalog); absent in a trainer's bundle. */
   catalogRevision?: number;
   files: { model: string; itemFactors: string; items: string; tags: string | null };
+  /** Optional: the network split for streams (trunk + head graphs, ./stream-model.ts); absent in older bundles. */
+  stream?: BundleStreamEntry;
+}
+
+/**
+ * The streaming pair of model.onnx (trainer/export/onnx-stream.ts, docs/bundle.md "Streaming pair"):
+ * the trunk runs once over a stream's mel, the head per window; exact for windows starting at a
+ * multiple of strideFrames.
+ */
+export interface BundleStreamEntry {
+  /** File names of the trunk and head graphs, in the bundle directory. */
+  trunk: string;
+  head: string;
+  /** Hex SHA-256 of each file: a pair from another model.onnx must not load. */
+  sha256: { trunk: string; head: string };
+  /** S: frames per trunk step (Π pools); stream hops are multiples of it. */
+  strideFrames: number;
+  /** Trunk steps per window (the head's input length). */
+  windowSteps: number;
+  /** Frames of a window the trunk needs (a multiple of S, ≤ windowFrames). */
+  feedFrames: number;
+  /** Channels of a trunk step. */
+  channels: number;
+  /** Per conv layer: the trunk state's channels and steady-state length. */
+  states: { channels: number; frames: number }[];
 }

@@ -9,11 +9,14 @@ import { EarshotError } from '../errors';
 import { readCatalogFiles } from './bundle-catalog';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type BundleManifest, type BundleTagModel } from './bundle-format';
 import { loadFactorModel, type FactorModel, type FactorModelOptions } from './onnx-factor-model';
+import { checkPairAgainst, loadStreamModel, parseStreamEntry, type StreamModel } from './stream-model';
 
 export interface Bundle {
   dir: string;
   manifest: BundleManifest;
   model: FactorModel;
+  /** The streaming pair (manifest `stream`), when loadBundle was asked to load it and the bundle has one. */
+  stream: StreamModel | null;
   /** items x F, row-major. */
   itemFactors: Float32Array;
   /** uri: where the audio is (a path or URL; optional 4th column of items.tsv), for radio automation. */
@@ -88,6 +91,7 @@ export function parseBundleManifest(text: string, dir: string): BundleManifest {
   if (!isObject(files)) return bad(dir, 'manifest.json files must be an object naming model, itemFactors, items and tags');
   for (const key of ['model', 'itemFactors', 'items']) checkBundleFile(dir, key, files[key]);
   if (files.tags !== undefined && files.tags !== null) checkBundleFile(dir, 'tags', files.tags);
+  if (m.stream !== undefined) parseStreamEntry(m.stream, m.windowFrames as number, (message) => bad(dir, message));
   return m as unknown as BundleManifest;
 }
 
@@ -105,7 +109,12 @@ export function parseBundleTags(text: string, file: string, factors: number, dir
   return t.tags as BundleTagModel[];
 }
 
-export async function loadBundle(dir: string, options: FactorModelOptions = {}): Promise<Bundle> {
+/**
+ * `streamPair` 'load': also load and check the manifest's streaming pair when it names one (sessions on
+ * this thread; ERR_MODEL_FORMAT if its files are missing, altered or not this model's); 'ignore'
+ * (default): bundle.stream is null and the pair's files are not read.
+ */
+export async function loadBundle(dir: string, options: FactorModelOptions = {}, streamPair: 'load' | 'ignore' = 'ignore'): Promise<Bundle> {
   const manifest = parseBundleManifest(readText(dir, 'manifest.json'), dir);
   const f = manifest.factors;
   const { items, itemFactors } = readCatalogFiles(dir, manifest.files, f, (message) => bad(dir, message));
@@ -116,5 +125,20 @@ export async function loadBundle(dir: string, options: FactorModelOptions = {}):
     await model.close();
     bad(dir, `model.onnx predicts ${model.outputs} factors, the manifest says ${f}`);
   }
-  return { dir, manifest, model, itemFactors, items, tags, close: () => model.close() };
+  let stream: StreamModel | null = null;
+  if (streamPair === 'load' && manifest.stream) {
+    try {
+      stream = await loadStreamModel(dir, manifest.stream, { bands: model.bands, outputs: f }, options);
+      await checkPairAgainst(stream, model, manifest.windowFrames, dir);
+    } catch (err) {
+      await stream?.close();
+      await model.close();
+      throw err;
+    }
+  }
+  const pair = stream;
+  return { dir, manifest, model, stream: pair, itemFactors, items, tags, close: async () => {
+    await pair?.close();
+    await model.close();
+  } };
 }

@@ -105,6 +105,18 @@ function readModel(model: string | Uint8Array): { bytes: Uint8Array; source: str
   }
 }
 
+/** An onnxruntime session on `bytes` with earshot's settings (sequential, `threads` intra-op threads, all graph optimisations). */
+export async function createSession(bytes: Uint8Array, source: string, providers: string[], threads: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(bytes, { executionProviders: providers, intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  } catch (err) {
+    const reason = (err as Error).message;
+    // The CPU provider is always built in, so with it alone a failure is the model's; otherwise it may be the provider's.
+    if (providers.every((p) => p === 'cpu')) throw new EarshotError('ERR_MODEL_FORMAT', `${source}: onnxruntime cannot load the model: ${reason}`, { cause: err });
+    throw new EarshotError('ERR_INFERENCE_FAILED', `${source}: onnxruntime cannot create a session with providers [${providers.join(', ')}] (a provider may not be installed): ${reason}`, { cause: err });
+  }
+}
+
 /** Loads an ONNX factor model from a file path or its bytes. */
 export async function loadFactorModel(model: string | Uint8Array, options: FactorModelOptions = {}): Promise<FactorModel> {
   const threads = options.threads ?? 1;
@@ -116,15 +128,7 @@ export async function loadFactorModel(model: string | Uint8Array, options: Facto
 
   const { bytes, source } = readModel(model);
   const header = readOnnxHeader(bytes, source);
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: providers, intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-  } catch (err) {
-    const reason = (err as Error).message;
-    // The CPU provider is always built in, so with it alone a failure is the model's; otherwise it may be the provider's.
-    if (providers.every((p) => p === 'cpu')) throw new EarshotError('ERR_MODEL_FORMAT', `${source}: onnxruntime cannot load the model: ${reason}`, { cause: err });
-    throw new EarshotError('ERR_INFERENCE_FAILED', `${source}: onnxruntime cannot create a session with providers [${providers.join(', ')}] (a provider may not be installed): ${reason}`, { cause: err });
-  }
+  const session = await createSession(bytes, source, providers, threads);
   let shape: ReturnType<typeof describe>;
   try {
     shape = describe(session, source);

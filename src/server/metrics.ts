@@ -59,6 +59,9 @@ export function renderMetrics(engine: Engine, c: ServerCounters): string {
     ...httpRequests(c),
     ...scalar('earshot_catalog_items', 'gauge', 'Songs in the catalogue.', engine.recommender.catalog.size),
     ...scalar('earshot_model_generation', 'gauge', 'Bundle loads since start (1 + reloads).', engine.generation),
+    '# HELP earshot_cnn_path How stream windows run through the CNN (serve --cnn-path): 1 for the path in use.',
+    '# TYPE earshot_cnn_path gauge',
+    ...(['stream', 'window'] as const).map((p) => `earshot_cnn_path{path="${p}"} ${engine.cnnPath === p ? 1 : 0}`),
     ...scalar('process_resident_memory_bytes', 'gauge', 'Resident set size.', mem.rss),
   ].join('\n') + '\n';
 }

@@ -62,6 +62,8 @@ export interface ServerOptions {
   model?: FactorModelOptions;
   /** Where stream windows run through the CNN (EngineOptions.inferenceThread): 'worker' (default) or 'main'. */
   inferenceThread?: 'worker' | 'main';
+  /** How stream windows run through the CNN (EngineOptions.cnnPath): 'stream' (the bundle's streaming pair; default when it has one) or 'window'. */
+  cnnPath?: 'stream' | 'window';
   /** Analysis worker threads, queue length and time limit for uploads (ANALYSIS_POOL_DEFAULTS). */
   analysis?: Partial<AnalysisPoolOptions>;
   /** Bounds on uploaded audio besides its duration (limits.maxUploadDurationS): rate, channels, bytes per second. */

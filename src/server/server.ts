@@ -54,6 +54,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     batcher: options.batcher,
     model: options.model,
     inferenceThread: options.inferenceThread,
+    cnnPath: options.cnnPath,
     analysis: options.analysis,
     inputLimits: { ...options.inputLimits, maxDurationS: limits.maxUploadDurationS },
     log,

@@ -27,11 +27,14 @@ test('the final factors are the mean of the model over the windows the scheduler
   s.push(x);
   const fin = await s.finalize();
   engine.closeStream(s);
-  // 209,475 samples = 410 frames; hop 3.0 s = 129 frames: windows start at 0, 129, 258 (ends 388), then the
-  // end-aligned tail [280, 410).
+  // 209,475 samples = 410 frames; hop 3.0 s = 129.2 frames, a whole number of the default bundle's trunk
+  // strides (8 frames): 128; windows start at 0, 128, 256 (ends 386), then the end-aligned tail [280, 410).
+  // The regular windows run through the streaming pair, the tail through model.onnx.
   const mel = computeMel(x);
   assert.equal(mel.frames, 410);
-  const starts = [0, 129, 258, 410 - 130];
+  assert.equal(engine.cnnPath, 'stream');
+  assert.ok(Math.abs(s.hopS - (128 * 512) / 22050) < 1e-9, `hop ${s.hopS}`);
+  const starts = [0, 128, 256, 410 - 130];
   const sum = new Float64Array(50);
   for (const st of starts) {
     const out = await engine.bundle.model.predictWindows(mel.data.slice(st * 128, (st + 130) * 128), 1, 130);

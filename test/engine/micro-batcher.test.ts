@@ -2,7 +2,7 @@
 // batching, ordering, dropping and blocking are checked without ONNX Runtime.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MicroBatcher, type BatchClient, type BatcherOptions } from '../../src/engine/micro-batcher';
+import { MicroBatcher, type BatchClient, type BatcherOptions, type WindowKey, type WindowRunner } from '../../src/engine/micro-batcher';
 import type { MelWindow } from '../../src/engine/window-pipeline';
 
 const BANDS = 2;
@@ -145,4 +145,34 @@ test('windows that waited longer than maxQueueAgeMs are dropped for drop streams
   assert.deepEqual(live.dropped, [1], 'the window that waited 60 ms behind the stalled batch');
   assert.deepEqual(live.results.map((r) => r[0]), [0, 2]);
   assert.deepEqual(file.results.map((r) => r[0]), [0]);
+});
+
+test('the runner gets each window\'s stream id, ticket, start and tail flag; cancel releases the stream\'s runner state, also with nothing queued', async () => {
+  const seen: WindowKey[][] = [];
+  const released: number[] = [];
+  const runner: WindowRunner = async (mel, batch, frames, keys) => {
+    seen.push([...(keys ?? [])]);
+    return new Float32Array(batch);
+  };
+  const b = new MicroBatcher(runner, 1, opts({ maxBatch: 8, maxWaitMs: 1 }), undefined, (id) => released.push(id));
+  const x = new Client('block');
+  const y = new Client('block');
+  b.submit(x, win(0, 1), 3);
+  b.submit(y, { ...win(5, 1), final: true }, 0);
+  b.submit(x, win(1, 1), 3);
+  await b.idle();
+  assert.deepEqual(seen, [[
+    { stream: 1, ticket: 3, start: 0, final: false },
+    { stream: 2, ticket: 0, start: 5, final: true },
+    { stream: 1, ticket: 3, start: 1, final: false },
+  ]]);
+  b.cancel(x); // nothing queued: the runner still forgets x
+  b.cancel(new Client('drop')); // never submitted: nothing to release
+  assert.deepEqual(released, [1]);
+  b.submit(x, win(2, 1), 4);
+  await b.idle();
+  assert.equal(seen[1][0].stream, 1, 'a stream keeps its id');
+  b.setRunner(runner, 1); // a runner without state: cancel releases nothing
+  b.cancel(y);
+  assert.deepEqual(released, [1]);
 });

@@ -77,13 +77,16 @@ async function stream(samples: Float32Array, settings: Partial<StreamSettings>):
   return out;
 }
 
-/** The predictions of the windows a stream with a 1-s hop cuts (43 frames apart, 130 long), computed directly from the batch mel. */
+/**
+ * The predictions of the windows a stream with a 1-s hop cuts (40 frames apart: the default bundle's
+ * hops are whole trunk strides of 8 frames; 130 long), computed directly from the batch mel by model.onnx.
+ */
 async function directWindows(samples: Float32Array): Promise<{ tStartS: number; tEndS: number; f: Float32Array }[]> {
   const m = engine.bundle.manifest;
   const mel = computeMel(samples, melOptionsFromConfig(m.mel));
   const frameS = m.mel.hopSamples / m.mel.sampleRateHz;
   const out: { tStartS: number; tEndS: number; f: Float32Array }[] = [];
-  for (let st = 0; st + 130 <= mel.frames; st += 43) {
+  for (let st = 0; st + 130 <= mel.frames; st += 40) {
     const f = await engine.bundle.model.predictWindows(mel.data.slice(st * 128, (st + 130) * 128), 1, 130);
     out.push({ tStartS: st * frameS, tEndS: (st + 130) * frameS, f });
   }

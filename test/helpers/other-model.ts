@@ -1,11 +1,13 @@
 /**
  * A bundle with another model: a copy of the default bundle whose network's output rows are reversed
  * (factor j of the new model is factor F−1−j of the old one). It runs and predicts as well as the original,
- * in another factor space: what a retrained model is to a catalogue made with the old one.
+ * in another factor space: what a retrained model is to a catalogue made with the old one. Its streaming
+ * pair is made again from the new model.onnx, as a retrained bundle's would be.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { addStreamPair } from '../../trainer/export/stream-pair';
 import { bundleCopy } from './engine-client';
 
 export function otherModelBundle(): string {
@@ -29,5 +31,6 @@ export function otherModelBundle(): string {
   weight.rawData = new Uint8Array(w2.buffer);
   bias.rawData = new Uint8Array(b2.buffer);
   fs.writeFileSync(file, onnx.ModelProto.encode(model).finish());
+  addStreamPair(dir);
   return dir;
 }

@@ -40,16 +40,17 @@ test('begin, then a window event per hop with increasing times, then final on fi
   assert.equal(begin.factors, 50);
   assert.equal(begin.items, shipped);
   assert.ok(Math.abs(begin.window_s - (130 * 512) / 22050) < 1e-6);
-  assert.ok(Math.abs(begin.hop_s - (43 * 512) / 22050) < 1e-6);
+  // hop=1 s is 43.07 frames, made a whole number of the bundle's trunk strides (8 frames): 40 frames.
+  assert.ok(Math.abs(begin.hop_s - (40 * 512) / 22050) < 1e-6);
   s.sendF32(testAudio(8));
   const windows = [];
   // 8 s = 176,400 samples: 344 frames arrive while streaming (frame t needs samples up to t·512 + 512), so
-  // regular windows start at 0, 43, …, 172 (5); the flush adds frame 344 and the window at 215.
-  for (let i = 0; i < 5; i++) windows.push(await s.next('window'));
+  // regular windows start at 0, 40, …, 200 (6); the flush adds frame 344 and the tail window at 215.
+  for (let i = 0; i < 6; i++) windows.push(await s.next('window'));
   windows.forEach((w, i) => {
     assert.equal(w.seq, i);
     assert.equal(w.windows, i + 1);
-    assert.ok(Math.abs(w.t_end - ((i * 43 + 130) * 512) / 22050) < 1e-5);
+    assert.ok(Math.abs(w.t_end - ((i * 40 + 130) * 512) / 22050) < 1e-5);
     assert.equal(w.suggestions.length, 3);
     assert.equal(w.tags.length, 2);
     assert.ok(w.tags[0].p >= w.tags[1].p);
@@ -58,7 +59,7 @@ test('begin, then a window event per hop with increasing times, then final on fi
   });
   s.send({ type: 'finalize' });
   const fin = await s.next('final');
-  assert.equal(fin.windows, 6, 'the window at 215 ends exactly at the last frame (345): no tail window');
+  assert.equal(fin.windows, 7, 'the regular windows end at frame 330: the tail window 215..345 covers the rest');
   assert.ok(Math.abs(fin.t_end - (345 * 512) / 22050) < 1e-5, 'the last window (frames 215..345) ends there');
   s.send({ type: 'close' });
   assert.equal((await s.closed).code, 1000);

@@ -38,13 +38,13 @@ test('segment=auto: one track_change near the join of two real clips, then windo
   assert.equal(changes.length, 1, `events: ${types.join(',')}`);
   const tc = changes[0].type === 'track_change' ? changes[0].t : NaN;
   assert.ok(Math.abs(tc - joinS) <= 3, `change at ${tc} s, the clips join at ${joinS.toFixed(2)} s`);
-  // The window event right after the change averages the windows that start at or after t (43 frames apart, 130 long).
+  // The window event right after the change averages the windows that start at or after t (40 frames apart, 130 long).
   const next = s.events[types.indexOf('track_change') + 1];
   assert.equal(next.type, 'window');
   if (next.type !== 'window') return;
   const before = s.events[types.indexOf('track_change') - 1];
   assert.ok(before.type === 'window' && before.windows > next.windows, 'the average restarted');
-  const hopS = (43 * 512) / 22050;
+  const hopS = (40 * 512) / 22050; // hop=1 s in whole trunk strides of 8 frames
   const windowS = (130 * 512) / 22050;
   assert.equal(next.windows, Math.floor((next.t_end - windowS) / hopS + 1e-6) - Math.ceil(tc / hopS - 1e-6) + 1);
 });

@@ -6,6 +6,7 @@
  *   item_factors.npy  the catalogue's WMF factors, items x F float32 ('<f4')
  *   items.tsv         id  artist  title  (row order of item_factors.npy)
  *   tags.json         optional: a logistic model per tag from factors (weights F + intercept)
+ *   stream.trunk.onnx, stream.head.onnx   the network split for streams (./stream-pair.ts; mel nets)
  *   report.md ...     optional extras copied in as they are (the holdout evaluation's report)
  * written under a temporary name and swapped in for the old bundle (replace-dir.ts), so a reader never
  * sees half a bundle and a failed write leaves the old bundle there intact.
@@ -22,7 +23,9 @@ import { foldInputStats } from '../cnn/fold-input';
 import type { NetConfig, NetParameter } from '../cnn/net-config';
 import type { InputStats } from '../cnn/windows';
 import { buildOnnxModel } from './onnx-net';
+import { canStream } from './onnx-stream';
 import { replaceDir } from './replace-dir';
+import { STREAM_HEAD_FILE, STREAM_TRUNK_FILE, streamPairFiles } from './stream-pair';
 
 export interface BundleContents {
   config: NetConfig;
@@ -43,7 +46,7 @@ export interface BundleContents {
 }
 
 /** The bundle's own file names, which an extra may not replace. */
-const OWN_FILES = new Set(['manifest.json', 'model.onnx', 'item_factors.npy', 'items.tsv', 'tags.json']);
+const OWN_FILES = new Set(['manifest.json', 'model.onnx', 'item_factors.npy', 'items.tsv', 'tags.json', STREAM_TRUNK_FILE, STREAM_HEAD_FILE]);
 
 export function writeBundle(dir: string, b: BundleContents): BundleManifest {
   const f = b.config.outputs;
@@ -54,9 +57,13 @@ export function writeBundle(dir: string, b: BundleContents): BundleManifest {
     items: b.items.length, tags: (b.tags ?? []).map((t) => t.tag), training: b.training, metrics: b.metrics, command: b.command,
     files: { model: 'model.onnx', itemFactors: 'item_factors.npy', items: 'items.tsv', tags: b.tags?.length ? 'tags.json' : null },
   };
-  const onnx = buildOnnxModel(b.config, folded, { 'earshot.bundle_format': `${BUNDLE_FORMAT}/${BUNDLE_VERSION}`, 'earshot.window_frames': String(b.windowFrames) });
+  const meta = { 'earshot.bundle_format': `${BUNDLE_FORMAT}/${BUNDLE_VERSION}`, 'earshot.window_frames': String(b.windowFrames) };
+  const onnx = buildOnnxModel(b.config, folded, meta);
+  const pair = canStream(b.config, b.windowFrames) ? streamPairFiles(b.config, folded, b.windowFrames, meta) : null;
+  if (pair) manifest.stream = pair.entry;
   replaceDir(dir, (tmp) => {
     writeFileAtomic(path.join(tmp, 'model.onnx'), onnx);
+    for (const [name, bytes] of Object.entries(pair?.files ?? {})) writeFileAtomic(path.join(tmp, name), bytes);
     writeNpy(path.join(tmp, 'item_factors.npy'), b.itemFactors, [b.items.length, f]);
     writeFileAtomic(path.join(tmp, 'items.tsv'), Buffer.from(encodeItemsTsv(b.items)));
     if (b.tags?.length) writeFileAtomic(path.join(tmp, 'tags.json'), Buffer.from(JSON.stringify({ factors: f, tags: b.tags }) + '\n'));

@@ -15,7 +15,7 @@
  */
 import { onnx } from 'onnx-proto';
 import { EarshotError } from '../../src/errors';
-import { checkNetParameters, minFrames, validateNetConfig, type NetConfig, type NetParameter } from '../cnn/net-config';
+import { checkNetParameters, minFrames, validateNetConfig, type ConvLayer, type GlobalPool, type NetConfig, type NetParameter } from '../cnn/net-config';
 
 /** ONNX operator set; 17 is the last with `axes` as a Reduce* attribute, and every runtime we target has it. */
 export const OPSET = 17;
@@ -24,13 +24,13 @@ const IR_VERSION = 8;
 export const META_NET_CONFIG = 'earshot.net_config';
 export const META_MIN_FRAMES = 'earshot.min_frames';
 
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
+export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const ATTR_INT = onnx.AttributeProto.AttributeType.INT;
 const ATTR_INTS = onnx.AttributeProto.AttributeType.INTS;
 
 type Attr = number | number[];
 
-function node(opType: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): onnx.INodeProto {
+export function node(opType: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): onnx.INodeProto {
   const attribute = Object.entries(attrs).map(([name, v]): onnx.IAttributeProto => (Array.isArray(v) ? { name, type: ATTR_INTS, ints: v } : { name, type: ATTR_INT, i: v }));
   return { opType, input: inputs, output: [output], name: output, attribute };
 }
@@ -43,37 +43,60 @@ function littleEndianBytes(data: Float32Array): Uint8Array {
   return out;
 }
 
-function initializer(p: NetParameter): onnx.ITensorProto {
+export function initializer(p: NetParameter): onnx.ITensorProto {
   return { name: p.name, dataType: FLOAT, dims: p.shape, rawData: littleEndianBytes(p.data) };
 }
 
-function tensorInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
+export function tensorInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   return { name, type: { tensorType: { elemType: FLOAT, shape: { dim } } } };
 }
 
-/** Conv stack and global pools for a mel input: returns the nodes and the name of the [batch, width] tensor. */
-function convNodes(config: NetConfig & { input: { kind: 'mel' } }): { nodes: onnx.INodeProto[]; output: string } {
-  const nodes: onnx.INodeProto[] = [node('Transpose', ['mel'], 'mel_bands_by_frames', { perm: [0, 2, 1] })];
-  let x = 'mel_bands_by_frames';
-  config.conv.forEach((layer, i) => {
-    nodes.push(node('Conv', [x, `conv${i}.weight`, `conv${i}.bias`], `conv${i}`, { kernel_shape: [layer.kernel], strides: [1], pads: [0, 0], dilations: [1], group: 1 }));
-    nodes.push(node('Relu', [`conv${i}`], `conv${i}_relu`));
-    x = `conv${i}_relu`;
-    if (layer.pool > 1) {
-      // ceil_mode 0 = floor: a partial last pooling window is dropped, as torch's MaxPool1d default.
-      nodes.push(node('MaxPool', [x], `conv${i}_pool`, { kernel_shape: [layer.pool], strides: [layer.pool], pads: [0, 0], ceil_mode: 0 }));
-      x = `conv${i}_pool`;
-    }
-  });
+/** One conv layer on the [batch, channels, time] tensor `x`: Conv → Relu → MaxPool (pool > 1); returns the output's name. */
+export function convLayerNodes(nodes: onnx.INodeProto[], layer: ConvLayer, i: number, x: string): string {
+  nodes.push(node('Conv', [x, `conv${i}.weight`, `conv${i}.bias`], `conv${i}`, { kernel_shape: [layer.kernel], strides: [1], pads: [0, 0], dilations: [1], group: 1 }));
+  nodes.push(node('Relu', [`conv${i}`], `conv${i}_relu`));
+  if (layer.pool === 1) return `conv${i}_relu`;
+  // ceil_mode 0 = floor: a partial last pooling window is dropped, as torch's MaxPool1d default.
+  nodes.push(node('MaxPool', [`conv${i}_relu`], `conv${i}_pool`, { kernel_shape: [layer.pool], strides: [layer.pool], pads: [0, 0], ceil_mode: 0 }));
+  return `conv${i}_pool`;
+}
+
+/** Global pools over time of the [batch, channels, time] tensor `x`, concatenated: returns the [batch, width] tensor's name. */
+export function globalPoolNodes(nodes: onnx.INodeProto[], pools: readonly GlobalPool[], x: string): string {
   const op = { mean: 'ReduceMean', max: 'ReduceMax', l2: 'ReduceL2' } as const;
-  const pooled = config.globalPool.map((p) => {
+  const pooled = pools.map((p) => {
     nodes.push(node(op[p], [x], `global_${p}`, { axes: [2], keepdims: 0 }));
     return `global_${p}`;
   });
-  if (pooled.length === 1) return { nodes, output: pooled[0] };
+  if (pooled.length === 1) return pooled[0];
   nodes.push(node('Concat', pooled, 'pooled', { axis: 1 }));
-  return { nodes, output: 'pooled' };
+  return 'pooled';
+}
+
+/** The dense layers and the linear output on the [batch, width] tensor `x`; the output is named `factors`. */
+export function denseNodes(nodes: onnx.INodeProto[], config: NetConfig, x: string): void {
+  config.dense.forEach((_, j) => {
+    nodes.push(node('Gemm', [x, `dense${j}.weight`, `dense${j}.bias`], `dense${j}`, { transB: 1 }));
+    nodes.push(node('Relu', [`dense${j}`], `dense${j}_relu`));
+    x = `dense${j}_relu`;
+  });
+  nodes.push(node('Gemm', [x, 'out.weight', 'out.bias'], 'factors', { transB: 1 }));
+}
+
+/** Checks caller metadata: strings only, none of the exporter's own keys (`reserved`). */
+export function checkMeta(meta: Record<string, string>, reserved: readonly string[]): void {
+  for (const [key, value] of Object.entries(meta)) {
+    if (reserved.includes(key)) throw new EarshotError('ERR_INVALID_ARGUMENT', `metadata key "${key}" is reserved: the exporter writes it`);
+    if (typeof value !== 'string') throw new EarshotError('ERR_INVALID_ARGUMENT', `metadata "${key}" must be a string, got ${typeof value}`);
+  }
+}
+
+/** The ModelProto bytes of `graph` at this exporter's opset and IR version. */
+export function encodeModel(graph: onnx.IGraphProto, meta: Record<string, string>): Uint8Array {
+  const metadataProps = Object.entries(meta).map(([key, value]) => ({ key, value }));
+  const model: onnx.IModelProto = { irVersion: IR_VERSION, producerName: 'earshot', opsetImport: [{ domain: '', version: OPSET }], graph, metadataProps };
+  return onnx.ModelProto.encode(model).finish();
 }
 
 /**
@@ -83,29 +106,22 @@ function convNodes(config: NetConfig & { input: { kind: 'mel' } }): { nodes: onn
 export function buildOnnxModel(config: NetConfig, params: readonly NetParameter[], meta: Record<string, string> = {}): Uint8Array {
   const cfg = validateNetConfig(config);
   const byName = checkNetParameters(cfg, params);
-  for (const [key, value] of Object.entries(meta)) {
-    if (key === META_NET_CONFIG || key === META_MIN_FRAMES) throw new EarshotError('ERR_INVALID_ARGUMENT', `metadata key "${key}" is reserved: the exporter writes it`);
-    if (typeof value !== 'string') throw new EarshotError('ERR_INVALID_ARGUMENT', `metadata "${key}" must be a string, got ${typeof value}`);
-  }
+  checkMeta(meta, [META_NET_CONFIG, META_MIN_FRAMES]);
 
   const nodes: onnx.INodeProto[] = [];
   let x: string;
   let input: onnx.IValueInfoProto;
   if (cfg.input.kind === 'mel') {
     input = tensorInfo('mel', ['batch', 'frames', cfg.input.bands]);
-    const conv = convNodes(cfg as NetConfig & { input: { kind: 'mel' } });
-    nodes.push(...conv.nodes);
-    x = conv.output;
+    nodes.push(node('Transpose', ['mel'], 'mel_bands_by_frames', { perm: [0, 2, 1] }));
+    x = 'mel_bands_by_frames';
+    cfg.conv.forEach((layer, i) => (x = convLayerNodes(nodes, layer, i, x)));
+    x = globalPoolNodes(nodes, cfg.globalPool, x);
   } else {
     input = tensorInfo('features', ['batch', cfg.input.features]);
     x = 'features';
   }
-  cfg.dense.forEach((_, j) => {
-    nodes.push(node('Gemm', [x, `dense${j}.weight`, `dense${j}.bias`], `dense${j}`, { transB: 1 }));
-    nodes.push(node('Relu', [`dense${j}`], `dense${j}_relu`));
-    x = `dense${j}_relu`;
-  });
-  nodes.push(node('Gemm', [x, 'out.weight', 'out.bias'], 'factors', { transB: 1 }));
+  denseNodes(nodes, cfg, x);
 
   const graph: onnx.IGraphProto = {
     name: 'earshot_factor_net',
@@ -114,11 +130,5 @@ export function buildOnnxModel(config: NetConfig, params: readonly NetParameter[
     input: [input],
     output: [tensorInfo('factors', ['batch', cfg.outputs])],
   };
-  const metadataProps = [
-    ...Object.entries(meta).map(([key, value]) => ({ key, value })),
-    { key: META_NET_CONFIG, value: JSON.stringify(cfg) },
-    { key: META_MIN_FRAMES, value: String(minFrames(cfg)) },
-  ];
-  const model: onnx.IModelProto = { irVersion: IR_VERSION, producerName: 'earshot', opsetImport: [{ domain: '', version: OPSET }], graph, metadataProps };
-  return onnx.ModelProto.encode(model).finish();
+  return encodeModel(graph, { ...meta, [META_NET_CONFIG]: JSON.stringify(cfg), [META_MIN_FRAMES]: String(minFrames(cfg)) });
 }
