@@ -9,6 +9,10 @@ import type { SampleEncoding } from './wav-format';
 
 const BYTES: Record<SampleEncoding, number> = { u8: 1, s16: 2, s24: 3, s32: 4, f32: 4, f64: 8 };
 
+/** Typed-array views read the host's byte order; WAV is little-endian (x64 and arm64 hosts are too). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const S16_SCALE = 1 / 32768;
+
 export function bytesPerSample(encoding: SampleEncoding): number {
   return BYTES[encoding];
 }
@@ -34,6 +38,13 @@ export function decodeSamples(
       for (let o = outOffset; o < end; o++, p++) out[o] = (src[p] - 128) / 128;
       return;
     case 's16':
+      if (LITTLE_ENDIAN && (src.byteOffset + p) % 2 === 0) {
+        // Aligned: read through an Int16Array view (≈ 3x faster than assembling bytes; the same values:
+        // x / 32768 and x * 2^-15 are both exact).
+        const v = new Int16Array(src.buffer, src.byteOffset + p, count);
+        for (let i = 0; i < count; i++) out[outOffset + i] = v[i] * S16_SCALE;
+        return;
+      }
       for (let o = outOffset; o < end; o++, p += 2) {
         out[o] = (((src[p] | (src[p + 1] << 8)) << 16) >> 16) / 32768;
       }
@@ -49,17 +60,30 @@ export function decodeSamples(
       }
       return;
     case 'f32':
-    case 'f64': {
-      const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-      const step = BYTES[encoding];
-      for (let o = outOffset; o < end; o++, p += step) {
-        const v = encoding === 'f32' ? view.getFloat32(p, true) : view.getFloat64(p, true);
-        out[o] = v;
-        // Checked after the float32 store: a finite float64 beyond ±3.4e38 becomes Inf here too.
-        if (!Number.isFinite(out[o])) throwNotFinite(v, firstSampleIndex + (o - outOffset));
+      if (LITTLE_ENDIAN && (src.byteOffset + p) % 4 === 0) {
+        // Aligned (ffmpeg's pcm_f32le output read from a pipe almost always is): copy the floats as they are.
+        out.set(new Float32Array(src.buffer, src.byteOffset + p, count), outOffset);
+        for (let o = outOffset; o < end; o++) {
+          const x = out[o];
+          if (x - x !== 0) throwNotFinite(x, firstSampleIndex + (o - outOffset)); // NaN or ±Inf
+        }
+        return;
       }
-      return;
-    }
+      return decodeFloats(encoding, src, p, count, out, outOffset, firstSampleIndex); // unaligned: one float at a time
+    case 'f64':
+      return decodeFloats(encoding, src, p, count, out, outOffset, firstSampleIndex);
+  }
+}
+
+/** Little-endian float32/float64 samples at any byte offset, each checked finite after its float32 store. */
+function decodeFloats(encoding: 'f32' | 'f64', src: Uint8Array, p: number, count: number, out: Float32Array, outOffset: number, firstSampleIndex: number): void {
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  const step = BYTES[encoding];
+  for (let o = outOffset, end = outOffset + count; o < end; o++, p += step) {
+    const v = encoding === 'f32' ? view.getFloat32(p, true) : view.getFloat64(p, true);
+    out[o] = v;
+    // Checked after the float32 store: a finite float64 beyond ±3.4e38 becomes Inf here too.
+    if (!Number.isFinite(out[o])) throwNotFinite(v, firstSampleIndex + (o - outOffset));
   }
 }
 
