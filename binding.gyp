@@ -11,6 +11,7 @@
         "native/napi/dsp/resampler.cc",
         "native/dsp/resampler.cc",
         "native/linalg/als_solver.cc",
+        "native/linalg/als_cg.cc",
         "native/napi/linalg/als_solver.cc",
         "native/napi/cuda/als_cuda.cc",
         "native/dsp/fft_plan.cc",

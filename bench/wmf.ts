@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- wmf [--shape lastfm360k|tasteprofile] [--scale S] [--factors 64] [--iterations 6]
- *  [--threads N] [--solver cg|exact] [--write-csr DIR] [--json]`: seconds per ALS iteration of trainWmf
+ *  [--threads N] [--solver cg|exact] [--write-csr DIR] [--peer PYTHONPATH [--peer-python EXE]] [--json]`:
+ * seconds per ALS iteration of trainWmf
  * (CPU) on a play-count matrix of a real data set's size, generated here with a fixed seed:
  *
  *   lastfm360k    358,868 users x 292,385 items, 17,559,530 non-zeros (Last.fm-360K, user x artist)
@@ -18,6 +19,9 @@
  * reported, not counted); peak RSS is process.resourceUsage().maxRSS after training. `--write-csr DIR`
  * writes indptr.npy / indices.npy ('<i4') and data.npy ('<f4'), so that e.g. Python `implicit` can be run
  * on the identical matrix: scipy.sparse.csr_matrix((data, indices, indptr), shape=(users, items)).
+ * `--peer PYTHONPATH` then fits Python `implicit` (imported from that directory, built elsewhere) on the
+ * same confidences from the same initial factors in the same run (bench/wmf-peer.ts), prints both sides'
+ * seconds per iteration and their ratio, and both final objectives computed by one function (wmfLoss).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,8 +29,10 @@ import * as path from 'node:path';
 import { writeNpy } from '../src/io/npy';
 import type { Csr } from '../trainer/data/csr';
 import { mulberry32, type Rand } from '../trainer/eval/prng';
-import { trainWmf, type AlsSolver, type IterationReport } from '../trainer/wmf/train';
-import { hardwareLine, parseFlags } from './harness';
+import { confidence } from '../trainer/wmf/confidence';
+import { initialFactors, trainWmf, wmfLoss, WMF_DEFAULTS, type AlsSolver, type IterationReport, type WmfModel } from '../trainer/wmf/train';
+import { formatTable, hardwareLine, parseFlags } from './harness';
+import { describeThreadPools, runImplicitPeer, type PeerResult } from './wmf-peer';
 
 const SHAPES = {
   lastfm360k: { users: 358_868, items: 292_385, nnz: 17_559_530 },
@@ -42,7 +48,7 @@ const MAX_ROW_SHARE = 1 / 20;
 const COUNT_ALPHA = 1.6;
 const MAX_COUNT = 9667;
 const USAGE =
-  'usage: npm run bench -- wmf [--shape lastfm360k|tasteprofile] [--scale S] [--factors 64] [--iterations 6] [--threads N] [--solver cg|exact] [--write-csr DIR] [--json]';
+  'usage: npm run bench -- wmf [--shape lastfm360k|tasteprofile] [--scale S] [--factors 64] [--iterations 6] [--threads N] [--solver cg|exact] [--write-csr DIR] [--peer PYTHONPATH [--peer-python EXE]] [--json]';
 
 interface Dims {
   users: number;
@@ -156,12 +162,59 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+interface PeerRun {
+  pythonPath: string;
+  python: string;
+  factors: number;
+  iterations: number;
+  threads: number;
+  solver: AlsSolver;
+  say: (line: string) => void;
+}
+
+/**
+ * Fits implicit on the same confidences from the same initial factors as trainWmf, prints both sides'
+ * seconds per iteration and the final objectives (one function, wmfLoss, for both), and returns the
+ * JSON keys of the comparison.
+ */
+async function compareWithImplicit(plays: Csr, model: WmfModel, o: PeerRun): Promise<Record<string, unknown>> {
+  const { lambda, cgSteps, seed } = WMF_DEFAULTS; // what trainWmf ran with (the benchmark passes none of them)
+  const { X, Y } = initialFactors(plays.rows, plays.cols, o.factors, seed);
+  o.say(`implicit (PYTHONPATH ${o.pythonPath}, ${o.python}): same confidences, same initial factors, λ ${lambda}, ${o.solver === 'cg' ? `use_cg, cg_steps ${cgSteps}` : 'exact'}, num_threads ${o.threads}`);
+  const p: PeerResult = await runImplicitPeer({ ...o, matrix: { ...plays, data: confidence(plays.data) }, X0: X, Y0: Y, lambda, cgSteps });
+  o.say(`implicit ${p.version} from ${p.implicitPath} (python ${p.python}, numpy ${p.numpy}, scipy ${p.scipy}); ${describeThreadPools(p.threadPools)}`);
+  const lossOpts = { factors: o.factors, threads: o.threads };
+  const ours = wmfLoss(plays, model.userFactors, model.itemFactors, lossOpts);
+  const theirs = wmfLoss(plays, p.userFactors, p.itemFactors, lossOpts);
+  const theirsOwn = p.lossNormalized * p.lossDenominator;
+  const e = model.iterations.map((r) => r.seconds);
+  const counted = (xs: number[]): number[] => (xs.length > 1 ? xs.slice(1) : xs);
+  const es = median(counted(e));
+  const ps = median(counted(p.iterationsS));
+  const rows = e.map((s, k) => [`iteration ${k + 1}`, s.toFixed(2), p.iterationsS[k].toFixed(2), (s / p.iterationsS[k]).toFixed(2)]);
+  rows.push([`s/iteration (median of ${e.length > 1 ? `2..${e.length}` : '1'})`, es.toFixed(2), ps.toFixed(2), (es / ps).toFixed(2)]);
+  rows.push([`objective after ${e.length} (wmfLoss)`, ours.toExponential(6), theirs.toExponential(6), (ours / theirs).toFixed(6)]);
+  o.say(formatTable(['', 'earshot', `implicit ${p.version}`, 'earshot ÷ implicit'], rows));
+  o.say(`implicit's own calculate_loss x its denominator on its factors: ${theirsOwn.toExponential(6)} (wmfLoss: ${theirs.toExponential(6)}, relative difference ${((theirsOwn - theirs) / theirs).toExponential(2)}); implicit's whole fit() ${p.fitS.toFixed(2)} s`);
+  return {
+    peer: `implicit ${p.version}`,
+    peer_s_per_iter: ps,
+    peer_iterations_s: p.iterationsS,
+    ratio_s_per_iter: es / ps,
+    loss: ours,
+    peer_loss: theirs,
+    peer_loss_own: theirsOwn,
+    peer_fit_s: p.fitS,
+    peer_threadpools: describeThreadPools(p.threadPools),
+  };
+}
+
 const rssGb = (): number => process.resourceUsage().maxRSS / 1024 ** 2; // maxRSS is in KiB
 
 export async function main(args: string[]): Promise<number> {
   let flags: Map<string, string | true>;
   try {
-    flags = parseFlags(args, ['--shape', '--scale', '--factors', '--iterations', '--threads', '--solver', '--write-csr'], ['--json']);
+    flags = parseFlags(args, ['--shape', '--scale', '--factors', '--iterations', '--threads', '--solver', '--write-csr', '--peer', '--peer-python'], ['--json']);
   } catch (err) {
     process.stderr.write(`bench wmf: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -186,6 +239,9 @@ export async function main(args: string[]): Promise<number> {
   if (solver !== 'cg' && solver !== 'exact') return bad(`--solver must be cg or exact, got "${solver}"`);
   const json = flags.has('--json');
   const csrDir = flags.get('--write-csr');
+  const peerPath = flags.get('--peer');
+  const peerPython = String(flags.get('--peer-python') ?? 'python3');
+  if (flags.has('--peer-python') && peerPath === undefined) return bad('--peer-python needs --peer');
 
   const full = SHAPES[shapeName as ShapeName];
   const dims: Dims = { users: Math.max(1, Math.round(full.users * scale)), items: Math.max(1, Math.round(full.items * scale)), nnz: Math.round(full.nnz * scale) };
@@ -224,6 +280,16 @@ export async function main(args: string[]): Promise<number> {
   say(`setup inside trainWmf (checkCsr, transpose, confidence, initial factors): ${setupS.toFixed(2)} s`);
   say(`peak RSS: ${peak.toFixed(2)} GB`);
 
+  let peer: Record<string, unknown> = {};
+  if (typeof peerPath === 'string') {
+    try {
+      peer = await compareWithImplicit(plays, model, { pythonPath: peerPath, python: peerPython, factors, iterations, threads, solver, say });
+    } catch (err) {
+      process.stderr.write(`bench wmf: the implicit peer failed: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+
   if (json) {
     const result = {
       shape: shapeName,
@@ -240,6 +306,7 @@ export async function main(args: string[]): Promise<number> {
       scale,
       setup_s: setupS,
       cpu: hardwareLine(),
+      ...peer,
     };
     say(JSON.stringify(result));
   }

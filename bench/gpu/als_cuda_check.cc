@@ -1,19 +1,18 @@
 // GPU ALS check (run on a CUDA machine; see bench/gpu/run-check.sh): the CUDA CG solver against the
-// CPU CG solver (native/linalg/als_solver.cc) from the same start on a random implicit-feedback problem,
+// CPU CG solver (native/linalg/als_cg.cc) from the same start on a random implicit-feedback problem,
 // then seconds per iteration for both at a larger shape. Prints one JSON line at the end.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <random>
 #include <thread>
 #include <vector>
 
+#include "linalg/als_cg.h"
 #include "linalg/als_solver.h"
 #include "cuda/als_cuda.h"
-#include "runtime/thread_pool.h"
 
 using namespace earshot;
 
@@ -57,11 +56,7 @@ static Csr transpose(const Csr& m) {
 
 static void cpuSweep(const Csr& m, float* X, const float* Y, int f, double lambda, int steps, int threads) {
   AlsProblem pr{m.indptr.data(), m.indices.data(), m.conf.data(), m.rows, Y, m.cols, f, lambda};
-  std::vector<double> G;
-  gramMatrix(Y, m.cols, f, G);
-  std::vector<std::unique_ptr<AlsScratch>> s;
-  for (int t = 0; t < threads; ++t) s.push_back(std::make_unique<AlsScratch>(f));
-  parallelFor(threads, m.rows, 256, [&](int b, int e, int t) { for (int r = b; r < e; ++r) solveRowCg(pr, G.data(), r, X, steps, *s[t]); });
+  alsSweepCg(pr, X, steps, threads);
 }
 
 static double lossOf(const Csr& m, const float* X, const float* Y, int f, double lambda) {

@@ -1,58 +1,64 @@
 #include "linalg/als_solver.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
-// The hot loops are compiled twice (x86-64: AVX2+FMA and baseline) and chosen by the loader (GCC
-// function multiversioning); `omp simd` lets dot products vectorise without -ffast-math (fixed
-// summation order per build, so results stay deterministic on a machine).
+#include "linalg/linalg_kernels.h"
+// The exact solver's loops are compiled twice (x86-64: AVX2+FMA and baseline) and chosen by the loader
+// (GCC function multiversioning); the Gram matrix uses linalg_kernels' gramAccumulate.
 #include "runtime/multiversion.h"
+#include "runtime/thread_pool.h"
 
 namespace earshot {
 
-void gramMatrix(const float* Y, int n, int f, std::vector<double>& G) {
-  G.assign(static_cast<size_t>(f) * f, 0.0);
-  // Accumulate the upper triangle row by row of Y (cache friendly), mirror at the end.
-  for (int i = 0; i < n; ++i) {
-    const float* y = Y + static_cast<size_t>(i) * f;
-    for (int a = 0; a < f; ++a) {
-      const double ya = y[a];
-      double* g = G.data() + static_cast<size_t>(a) * f;
-      for (int b = a; b < f; ++b) g[b] += ya * y[b];
+void gramMatrix(const float* Y, int n, int f, std::vector<double>& G, int threads) {
+  // Upper triangles of fixed blocks of rows (at most 64 blocks, chosen by n only), added in block order.
+  const int fv = (f + 3) & ~3;
+  const int block = std::max(4096, (n + 63) / 64);
+  const int blocks = (n + block - 1) / block;
+  std::vector<double> partial(static_cast<size_t>(std::max(blocks, 1)) * f * fv, 0.0);
+  const LinalgKernels& kern = activeLinalgKernels();
+  parallelFor(threads, blocks, 1, [&](int b, int e, int) {
+    for (int k = b; k < e; ++k) {
+      const int r0 = k * block, m = std::min(n, r0 + block) - r0;
+      kern.gramAccumulate(Y + static_cast<size_t>(r0) * f, m, f, f, &partial[static_cast<size_t>(k) * f * fv]);
     }
+  });
+  G.assign(static_cast<size_t>(f) * f, 0.0);
+  for (int k = 0; k < blocks; ++k) {
+    const double* p = &partial[static_cast<size_t>(k) * f * fv];
+    for (int a = 0; a < f; ++a)
+      for (int b = a; b < f; ++b) G[static_cast<size_t>(a) * f + b] += p[static_cast<size_t>(a) * fv + b];
   }
   for (int a = 0; a < f; ++a)
     for (int b = 0; b < a; ++b) G[static_cast<size_t>(a) * f + b] = G[static_cast<size_t>(b) * f + a];
 }
 
-// b = sum c_i y_i, and (exact) A = G + lambda I + sum (c_i - 1) y_i y_i^T.
-EARSHOT_MULTIVERSION static void buildSystem(const AlsProblem& pr, const double* G, int row, AlsScratch& s, bool withMatrix) {
+// b = sum c_i y_i and A = G + lambda I + sum (c_i - 1) y_i y_i^T.
+EARSHOT_MULTIVERSION static void buildSystem(const AlsProblem& pr, const double* G, int row, AlsScratch& s) {
   const int f = pr.factors;
-  if (withMatrix) {
-    for (int k = 0; k < f * f; ++k) s.A[k] = G[k];
-    for (int a = 0; a < f; ++a) s.A[a * f + a] += pr.lambda;
-  }
+  for (int k = 0; k < f * f; ++k) s.A[k] = G[k];
+  for (int a = 0; a < f; ++a) s.A[a * f + a] += pr.lambda;
   for (int a = 0; a < f; ++a) s.b[a] = 0.0;
   for (int j = pr.indptr[row]; j < pr.indptr[row + 1]; ++j) {
     const float* y = pr.Y + static_cast<size_t>(pr.indices[j]) * f;
     const double c = pr.confidence[j];
     for (int a = 0; a < f; ++a) s.b[a] += c * y[a];
-    if (!withMatrix) continue;
     for (int a = 0; a < f; ++a) {
       const double w = (c - 1.0) * y[a];
       double* A = s.A.data() + static_cast<size_t>(a) * f;
       for (int b = a; b < f; ++b) A[b] += w * y[b];
     }
   }
-  if (withMatrix)
-    for (int a = 0; a < f; ++a)
-      for (int b = 0; b < a; ++b) s.A[a * f + b] = s.A[b * f + a];
+  for (int a = 0; a < f; ++a)
+    for (int b = 0; b < a; ++b) s.A[a * f + b] = s.A[b * f + a];
 }
 
 void solveRowExact(const AlsProblem& pr, const double* G, int row, float* X, AlsScratch& s) {
   const int f = pr.factors;
-  buildSystem(pr, G, row, s, true);
+  buildSystem(pr, G, row, s);
   // In-place Cholesky A = L L^T (lower triangle), then forward and back substitution.
   double* A = s.A.data();
   for (int j = 0; j < f; ++j) {
@@ -80,58 +86,6 @@ void solveRowExact(const AlsProblem& pr, const double* G, int row, float* X, Als
   }
   float* out = X + static_cast<size_t>(row) * f;
   for (int a = 0; a < f; ++a) out[a] = static_cast<float>(z[a]);
-}
-
-// Ap = (G + lambda I) p + sum (c_i - 1) (y_i . p) y_i, without forming A.
-EARSHOT_MULTIVERSION static void applyA(const AlsProblem& pr, const double* G, int row, const double* p, double* Ap) {
-  const int f = pr.factors;
-  for (int a = 0; a < f; ++a) {
-    double v = 0.0;
-    const double* g = G + static_cast<size_t>(a) * f;
-#pragma omp simd reduction(+ : v)
-    for (int b = 0; b < f; ++b) v += g[b] * p[b];
-    Ap[a] = v + pr.lambda * p[a];
-  }
-  for (int j = pr.indptr[row]; j < pr.indptr[row + 1]; ++j) {
-    const float* y = pr.Y + static_cast<size_t>(pr.indices[j]) * f;
-    double dot = 0.0;
-#pragma omp simd reduction(+ : dot)
-    for (int a = 0; a < f; ++a) dot += y[a] * p[a];
-    const double w = (pr.confidence[j] - 1.0) * dot;
-    for (int a = 0; a < f; ++a) Ap[a] += w * y[a];
-  }
-}
-
-EARSHOT_MULTIVERSION void solveRowCg(const AlsProblem& pr, const double* G, int row, float* X, int steps, AlsScratch& s) {
-  const int f = pr.factors;
-  float* xr = X + static_cast<size_t>(row) * f;
-  double* x = s.x.data();
-  for (int a = 0; a < f; ++a) x[a] = xr[a];
-  buildSystem(pr, G, row, s, false);
-  applyA(pr, G, row, x, s.Ap.data());
-  double rs = 0.0;
-  for (int a = 0; a < f; ++a) {
-    s.r[a] = s.b[a] - s.Ap[a];  // residual of the warm start
-    s.p[a] = s.r[a];
-    rs += s.r[a] * s.r[a];
-  }
-  for (int it = 0; it < steps && rs > 1e-20; ++it) {
-    applyA(pr, G, row, s.p.data(), s.Ap.data());
-    double pAp = 0.0;
-    for (int a = 0; a < f; ++a) pAp += s.p[a] * s.Ap[a];
-    if (!(pAp > 0.0)) break;
-    const double alpha = rs / pAp;
-    double rsNew = 0.0;
-    for (int a = 0; a < f; ++a) {
-      x[a] += alpha * s.p[a];
-      s.r[a] -= alpha * s.Ap[a];
-      rsNew += s.r[a] * s.r[a];
-    }
-    const double beta = rsNew / rs;
-    for (int a = 0; a < f; ++a) s.p[a] = s.r[a] + beta * s.p[a];
-    rs = rsNew;
-  }
-  for (int a = 0; a < f; ++a) xr[a] = static_cast<float>(x[a]);
 }
 
 double rowsLoss(const AlsProblem& pr, const double* G, const float* X, int rowBegin, int rowEnd) {

@@ -1,8 +1,9 @@
-// Dense linear-algebra micro-kernels for the bag-of-words baseline (k-means scores, PCA products),
-// one table per instruction set (linalg_kernels.inc compiled twice, as the DSP kernels are).
+// Dense linear-algebra micro-kernels for the bag-of-words baseline (k-means scores, PCA products)
+// and the ALS row solver, one table per instruction set (linalg_kernels.inc compiled twice, as the DSP kernels are).
 // Operands are packed by the callers (kmeans.cc, cross_product.cc, project.cc) so that the
 // kernels read contiguous memory and never allocate.
 #pragma once
+#include <cstdint>
 
 namespace earshot {
 
@@ -24,6 +25,14 @@ struct LinalgKernels {
   int (*argminWithin)(const float* s, int n, float tau, float* best, int* within);
   // tile[r][j] = sum_t a[t*lda + r] * b[t*8 + j] for r < 4, j < 8 (overwritten).
   void (*dgemmTile)(const double* a, int lda, const double* b, int depth, double* tile);
+  // Implicit-ALS conjugate gradient on one row, float32 (als_cg.h): `steps` iterations on
+  // (G + sum_j (c_j - 1) y_j y_jᵀ) x = sum_j c_j y_j, y_j = Y + cols[j] * stride, warm-started from x
+  // (overwritten). stride is a multiple of 8; G (stride x stride, + lambda I) and every row are zero
+  // padded past F.
+  void (*alsCgRow)(const int32_t* cols, const float* conf, int n, const float* Y, const float* G, int stride, int steps, float* x);
+  // G[a * fv + b] += sum_{i < n} Y[i * stride + a] * Y[i * stride + b] for a <= b < f (upper triangle,
+  // double), fv = f rounded up to a multiple of 4; f <= 1024.
+  void (*gramAccumulate)(const float* Y, int n, int f, int stride, double* G);
 };
 
 namespace linalg_generic { extern const LinalgKernels table; }

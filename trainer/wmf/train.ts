@@ -71,6 +71,15 @@ export function gaussianFactors(n: number, sd: number, seed: number): Float32Arr
   return out;
 }
 
+/**
+ * The factors training starts from: the paper-style small random start N(0, 0.01^2), item factors (Y,
+ * cols x f) from `seed`, user factors (X, rows x f) from seed + 1. Exported so that a peer
+ * implementation can be started from exactly these (bench/wmf.ts --peer).
+ */
+export function initialFactors(rows: number, cols: number, f: number, seed: number): { X: Float32Array; Y: Float32Array } {
+  return { Y: gaussianFactors(cols * f, 0.01, seed), X: gaussianFactors(rows * f, 0.01, (seed + 1) % 2 ** 32) };
+}
+
 export function resolveWmfOptions(o: WmfOptions): Required<Omit<WmfOptions, 'onIteration'>> {
   const solver = o.solver ?? WMF_DEFAULTS.solver;
   if (o.device !== undefined && o.device !== 'cpu' && o.device !== 'cuda') throw new EarshotError('ERR_INVALID_ARGUMENT', `device must be 'cpu' or 'cuda', got ${String(o.device)}`);
@@ -103,9 +112,7 @@ export async function trainWmf(plays: Csr, o: WmfOptions = {}): Promise<WmfModel
   const cu = confidence(byUser.data, opt);
   const ci = confidence(byItem.data, opt);
   const f = opt.factors;
-  // The paper-style small random start; item factors from seed, user factors from seed + 1.
-  const Y = gaussianFactors(byUser.cols * f, 0.01, opt.seed);
-  const X = gaussianFactors(byUser.rows * f, 0.01, (opt.seed + 1) % 2 ** 32);
+  const { X, Y } = initialFactors(byUser.rows, byUser.cols, f, opt.seed);
   const addon = nativeAddon();
   const iterations: IterationReport[] = [];
   // One loop for both backends: `step` runs one ALS iteration, `factors` gives the current X and Y.

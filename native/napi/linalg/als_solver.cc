@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "linalg/als_cg.h"
 #include "linalg/als_solver.h"
 #include "napi/args.h"
 #include "napi/promise_worker.h"
@@ -53,15 +54,13 @@ class SweepWorker : public PromiseWorker {
 
  private:
   void Compute() override {
+    if (!exact_) return alsSweepCg(pr_, X_, steps_, threads_);
     std::vector<double> G;
-    gramMatrix(pr_.Y, pr_.cols, pr_.factors, G);
+    gramMatrix(pr_.Y, pr_.cols, pr_.factors, G, threads_);
     std::vector<std::unique_ptr<AlsScratch>> scratch;
     for (int t = 0; t < threads_; ++t) scratch.push_back(std::make_unique<AlsScratch>(pr_.factors));
     parallelFor(threads_, pr_.rows, 256, [&](int b, int e, int t) {
-      for (int r = b; r < e; ++r) {
-        if (exact_) solveRowExact(pr_, G.data(), r, X_, *scratch[t]);
-        else solveRowCg(pr_, G.data(), r, X_, steps_, *scratch[t]);
-      }
+      for (int r = b; r < e; ++r) solveRowExact(pr_, G.data(), r, X_, *scratch[t]);
     });
   }
   AlsProblem pr_;
@@ -87,7 +86,7 @@ Napi::Value AlsLoss(const Napi::CallbackInfo& info) {
   const AlsArgs a = readArgs(info);
   const int threads = intArg(info[7], "threads", 1, 1024);
   std::vector<double> G;
-  gramMatrix(a.pr.Y, a.pr.cols, a.pr.factors, G);
+  gramMatrix(a.pr.Y, a.pr.cols, a.pr.factors, G, threads);
   // Partial sums per fixed block of rows, added in block order: deterministic for any thread count.
   const int block = 1024;
   std::vector<double> partial((a.pr.rows + block - 1) / block, 0.0);
