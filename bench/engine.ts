@@ -10,6 +10,11 @@
  * one is not held in realtime, then bisects down to --resolution streams. Held = every stream connected,
  * no close/error, 0 dropped, 0 overdue, p99 latency < --threshold-ms (50), send lag p99 < --lag-limit-ms
  * (20; else the step is invalid: the generator, not the server, was the limit).
+ *
+ * --baseline "<server args>" measures a second server in the same session, right after the first, with
+ * these arguments added to --server-args (e.g. "--cnn-path window": the whole-window CNN against the
+ * streaming trunk), and prints both and their ratios: max held streams and p99 latency at the largest
+ * stream count both ran (--find-max), or p99 and server CPU at --streams.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,11 +28,12 @@ const USAGE = `usage: npm run bench -- engine [--streams N] [--seconds S] [--jso
     [--rate 22050] [--channels 1] [--encoding pcm_s16le|pcm_f32le] [--chunk-ms 20] [--hop 1] [--k 10]
     [--warmup 3] [--open-ms 1000] [--tick-ms 5] [--seed N] [--clips DIR]
     [--threshold-ms 50] [--lag-limit-ms 20] [--max-limit 4000] [--resolution 25] [--others-limit 25] [--retries 3]
-    [--bundle models/default] [--server dist/src/cli/earshot.js] [--server-args "..."] [--server-node-args "..."]`;
+    [--bundle models/default] [--server dist/src/cli/earshot.js] [--server-args "..."] [--server-node-args "..."]
+    [--baseline "<server args>"]`;
 
 /** Flags handed to the load generator as they are. */
 const PASSED_TO_LOAD = ['--rate', '--channels', '--encoding', '--chunk-ms', '--hop', '--k', '--warmup', '--open-ms', '--tick-ms', '--seed', '--clips'];
-const OWN = ['--streams', '--seconds', '--threshold-ms', '--lag-limit-ms', '--max-limit', '--resolution', '--others-limit', '--retries', '--bundle', '--server', '--server-args', '--server-node-args'];
+const OWN = ['--streams', '--seconds', '--threshold-ms', '--lag-limit-ms', '--max-limit', '--resolution', '--others-limit', '--retries', '--bundle', '--server', '--server-args', '--server-node-args', '--baseline'];
 
 const f1 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(1));
 const f0 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(0));
@@ -160,30 +166,70 @@ export async function main(args: string[]): Promise<number> {
    * One step, on a machine as quiet as it gets: wait (up to 3 min) for the other processes on this shared
    * VM to go idle first, and run a step that was 'disturbed' by them again, up to --retries times.
    */
-  const measure = async (n: number): Promise<StepResult> => {
+  const measure = async (b: Omit<StepOptions, 'streams'>, n: number): Promise<StepResult> => {
     for (let attempt = 0; ; attempt++) {
       const busy = await waitQuiet(othersLimitPct, 5000, 180_000);
       if (busy !== null && busy >= othersLimitPct) out(`(machine still ${busy.toFixed(0)} % busy after waiting 3 min; running anyway)`);
-      const r = await runStep({ ...base, streams: n });
+      const r = await runStep({ ...b, streams: n });
       if (r.status !== 'disturbed' || attempt >= retries) return r;
       out(`streams ${n}: disturbed (${r.reasons[r.reasons.length - 1]}); running it again`);
     }
   };
 
+  const baseline = flags.has('--baseline') ? words('--baseline') : null;
+  if (baseline) out(`baseline: the same with ${baseline.join(' ')} added to the server's arguments, measured after the first`);
+  const variants: { name: string; base: Omit<StepOptions, 'streams'> }[] = [{ name: baseline ? 'candidate' : '', base }];
+  if (baseline) variants.push({ name: 'baseline', base: { ...base, serverArgs: [...base.serverArgs, ...baseline] } });
+
   if (!flags.has('--find-max')) {
-    const r = await measure(streams);
-    if (r.load) out(`clips: ${r.load.clips} (decoded in ${r.load.clip_decode_s.toFixed(1)} s)`);
-    out('');
-    out(describe(r, { ...base, streams }));
-    if (json) out(JSON.stringify(r));
-    return r.status === 'error' ? 1 : 0;
+    const results: StepResult[] = [];
+    for (const v of variants) {
+      const r = await measure(v.base, streams);
+      results.push(r);
+      if (r.load && results.length === 1) out(`clips: ${r.load.clips} (decoded in ${r.load.clip_decode_s.toFixed(1)} s)`);
+      out('');
+      if (v.name) out(`[${v.name}] server ${v.base.serverArgs.slice(1).join(' ')}`);
+      out(describe(r, { ...v.base, streams }));
+    }
+    if (baseline) out(`\n${compareStep(results[0], results[1])}`);
+    if (json) out(JSON.stringify(baseline ? { candidate: results[0], baseline: results[1] } : results[0]));
+    return results.some((r) => r.status === 'error') ? 1 : 0;
   }
 
+  const found: FindMax[] = [];
+  for (const v of variants) {
+    if (v.name) out(`\n[${v.name}] server ${v.base.serverArgs.slice(1).join(' ')}`);
+    const f = await findMax((n) => measure(v.base, n), maxLimit, resolution, (r) => out(describe(r, { ...v.base, streams: r.streams })));
+    found.push(f);
+    out('');
+    out(formatTable(STEP_HEADER, [...f.steps].sort((a, b) => a.streams - b.streams).map(stepRow)));
+    const failed = f.hi === null ? null : f.steps.find((x) => x.streams === f.hi) ?? null;
+    out(
+      f.hi === null
+        ? `${v.name ? `[${v.name}] ` : ''}every step up to --max-limit ${maxLimit} held: max held >= ${f.lo} streams`
+        : `${v.name ? `[${v.name}] ` : ''}max held in realtime: ${f.lo} streams (${f.hi} did not: ${failed?.status}: ${failed?.reasons.join('; ')})`,
+    );
+  }
+  if (baseline) out(compareFindMax(found[0], found[1]));
+  const summary = (f: FindMax) => ({ max_streams: f.lo, first_not_held: f.hi, limited_by: f.hi === null ? null : f.steps.find((x) => x.streams === f.hi)?.status ?? null, steps: f.steps });
+  if (json) out(JSON.stringify(baseline ? { candidate: summary(found[0]), baseline: summary(found[1]), max_streams_ratio: found[1].lo > 0 ? found[0].lo / found[1].lo : null } : summary(found[0])));
+  return 0;
+}
+
+interface FindMax {
+  /** Most streams held, and the fewest not held (null: every step held). */
+  lo: number;
+  hi: number | null;
+  steps: StepResult[];
+}
+
+/** The ladder until a step is not held, then bisection down to `resolution` streams. */
+async function findMax(measure: (n: number) => Promise<StepResult>, maxLimit: number, resolution: number, report: (r: StepResult) => void): Promise<FindMax> {
   const steps: StepResult[] = [];
   const run = async (n: number) => {
     const r = await measure(n);
     steps.push(r);
-    out(describe(r, { ...base, streams: n }));
+    report(r);
     return r.status === 'pass';
   };
   let lo = 0;
@@ -201,14 +247,24 @@ export async function main(args: string[]): Promise<number> {
     if (await run(mid)) lo = mid;
     else hi = mid;
   }
-  out('');
-  out(formatTable(STEP_HEADER, [...steps].sort((a, b) => a.streams - b.streams).map(stepRow)));
-  const failed = hi === null ? null : steps.find((s) => s.streams === hi) ?? null;
-  const verdict =
-    hi === null
-      ? `every step up to --max-limit ${maxLimit} held: max held >= ${lo} streams`
-      : `max held in realtime: ${lo} streams (${hi} did not: ${failed?.status}: ${failed?.reasons.join('; ')})`;
-  out(verdict);
-  if (json) out(JSON.stringify({ max_streams: lo, first_not_held: hi, limited_by: failed?.status ?? null, steps }));
-  return 0;
+  return { lo, hi, steps };
+}
+
+const ratio = (a: number | null | undefined, b: number | null | undefined): string => (a && b ? `${(a / b).toFixed(2)}x` : '—');
+
+/** One stream count, both servers: p99 latency and server CPU side by side. */
+function compareStep(c: StepResult, b: StepResult): string {
+  return (
+    `comparison at ${c.streams} streams: p99 latency ${f1(c.load?.latency_ms.p99)} ms (candidate) vs ${f1(b.load?.latency_ms.p99)} ms (baseline), baseline/candidate ${ratio(b.load?.latency_ms.p99, c.load?.latency_ms.p99)}; ` +
+    `server CPU ${f0(c.server.cpu?.corePct)} % vs ${f0(b.server.cpu?.corePct)} % of a core; inference ms/batch ${f1(c.metrics?.inference_ms.mean)} vs ${f1(b.metrics?.inference_ms.mean)}; status ${c.status} vs ${b.status}`
+  );
+}
+
+/** Max held streams of both servers, and p99 at the largest stream count both measured. */
+function compareFindMax(c: FindMax, b: FindMax): string {
+  const common = c.steps.map((x) => x.streams).filter((n) => b.steps.some((y) => y.streams === n)).sort((x, y) => y - x)[0];
+  const at = (f: FindMax) => f.steps.find((x) => x.streams === common);
+  const lines = [`max held streams: ${c.lo} (candidate) vs ${b.lo} (baseline): candidate/baseline ${ratio(c.lo, b.lo)}`];
+  if (common !== undefined) lines.push(compareStep(at(c)!, at(b)!));
+  return lines.join('\n');
 }

@@ -11,6 +11,7 @@ import { main as kmeansMain } from './kmeans';
 import { main as melMain } from './mel';
 import { main as modelScaleMain } from './model-scale';
 import { main as onnxInferMain } from './onnx-infer';
+import { main as onnxStreamMain } from './onnx-stream';
 import { main as resamplerMain } from './resampler-quality';
 import { main as sameTrackMain } from './same-track';
 import { main as soakMain } from './soak';
@@ -33,6 +34,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'triplets-scale': { summary: 'loadInteractions on a generated Taste-Profile-size file (48.4M lines): seconds, peak RSS [--lines N --users N --items N --seed N --dir PATH --keep --json]', main: tripletsScaleMain },
   'world-oracle': { summary: 'cold-start ceiling of a benchmark world: random vs style-only vs audible-trait ridge vs upper bound [--preset P --songs N --users M --seed S --factors F --json]', main: worldOracleMain },
   'onnx-infer': { summary: 'onnxruntime-node CPU inference ms per 3-s mel window (130 x 128) of the paper-sized CNN, batch 1/32, threads 1/2 [--seconds S] [--json]', main: onnxInferMain },
+  'onnx-stream': { summary: 'ms per window of a bundle\'s CNN: model.onnx on whole windows vs the streaming trunk + head in steady state, batch 1/32 [--bundle DIR] [--hop-frames 40] [--seconds S] [--json]', main: onnxStreamMain },
   'cnn-train': { summary: 'libtorch training examples/s and predict ms/window of the paper-sized CNN (130 x 128 windows, Adam) [--threads N --batch 32 --seconds S --json]', main: cnnTrainMain },
   catalog: { summary: 'catalogue search at F 50: exact top-50 ms/query JS vs native (10k/100k/1M), batched q/s, IVF build s, query ms and recall@50 at 1M, fold-in ms [--sizes --ann-size --batch --recall-queries --spread --threads --json]', main: catalogMain },
   kmeans: { summary: 'bag-of-words baseline: k-means fit (k 4000, d 60, 200k frames, 10 iterations), assign frames/s, PCA d 4000 [--n --d --k --iterations --greedy L --assign-rows --pca-d --pca-songs --skip-pca --threads --json]', main: kmeansMain },

@@ -24,7 +24,7 @@ interface TrunkState {
   /** Per conv layer, [C_i × L_i]. */
   states: Float32Array[];
   stateFrames: number[];
-  /** Held trunk steps, channel-major [channels × held]; the first is step number firstStep. */
+  /** Held trunk steps, time-major [held × channels]; the first is step number firstStep. */
   steps: Float32Array;
   held: number;
   firstStep: number;
@@ -195,10 +195,8 @@ export class StreamTrunk {
       const newSkipped = Math.max(0, keepFirst - end);
       const held = oldKept + m - newSkipped;
       const steps = new Float32Array(C * held);
-      for (let c = 0; c < C; c++) {
-        steps.set(st.steps.subarray((c + 1) * st.held - oldKept, (c + 1) * st.held), c * held);
-        steps.set(r.steps.subarray((b * C + c) * m + newSkipped, (b * C + c + 1) * m), c * held + oldKept);
-      }
+      steps.set(st.steps.subarray((st.held - oldKept) * C, st.held * C));
+      steps.set(r.steps.subarray((b * m + newSkipped) * C, (b + 1) * m * C), oldKept * C);
       st.steps = steps;
       st.held = held;
       st.firstStep = keepFirst;
@@ -206,12 +204,12 @@ export class StreamTrunk {
     });
   }
 
-  /** The window's T steps (from step `first` on) into row `row` of the head's [rows, C, T] input. */
+  /** The window's T steps (from step `first` on) into row `row` of the head's [rows, T, C] input. */
   private copyWindowSteps(st: TrunkState, first: number, headIn: Float32Array, row: number): void {
     const T = this.steps;
     const C = this.channels;
     const offset = first - st.firstStep;
     if (offset < 0 || offset + T > st.held) throw new Error(`internal: stream trunk holds steps ${st.firstStep}..${st.firstStep + st.held}, the window needs ${first}..${first + T}`);
-    for (let c = 0; c < C; c++) headIn.set(st.steps.subarray(c * st.held + offset, c * st.held + offset + T), (row * C + c) * T);
+    headIn.set(st.steps.subarray(offset * C, (offset + T) * C), row * T * C);
   }
 }

@@ -14,7 +14,7 @@ import { EarshotError } from '../errors';
 import type { BundleStreamEntry } from './bundle-format';
 import { createSession, type FactorModel, type FactorModelOptions } from './onnx-factor-model';
 
-/** The trunk's answer for a batch: new steps [batch, channels, stepCount] and each layer's next state [batch, C_i, stateFrames_i]. */
+/** The trunk's answer for a batch: new steps [batch, stepCount, channels] (time-major) and each layer's next state [batch, C_i, stateFrames_i]. */
 export interface TrunkResult {
   steps: Float32Array;
   stepCount: number;
@@ -28,7 +28,7 @@ export interface StreamModel {
   readonly outputs: number;
   /** `batch` chunks of `frames` new mel frames (row-major frames × bands each) after the given states (each [batch, C_i, stateFrames_i]; 0 frames: a fresh stream). */
   runTrunk(mel: Float32Array, batch: number, frames: number, states: readonly Float32Array[], stateFrames: readonly number[]): Promise<TrunkResult>;
-  /** `batch` windows of `stepCount` trunk steps ([batch, channels, stepCount]) → batch × outputs factors. */
+  /** `batch` windows of `stepCount` trunk steps ([batch, stepCount, channels], time-major) → batch × outputs factors. */
   runHead(steps: Float32Array, batch: number, stepCount: number): Promise<Float32Array>;
   close(): Promise<void>;
 }
@@ -101,9 +101,9 @@ export async function loadStreamModel(dir: string, entry: BundleStreamEntry, exp
     }
     expectTensor(trunk.inputMetadata, 'mel', [null, null, expected.bands], entry.trunk, fail);
     entry.states.forEach((s, i) => expectTensor(trunk.inputMetadata, `state${i}`, [null, s.channels, null], entry.trunk, fail));
-    expectTensor(trunk.outputMetadata, 'steps', [null, entry.channels, null], entry.trunk, fail);
+    expectTensor(trunk.outputMetadata, 'steps', [null, null, entry.channels], entry.trunk, fail);
     if (head.inputNames.join() !== 'steps' || head.outputNames.join() !== 'factors') fail(`${entry.head} must take "steps" and give "factors", has [${head.inputNames.join(', ')}] → [${head.outputNames.join(', ')}]`);
-    expectTensor(head.inputMetadata, 'steps', [null, entry.channels, null], entry.head, fail);
+    expectTensor(head.inputMetadata, 'steps', [null, null, entry.channels], entry.head, fail);
     expectTensor(head.outputMetadata, 'factors', [null, expected.outputs], entry.head, fail);
   } catch (err) {
     await trunk.release();
@@ -131,7 +131,7 @@ export async function loadStreamModel(dir: string, entry: BundleStreamEntry, exp
       }
       return {
         steps: r.steps.data as Float32Array,
-        stepCount: r.steps.dims[2],
+        stepCount: r.steps.dims[1],
         states: entry.states.map((_, i) => r[`state${i}_out`].data as Float32Array),
         stateFrames: entry.states.map((_, i) => r[`state${i}_out`].dims[2]),
       };
@@ -139,10 +139,10 @@ export async function loadStreamModel(dir: string, entry: BundleStreamEntry, exp
     async runHead(steps, batch, stepCount) {
       if (!open) throw new EarshotError('ERR_INVALID_ARGUMENT', 'the stream model is closed');
       try {
-        const r = await headSession.run({ steps: new ort.Tensor('float32', steps, [batch, entry.channels, stepCount]) });
+        const r = await headSession.run({ steps: new ort.Tensor('float32', steps, [batch, stepCount, entry.channels]) });
         return r.factors.data as Float32Array;
       } catch (err) {
-        return failed(entry.head, [batch, entry.channels, stepCount], err);
+        return failed(entry.head, [batch, stepCount, entry.channels], err);
       }
     },
     async close() {
@@ -170,9 +170,7 @@ export async function checkPairAgainst(pair: StreamModel, model: FactorModel, wi
   const t = await pair.runTrunk(mel.subarray(0, e.feedFrames * bands), 1, e.feedFrames, e.states.map(() => new Float32Array(0)), e.states.map(() => 0));
   const ok = t.stepCount >= e.windowSteps && t.stateFrames.every((n, i) => n === e.states[i].frames);
   if (!ok) throw new EarshotError('ERR_MODEL_FORMAT', `bundle ${dir}: ${e.trunk} gives ${t.stepCount} steps and states of [${t.stateFrames.join(', ')}] frames for ${e.feedFrames} frames; manifest.json stream says ${e.windowSteps} and [${e.states.map((s) => s.frames).join(', ')}]`);
-  const steps = new Float32Array(e.channels * e.windowSteps);
-  for (let c = 0; c < e.channels; c++) steps.set(t.steps.subarray(c * t.stepCount, c * t.stepCount + e.windowSteps), c * e.windowSteps);
-  const streamed = await pair.runHead(steps, 1, e.windowSteps);
+  const streamed = await pair.runHead(t.steps.slice(0, e.windowSteps * e.channels), 1, e.windowSteps);
   const scale = Math.max(1e-6, ...Array.from(whole, Math.abs));
   const worst = Math.max(...Array.from(whole, (v, i) => Math.abs(v - streamed[i])));
   if (!(worst <= 1e-4 * scale)) throw new EarshotError('ERR_MODEL_FORMAT', `bundle ${dir}: the streaming pair ${e.trunk} + ${e.head} predicts up to ${worst.toExponential(2)} away from the whole-window model on a test window: not this model's pair`);

@@ -62,11 +62,11 @@ export function convLayerNodes(nodes: onnx.INodeProto[], layer: ConvLayer, i: nu
   return `conv${i}_pool`;
 }
 
-/** Global pools over time of the [batch, channels, time] tensor `x`, concatenated: returns the [batch, width] tensor's name. */
-export function globalPoolNodes(nodes: onnx.INodeProto[], pools: readonly GlobalPool[], x: string): string {
+/** Global pools over the time axis (`timeAxis`: 2 for [batch, channels, time], 1 for [batch, time, channels]) of `x`, concatenated: returns the [batch, width] tensor's name. */
+export function globalPoolNodes(nodes: onnx.INodeProto[], pools: readonly GlobalPool[], x: string, timeAxis = 2): string {
   const op = { mean: 'ReduceMean', max: 'ReduceMax', l2: 'ReduceL2' } as const;
   const pooled = pools.map((p) => {
-    nodes.push(node(op[p], [x], `global_${p}`, { axes: [2], keepdims: 0 }));
+    nodes.push(node(op[p], [x], `global_${p}`, { axes: [timeAxis], keepdims: 0 }));
     return `global_${p}`;
   });
   if (pooled.length === 1) return pooled[0];

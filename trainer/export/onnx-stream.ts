@@ -8,13 +8,14 @@
  *
  * Trunk graph: inputs `mel` [batch, frames, bands] (the new frames) and per conv layer i `state{i}`
  * [batch, C_i, L_i] (the tail of that layer's input the next frames still need; L_i = 0 for a fresh
- * stream); outputs `steps` [batch, C_last, new steps] and `state{i}_out`. Per layer:
+ * stream); outputs `steps` [batch, new steps, C_last] (time-major, so that a stream's steps are one
+ * contiguous run the engine appends and slices without a copy per channel) and `state{i}_out`. Per layer:
  *   x = Concat(state_i, input, axis 2) → Conv → Relu → MaxPool → next layer's input
  *   state_i_out = x[:, :, start:]  with start = c − c mod pool, c = len(x) − (kernel − 1) conv outputs
  * i.e. the inputs of the conv outputs that did not yet fill a pooling window, plus the kernel − 1 taps
  * before them. The slice start is computed in the graph (Shape/Sub/Mod/Slice), so a fresh stream's empty
  * state and the steady state run through the same graph.
- * Head graph: `steps` [batch, C_last, steps] → Reduce{Mean,Max,L2} → Concat → Gemms → `factors`.
+ * Head graph: `steps` [batch, steps, C_last] → Reduce{Mean,Max,L2} over axis 1 → Concat → Gemms → `factors`.
  */
 import { onnx } from 'onnx-proto';
 import { EarshotError } from '../../src/errors';
@@ -121,23 +122,23 @@ export function buildStreamPair(config: NetConfig, params: readonly NetParameter
     stateOutputs.push(tensorInfo(`state${i}_out`, ['batch', geometry.states[i].channels, `state${i}_out_frames`]));
     x = convLayerNodes(nodes, layer, i, joined);
   });
-  nodes.push(node('Identity', [x], 'steps'));
+  nodes.push(node('Transpose', [x], 'steps', { perm: [0, 2, 1] }));
   const convParams = [...byName.values()].filter((p) => p.name.startsWith('conv'));
   const trunk = encodeModel({
     name: 'earshot_stream_trunk',
     node: nodes,
     initializer: [...convParams.map(initializer), ...constants],
     input: [tensorInfo('mel', ['batch', 'frames', bands]), ...stateInputs],
-    output: [tensorInfo('steps', ['batch', geometry.channels, 'steps']), ...stateOutputs],
+    output: [tensorInfo('steps', ['batch', 'steps', geometry.channels]), ...stateOutputs],
   }, stamped);
 
   const headNodes: onnx.INodeProto[] = [];
-  denseNodes(headNodes, cfg, globalPoolNodes(headNodes, cfg.globalPool, 'steps'));
+  denseNodes(headNodes, cfg, globalPoolNodes(headNodes, cfg.globalPool, 'steps', 1));
   const head = encodeModel({
     name: 'earshot_stream_head',
     node: headNodes,
     initializer: [...byName.values()].filter((p) => !p.name.startsWith('conv')).map(initializer),
-    input: [tensorInfo('steps', ['batch', geometry.channels, 'steps'])],
+    input: [tensorInfo('steps', ['batch', 'steps', geometry.channels])],
     output: [tensorInfo('factors', ['batch', cfg.outputs])],
   }, stamped);
   return { trunk, head, geometry };

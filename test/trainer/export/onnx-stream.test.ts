@@ -62,14 +62,14 @@ for (const { name, config, windowFrames } of NETS) {
       const r = await t.run(feeds);
       state = g.states.map((_, i) => r[`state${i}_out`]);
       if (k > 0) assert.deepEqual(state.map((s) => s.dims[2]), g.states.map((s) => s.frames), 'steady state lengths');
-      const m = r.steps.dims[2];
+      const m = r.steps.dims[1];
       const data = r.steps.data as Float32Array;
-      for (let j = 0; j < m; j++) stepsHeld.push(Float32Array.from({ length: g.channels }, (_, c) => data[c * m + j]));
+      for (let j = 0; j < m; j++) stepsHeld.push(data.slice(j * g.channels, (j + 1) * g.channels));
       fed += n;
       const steps = new Float32Array(g.channels * g.windowSteps);
       const from = start / S - firstStep;
-      for (let j = 0; j < g.windowSteps; j++) for (let c = 0; c < g.channels; c++) steps[c * g.windowSteps + j] = stepsHeld[from + j][c];
-      const factors = (await h.run({ steps: new ort.Tensor('float32', steps, [1, g.channels, g.windowSteps]) })).factors.data as Float32Array;
+      for (let j = 0; j < g.windowSteps; j++) steps.set(stepsHeld[from + j], j * g.channels);
+      const factors = (await h.run({ steps: new ort.Tensor('float32', steps, [1, g.windowSteps, g.channels]) })).factors.data as Float32Array;
       const ref = referenceForward(config, params, mel.subarray(start * bands, (start + windowFrames) * bands), windowFrames);
       assertClose(factors, ref, config.outputs, `window at frame ${start}`);
       windows++;
