@@ -3,7 +3,8 @@
 // (als_solver.cc): against float64 references written out in test/helpers/als-reference.ts, for every
 // kernel table this machine has (baseline and AVX2+FMA), at factor counts that take each code path
 // (F = 6 and 50 are zero padded to whole 8-float vectors, 64 is the compiled-in K = 8, 136 the
-// run-time K), over a Y with more rows than one Gram block (4,096) and rows long enough to prefetch.
+// run-time K), over a Y with more rows than one Gram block (4,096), rows long enough to prefetch, and a
+// Y large enough to be copied into huge pages.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nativeAddon } from '../../../src/native/addon';
@@ -69,6 +70,18 @@ for (const isa of ISAS) {
     });
   }
 }
+
+test('a fixed side over 8 MiB (gathered from a huge-page copy) gives the float64 CG reference too (F = 64, 40,000 items)', async () => {
+  const f = 64;
+  const big = skewedPlays(43, 10, 40_000, 800);
+  const bigConf = confidence(big.data);
+  const Y = gaussianFactors(big.cols * f, 0.3, 14);
+  const X0 = gaussianFactors(big.rows * f, 0.3, 15);
+  const X = Float32Array.from(X0);
+  await addon.alsSweepAsync(big.indptr, big.indices, bigConf, X, Y, f, LAMBDA, 'cg', 3, 2);
+  const d = relMaxDiff(X, cgAlsRows(big, Y, f, LAMBDA, bigConf, X0, 3));
+  assert.ok(d <= 2e-5, `float32 sweep vs float64 reference: ${d.toExponential(2)}`);
+});
 
 test('threads 1, 2 and 3 give the same factors bit for bit, CG and exact (Gram summed over fixed blocks of rows)', async () => {
   const f = 64;
