@@ -48,6 +48,8 @@ export interface PeerResult {
   python: string;
   /** fit_callback's seconds per iteration (user solve + item solve). */
   iterationsS: number[];
+  /** Process CPU seconds (all threads) per iteration; the first also holds fit()'s setup. */
+  iterationsCpuS: number[];
   /** The whole fit() call: transpose, checks and the iterations. */
   fitS: number;
   /** implicit's calculate_loss (objective / denominator) and that denominator. */
@@ -111,6 +113,7 @@ export async function runImplicitPeer(input: PeerInput): Promise<PeerResult> {
       scipy: String(r.scipy_version),
       python: String(r.python),
       iterationsS: r.iterations_s as number[],
+      iterationsCpuS: r.iterations_cpu_s as number[],
       fitS: r.fit_s as number,
       lossNormalized: r.loss_normalized as number,
       lossDenominator: r.loss_denominator as number,

@@ -174,10 +174,10 @@ interface PeerRun {
 
 /**
  * Fits implicit on the same confidences from the same initial factors as trainWmf, prints both sides'
- * seconds per iteration and the final objectives (one function, wmfLoss, for both), and returns the
+ * seconds per iteration (wall and CPU) and the final objectives (one function, wmfLoss, for both), and returns the
  * JSON keys of the comparison.
  */
-async function compareWithImplicit(plays: Csr, model: WmfModel, o: PeerRun): Promise<Record<string, unknown>> {
+async function compareWithImplicit(plays: Csr, model: WmfModel, cpuS: number[], o: PeerRun): Promise<Record<string, unknown>> {
   const { lambda, cgSteps, seed } = WMF_DEFAULTS; // what trainWmf ran with (the benchmark passes none of them)
   const { X, Y } = initialFactors(plays.rows, plays.cols, o.factors, seed);
   o.say(`implicit (PYTHONPATH ${o.pythonPath}, ${o.python}): same confidences, same initial factors, λ ${lambda}, ${o.solver === 'cg' ? `use_cg, cg_steps ${cgSteps}` : 'exact'}, num_threads ${o.threads}`);
@@ -193,6 +193,9 @@ async function compareWithImplicit(plays: Csr, model: WmfModel, o: PeerRun): Pro
   const ps = median(counted(p.iterationsS));
   const rows = e.map((s, k) => [`iteration ${k + 1}`, s.toFixed(2), p.iterationsS[k].toFixed(2), (s / p.iterationsS[k]).toFixed(2)]);
   rows.push([`s/iteration (median of ${e.length > 1 ? `2..${e.length}` : '1'})`, es.toFixed(2), ps.toFixed(2), (es / ps).toFixed(2)]);
+  const ec = median(counted(cpuS));
+  const pc = median(counted(p.iterationsCpuS));
+  rows.push([`CPU s/iteration (same median)`, ec.toFixed(2), pc.toFixed(2), (ec / pc).toFixed(2)]);
   rows.push([`objective after ${e.length} (wmfLoss)`, ours.toExponential(6), theirs.toExponential(6), (ours / theirs).toFixed(6)]);
   o.say(formatTable(['', 'earshot', `implicit ${p.version}`, 'earshot ÷ implicit'], rows));
   o.say(`implicit's own calculate_loss x its denominator on its factors: ${theirsOwn.toExponential(6)} (wmfLoss: ${theirs.toExponential(6)}, relative difference ${((theirsOwn - theirs) / theirs).toExponential(2)}); implicit's whole fit() ${p.fitS.toFixed(2)} s`);
@@ -201,6 +204,9 @@ async function compareWithImplicit(plays: Csr, model: WmfModel, o: PeerRun): Pro
     peer_s_per_iter: ps,
     peer_iterations_s: p.iterationsS,
     ratio_s_per_iter: es / ps,
+    peer_cpu_s_per_iter: pc,
+    peer_iterations_cpu_s: p.iterationsCpuS,
+    ratio_cpu_s_per_iter: ec / pc,
     loss: ours,
     peer_loss: theirs,
     peer_loss_own: theirsOwn,
@@ -263,27 +269,38 @@ export async function main(args: string[]): Promise<number> {
 
   say(`trainWmf: factors ${factors}, solver ${solver}${solver === 'cg' ? ' (3 CG steps)' : ''}, ${threads} threads, ${iterations} iterations (CPU)`);
   const t0 = process.hrtime.bigint();
+  // CPU seconds of the whole process (all solver threads) at the end of each iteration: robust to other
+  // work on the machine in a way that wall time is not. Iteration 1's also holds trainWmf's setup.
+  const cpu0 = process.cpuUsage();
+  const cpuMarks = [0];
   const model = await trainWmf(plays, {
     factors,
     iterations,
     solver,
     threads,
-    onIteration: (r: IterationReport) => say(`  iteration ${r.iteration}: ${r.seconds.toFixed(2)} s`),
+    onIteration: (r: IterationReport) => {
+      const u = process.cpuUsage(cpu0);
+      cpuMarks.push((u.user + u.system) / 1e6);
+      say(`  iteration ${r.iteration}: ${r.seconds.toFixed(2)} s (CPU ${(cpuMarks[r.iteration] - cpuMarks[r.iteration - 1]).toFixed(2)} s)`);
+    },
   });
   const trainS = Number(process.hrtime.bigint() - t0) / 1e9;
   const iterS = model.iterations.map((r) => r.seconds);
   const counted = iterS.length > 1 ? iterS.slice(1) : iterS;
   const sPerIter = median(counted);
+  const iterCpuS = cpuMarks.slice(1).map((c, k) => c - cpuMarks[k]);
+  const cpuPerIter = median(iterCpuS.length > 1 ? iterCpuS.slice(1) : iterCpuS);
   const peak = rssGb();
   const setupS = trainS - iterS.reduce((a, b) => a + b, 0);
   say(`seconds per iteration: ${sPerIter.toFixed(2)} (median of iterations ${iterS.length > 1 ? `2..${iterS.length}` : '1'})`);
+  say(`CPU seconds per iteration (all threads): ${cpuPerIter.toFixed(2)} (median of the same iterations)`);
   say(`setup inside trainWmf (checkCsr, transpose, confidence, initial factors): ${setupS.toFixed(2)} s`);
   say(`peak RSS: ${peak.toFixed(2)} GB`);
 
   let peer: Record<string, unknown> = {};
   if (typeof peerPath === 'string') {
     try {
-      peer = await compareWithImplicit(plays, model, { pythonPath: peerPath, python: peerPython, factors, iterations, threads, solver, say });
+      peer = await compareWithImplicit(plays, model, iterCpuS, { pythonPath: peerPath, python: peerPython, factors, iterations, threads, solver, say });
     } catch (err) {
       process.stderr.write(`bench wmf: the implicit peer failed: ${(err as Error).message}\n`);
       return 1;
@@ -301,6 +318,8 @@ export async function main(args: string[]): Promise<number> {
       solver,
       s_per_iter: sPerIter,
       iterations_s: iterS,
+      cpu_s_per_iter: cpuPerIter,
+      iterations_cpu_s: iterCpuS,
       peak_rss_gb: peak,
       generate_s: generateS,
       scale,
