@@ -4,6 +4,7 @@
 // extras) and the engine loads it; the old folder a killed writer left aside is put back.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -96,4 +97,22 @@ test("replaceDir: the old folder a killed writer left aside is put back; dead wr
   assert.deepEqual(leftovers(), []);
   fs.writeFileSync(path.join(tmp, 'file'), '');
   assert.throws(() => replaceDir(path.join(tmp, 'file'), () => 0), /exists and is not a directory/);
+});
+
+test('a written mel bundle carries its streaming pair: the manifest entry, files with its SHA-256, and the pair agrees with model.onnx (the load check); folded input statistics included', async () => {
+  const dir = path.join(tmp, 'with-pair');
+  const m = writeBundle(dir, contents([{ id: 'a', artist: 'A', title: 'One' }], { extras: {} }));
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['item_factors.npy', 'items.tsv', 'manifest.json', 'model.onnx', 'stream.head.onnx', 'stream.trunk.onnx']);
+  // One conv k4/p4: stride 4; 130 frames → 31 steps, fed by 128 frames (124 give 30); the state keeps the
+  // kernel's 3 taps + 1 conv output short of a pooling window (128 − 3 = 125 = 4 · 31 + 1).
+  assert.deepEqual({ ...m.stream, sha256: undefined }, { trunk: 'stream.trunk.onnx', head: 'stream.head.onnx', sha256: undefined, strideFrames: 4, windowSteps: 31, feedFrames: 128, channels: 4, states: [{ channels: 128, frames: 4 }] });
+  const sha = (f: string) => createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex');
+  assert.deepEqual(m.stream!.sha256, { trunk: sha('stream.trunk.onnx'), head: sha('stream.head.onnx') });
+  const b = await loadBundle(dir, {}, 'load'); // runs a window through both paths: would refuse unfolded weights
+  try {
+    assert.ok(b.stream);
+  } finally {
+    await b.close();
+  }
+  assert.throws(() => writeBundle(dir, contents([{ id: 'a', artist: 'A', title: 'One' }], { extras: { 'stream.head.onnx': __filename } })), /plain file name other than the bundle's own files/);
 });
