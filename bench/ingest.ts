@@ -7,9 +7,10 @@
  * the 13 clips decoded once (44.1 kHz stereo s16) and cut into N distinct 30-s WAV files (clip n mod 13,
  * rotated by 1.7 s per round and scaled by a per-file gain, so ids and audio differ), then MP3 (192k)
  * and Ogg (q4) copies of the first M by ffmpeg. `--jobs 1` (one upload after another, the old path's
- * shape) runs on the WAV files too unless --skip-sequential.
+ * shape) runs on the WAV files too unless --skip-sequential. ffmpeg runs at the analysis workers'
+ * niceness (10), as the engine's own ffmpeg does, and alternates with the ingest --rounds times (medians).
  * Flags: --n N (WAV files, default 300) --coded M (MP3 and Ogg files each, default 60) --jobs J
- * (default the CLI's) --clips DIR --keep --skip-sequential --json.
+ * (default the CLI's) --rounds R (default 3) --clips DIR --keep --skip-sequential --json.
  */
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -81,6 +82,8 @@ function writeWavs(clips: Int16Array[], n: number, dir: string): string[] {
   return files;
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
 /** Runs `make(i)` for i < n with at most `parallel` at once. */
 async function pool(n: number, parallel: number, make: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -97,10 +100,14 @@ async function encode(wavs: string[], dir: string, ext: 'mp3' | 'ogg', parallel:
   return out;
 }
 
-/** ffmpeg decoding every file to nothing (`-f null`), `parallel` at once: files per second. */
+/**
+ * ffmpeg decoding every file to nothing (`-f null`), `parallel` at once, at the niceness the engine's
+ * analysis workers (and the ffmpeg they start) run at: files per second.
+ */
 async function ffmpegDecodeRate(files: string[], parallel: number): Promise<number> {
   const t0 = performance.now();
-  await pool(files.length, parallel, (i) => run('ffmpeg', ['-v', 'error', '-nostdin', '-i', files[i], '-f', 'null', '-']));
+  const nice = String(ANALYSIS_POOL_DEFAULTS.nice);
+  await pool(files.length, parallel, (i) => run('nice', ['-n', nice, 'ffmpeg', '-v', 'error', '-nostdin', '-i', files[i], '-f', 'null', '-']));
   return files.length / ((performance.now() - t0) / 1000);
 }
 
@@ -132,10 +139,11 @@ async function ingestRate(work: string, name: string, dir: string, jobs: number)
 }
 
 export async function main(args: string[]): Promise<number> {
-  const flags = parseFlags(args, ['--n', '--coded', '--jobs', '--clips'], ['--keep', '--skip-sequential', '--json']);
+  const flags = parseFlags(args, ['--n', '--coded', '--jobs', '--rounds', '--clips'], ['--keep', '--skip-sequential', '--json']);
   const n = Number(flags.get('--n') ?? 300);
   const coded = Number(flags.get('--coded') ?? 60);
   const jobs = Number(flags.get('--jobs') ?? DEFAULT_ADD_JOBS);
+  const rounds = Number(flags.get('--rounds') ?? 3);
   const clipsDir = String(flags.get('--clips') ?? path.join(ROOT, '..', 'shared', 'data', 'audio'));
   const parallel = ANALYSIS_POOL_DEFAULTS.idleWorkers; // the engine analyses this many at once while no stream is live
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-ingest-'));
@@ -149,9 +157,16 @@ export async function main(args: string[]): Promise<number> {
     rows.push({ input: `WAV ×${n}`, jobs, ...wav });
     if (!flags.has('--skip-sequential')) rows.push({ input: `WAV ×${n}`, jobs: 1, ...(await ingestRate(work, 'wav-seq', path.join(work, 'wav'), 1)) });
     for (const [label, files, dir] of [['MP3 192k', mp3, 'mp3'], ['Ogg q4', ogg, 'ogg']] as const) {
-      const ffmpeg = await ffmpegDecodeRate(files, parallel);
-      const r = await ingestRate(work, dir, path.join(work, dir), jobs);
-      rows.push({ input: `${label} ×${files.length}`, jobs, ...r, ffmpegPerS: ffmpeg, ratio: r.tracksPerS / ffmpeg });
+      // Alternated, `rounds` times, medians compared: on a shared machine the load changes between runs.
+      const ffmpeg: number[] = [];
+      const ingest: Awaited<ReturnType<typeof ingestRate>>[] = [];
+      for (let round = 0; round < rounds; round++) {
+        ffmpeg.push(await ffmpegDecodeRate(files, parallel));
+        ingest.push(await ingestRate(work, `${dir}-${round}`, path.join(work, dir), jobs));
+      }
+      const r = [...ingest].sort((a, b) => a.tracksPerS - b.tracksPerS)[rounds >> 1];
+      const f = median(ffmpeg);
+      rows.push({ input: `${label} ×${files.length}`, jobs, ...r, ffmpegPerS: f, ratio: r.tracksPerS / f, rounds: { ingest: ingest.map((x) => x.tracksPerS), ffmpeg } });
     }
     if (flags.has('--json')) {
       process.stdout.write(JSON.stringify({ bench: 'ingest', hardware: hardwareLine(), analysisWorkers: parallel, rows }) + '\n');
@@ -159,7 +174,7 @@ export async function main(args: string[]): Promise<number> {
       process.stdout.write(`${hardwareLine()}; engine analysis workers while idle: ${parallel}\n`);
       process.stdout.write(
         formatTable(
-          ['input', 'jobs', 'tracks/s', 'seconds', 'added', 'failed', `ffmpeg decode-only files/s (${parallel} at once)`, 'ingest / ffmpeg'],
+          ['input', 'jobs', 'tracks/s', 'seconds', 'added', 'failed', `ffmpeg decode-only files/s (${parallel} at once, nice ${ANALYSIS_POOL_DEFAULTS.nice})`, 'ingest / ffmpeg'],
           rows.map((r) => [String(r.input), String(r.jobs), (r.tracksPerS as number).toFixed(1), (r.s as number).toFixed(1), String(r.added), String(r.failed), r.ffmpegPerS ? (r.ffmpegPerS as number).toFixed(1) : '-', r.ratio ? `${((r.ratio as number) * 100).toFixed(0)} %` : '-']),
         ) + '\n',
       );
