@@ -94,7 +94,7 @@ export interface NativeAddon {
   delta(values: Float32Array, nCoeffs: number, width: number, order: number): Float32Array;
   MelStream: new (cfg: NativeMelConfig, ringFrames: number) => NativeMelStream;
   Resampler: new (inRateHz: number, outRateHz: number) => NativeResampler;
-  /** One ALS half-iteration: X rows re-solved against fixed Y (native/linalg/als_solver.h). X is updated in place. */
+  /** One ALS half-iteration: X rows re-solved against fixed Y (native/linalg/als_cg.h, als_solver.h). X is updated in place. */
   alsSweepAsync(
     indptr: Int32Array, indices: Int32Array, confidence: Float32Array, X: Float32Array, Y: Float32Array,
     factors: number, lambda: number, solver: 'cg' | 'exact', cgSteps: number, threads: number,

@@ -3,7 +3,8 @@
  * van den Oord et al. 2013 to get the song factors the CNN learns to predict:
  *   minimise  sum_{u,i} c_ui (p_ui - x_u.y_i)^2 + lambda (sum_u |x_u|^2 + sum_i |y_i|^2)
  * over ALL user-item pairs, by alternating least squares. Each half-iteration re-solves every user
- * (items fixed) then every item (users fixed) in native code (native/linalg/als_solver.h).
+ * (items fixed) then every item (users fixed) in native code (native/linalg/als_cg.h: conjugate gradient,
+ * float32; als_solver.h: exact, double).
  */
 import * as os from 'node:os';
 import { nativeAddon } from '../../src/native/addon';

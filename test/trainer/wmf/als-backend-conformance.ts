@@ -1,6 +1,6 @@
 /**
  * The ALS backend conformance suite: one set of checks every WMF solver must pass — the CPU solvers
- * (native/linalg/als_solver.h, exact and conjugate gradient: solver.test.ts) always, the CUDA one
+ * (native/linalg/als_solver.h exact, als_cg.h conjugate gradient: solver.test.ts) always, the CUDA one
  * (native/cuda/als_cuda.cu: cuda.test.ts) where a GPU is usable. Oracles (test/helpers/als-reference.ts):
  * the dense solve of Hu et al.'s normal equations over all pairs, (YᵀCᵤY + λI) xᵤ = YᵀCᵤpᵤ, for one
  * half-iteration, and the objective summed pair by pair; then monotone descent, rows and columns with no
@@ -29,7 +29,7 @@ export interface AlsBackend {
   halfIteration(plays: Csr, conf: Float32Array, X: Float32Array, Y: Float32Array, f: number, lambda: number): Promise<void>;
   /** |x − dense| ≤ solveTolerance · max(1, |dense|) per factor after one half-iteration. */
   solveTolerance: number;
-  /** The relative rise of the objective allowed per iteration: rounding only (the CPU solves in double, the GPU in float). */
+  /** The relative rise of the objective allowed per iteration: rounding only (the CPU's exact solver works in double, the CG solvers in float). */
   lossSlack: number;
   /**
    * 'bitwise': one seed gives identical factors whatever the thread count; a number: identical up to that

@@ -31,7 +31,7 @@ alsBackendConformance({
       gpu.dispose();
     }
   },
-  // Float32 conjugate gradient (the CPU's is double) and YᵀY summed with atomics in no fixed order.
+  // Float32 conjugate gradient (as the CPU's) with YᵀY summed with atomics in no fixed order.
   solveTolerance: 1e-3,
   lossSlack: 1e-6,
   reproducible: 1e-4,

@@ -1,4 +1,4 @@
-// The native CPU ALS solvers (native/linalg/als_solver.h), exact (Cholesky) and conjugate gradient:
+// The native CPU ALS solvers, exact (Cholesky, native/linalg/als_solver.h) and conjugate gradient (als_cg.h):
 // the shared ALS backend conformance suite (als-backend-conformance.ts: the dense normal equations, the
 // all-pairs objective, rows with no plays, repeatability), then what only the CPU side has: fold-in of
 // a new user, CG's convergence to the exact solve, and its argument checks.
