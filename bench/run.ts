@@ -45,7 +45,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'tag-models': { summary: 'bundle tag models on held-out songs of a world: gap of mean p (with − without the tag), calibration, reported vs held-out AUC, before/after issue 16 [--bundle DIR --world DIR --test-fraction 0.2 --seed 1 --json]', main: tagModelsMain },
   'same-track': { summary: 'the playing track vs other songs by factor cosine on the real clips: stream running mean vs catalogued vector, what each SAME_TRACK_COSINE threshold excludes [--clips DIR --bundle DIR --k N --json]', main: sameTrackMain },
   'track-change': { summary: 'stream song-change detection (segment=auto): tune on game-music excerpt mixes (tune --music DIR), measure recall within ±3 s and false changes per 5 min on the shared clips and held-out packages (measure) [--bundle DIR --orders N --seed S --json]', main: trackChangeMain },
-  wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --json]', main: wmfMain },
+  wmf: { summary: 'trainWmf seconds per ALS iteration on a generated Last.fm-360K / Taste-Profile-size matrix, optionally side by side with Python implicit [--shape lastfm360k|tasteprofile --scale S --factors N --iterations N --threads N --solver cg|exact --write-csr DIR --peer PYTHONPATH --peer-python EXE --json]', main: wmfMain },
 };
 
 function usage(to: NodeJS.WriteStream): void {
