@@ -5,7 +5,7 @@
  * (which only imports implicit from the PYTHONPATH given) fits from them and leaves its trained factors
  * there. Nothing of implicit is built or installed here: the caller points at a checkout built elsewhere.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,6 +62,24 @@ export interface PeerResult {
 
 const PEER_SCRIPT = path.join(REPO_ROOT, 'bench', 'wmf-peer.py');
 
+function peerEnv(pythonPath: string): NodeJS.ProcessEnv {
+  return { ...process.env, PYTHONPATH: [path.resolve(pythonPath), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) };
+}
+
+/**
+ * Before anything is generated or timed: null when `python` imports implicit's compiled ALS from
+ * `pythonPath`, else what is wrong (a missing package directory, or the interpreter's own error).
+ */
+export function peerProblem(pythonPath: string, python: string): string | null {
+  if (!fs.existsSync(path.join(pythonPath, 'implicit', '__init__.py'))) {
+    return `--peer ${pythonPath}: no implicit/__init__.py there (give the directory that holds the implicit package)`;
+  }
+  const r = spawnSync(python, ['-c', 'import implicit.cpu._als'], { env: peerEnv(pythonPath), encoding: 'utf8' });
+  if (r.error) return `cannot run ${python}: ${r.error.message}`;
+  if (r.status !== 0) return `${python} cannot import implicit.cpu._als from ${pythonPath}: ${(r.stderr ?? '').trim().split('\n').at(-1)}`;
+  return null;
+}
+
 function runPython(python: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     // stderr goes straight to ours (implicit's warnings, a traceback); stdout is the JSON line.
@@ -81,9 +99,6 @@ function runPython(python: string, args: string[], env: NodeJS.ProcessEnv): Prom
 export async function runImplicitPeer(input: PeerInput): Promise<PeerResult> {
   const m = input.matrix;
   const f = input.factors;
-  if (!fs.existsSync(path.join(input.pythonPath, 'implicit', '__init__.py'))) {
-    throw new Error(`--peer ${input.pythonPath}: no implicit/__init__.py there (give the directory that holds the implicit package)`);
-  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-wmf-peer-'));
   try {
     writeNpy(path.join(work, 'indptr.npy'), m.indptr, [m.indptr.length]);
@@ -91,9 +106,8 @@ export async function runImplicitPeer(input: PeerInput): Promise<PeerResult> {
     writeNpy(path.join(work, 'confidence.npy'), m.data, [m.data.length]);
     writeNpy(path.join(work, 'user_factors0.npy'), input.X0, [m.rows, f]);
     writeNpy(path.join(work, 'item_factors0.npy'), input.Y0, [m.cols, f]);
-    const pythonPath = [path.resolve(input.pythonPath), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
     const args = [PEER_SCRIPT, work, m.rows, m.cols, f, input.iterations, input.threads, input.lambda, input.solver, input.cgSteps].map(String);
-    const out = await runPython(input.python, args, { ...process.env, PYTHONPATH: pythonPath });
+    const out = await runPython(input.python, args, peerEnv(input.pythonPath));
     const line = out.trim().split('\n').at(-1) ?? '';
     let r: Record<string, unknown>;
     try {

@@ -32,7 +32,7 @@ import { mulberry32, type Rand } from '../trainer/eval/prng';
 import { confidence } from '../trainer/wmf/confidence';
 import { initialFactors, trainWmf, wmfLoss, WMF_DEFAULTS, type AlsSolver, type IterationReport, type WmfModel } from '../trainer/wmf/train';
 import { formatTable, hardwareLine, parseFlags } from './harness';
-import { describeThreadPools, runImplicitPeer, type PeerResult } from './wmf-peer';
+import { describeThreadPools, peerProblem, runImplicitPeer, type PeerResult } from './wmf-peer';
 
 const SHAPES = {
   lastfm360k: { users: 358_868, items: 292_385, nnz: 17_559_530 },
@@ -248,6 +248,10 @@ export async function main(args: string[]): Promise<number> {
   const peerPath = flags.get('--peer');
   const peerPython = String(flags.get('--peer-python') ?? 'python3');
   if (flags.has('--peer-python') && peerPath === undefined) return bad('--peer-python needs --peer');
+  if (typeof peerPath === 'string') {
+    const problem = peerProblem(peerPath, peerPython);
+    if (problem) return bad(problem);
+  }
 
   const full = SHAPES[shapeName as ShapeName];
   const dims: Dims = { users: Math.max(1, Math.round(full.users * scale)), items: Math.max(1, Math.round(full.items * scale)), nnz: Math.round(full.nnz * scale) };
