@@ -13,7 +13,7 @@ import type { HistoryEntry } from '../protocol/messages';
 import type { BatchClient, MicroBatcher } from './micro-batcher';
 import type { Listener, Recommender } from './recommender';
 import { type AveragingSettings, StreamAverager } from './stream-averager';
-import type { MelWindow, WindowPipeline } from './window-pipeline';
+import { type MelWindow, recycleWindow, type WindowPipeline } from './window-pipeline';
 
 /**
  * What a stream needs of its engine, and no more (Engine implements it and passes itself): the batcher
@@ -194,7 +194,10 @@ export class EngineStream implements BatchClient {
 
   // ---- BatchClient ----
 
+  // The batcher copied each window's mel into its batch (or dropped it): the array goes back to the pool.
+
   onResult(window: MelWindow, factors: Float32Array, ticket: number): void {
+    recycleWindow(window);
     if (this.closed || ticket !== this.generation) return;
     this.outstanding--;
     this.trackChanges(this.average.add(window, factors));
@@ -205,6 +208,7 @@ export class EngineStream implements BatchClient {
   }
 
   onError(window: MelWindow, err: Error, ticket: number): void {
+    recycleWindow(window);
     if (this.closed || ticket !== this.generation) return;
     this.outstanding--;
     this.sink.error(err);
@@ -212,6 +216,7 @@ export class EngineStream implements BatchClient {
   }
 
   onDropped(window: MelWindow): void {
+    recycleWindow(window);
     this.droppedTotal++;
     this.outstanding--;
     this.settleFinal();

@@ -14,13 +14,38 @@ export interface MelWindow {
   seq: number;
   start: number;
   frames: number;
-  /** frames × bands log-mel, row-major (a copy the caller owns). */
+  /**
+   * frames × bands log-mel, row-major: a copy the caller owns. A consumer done with it may hand it back
+   * with recycleWindow(), which empties this field; the array is then another window's.
+   */
   mel: Float32Array;
   /** Centre of the first frame and the end of the audio the window depends on (s since the last reset). */
   tStartS: number;
   tEndS: number;
   /** Came from finalize (the tail window). */
   final: boolean;
+}
+
+/**
+ * Window arrays handed back by their consumers, by length, for the next windows cut: a live server cuts
+ * one 66-KB window per stream per second, and that much fresh ArrayBuffer memory (33 MB/s at 500
+ * streams) is what makes V8 run most of its full collections. At most POOL_MAX per length (4 MB at 130 × 128).
+ */
+const POOL_MAX = 64;
+const windowPool = new Map<number, Float32Array[]>();
+const EMPTY = new Float32Array(0);
+
+/**
+ * `w.mel` is no longer needed (its values went into a batch, or the window was dropped): its array is
+ * reused for a later window of any stream. Only for a window whose array nobody else reads; twice is harmless.
+ */
+export function recycleWindow(w: MelWindow): void {
+  const mel = w.mel;
+  if (mel.length === 0) return;
+  w.mel = EMPTY;
+  let free = windowPool.get(mel.length);
+  if (!free) windowPool.set(mel.length, (free = []));
+  if (free.length < POOL_MAX) free.push(mel);
 }
 
 export interface WindowPipelineOptions {
@@ -155,7 +180,7 @@ export class WindowPipeline {
       seq: this.seq++,
       start,
       frames,
-      mel: this.buffer.copy(start, frames),
+      mel: this.buffer.copy(start, frames, windowPool.get(frames * this.o.mel.nMels)?.pop()),
       tStartS: start * this.frameS,
       tEndS: (start + frames) * this.frameS,
       final,

@@ -132,12 +132,15 @@ export class FrameBuffer {
     this.count += frames;
   }
 
-  /** A copy of frames [start, start + frames). */
-  copy(start: number, frames: number): Float32Array {
+  /** A copy of frames [start, start + frames): into `into` (exactly frames × bands long) when given, else a new array. */
+  copy(start: number, frames: number, into?: Float32Array): Float32Array {
     const from = start - this.base;
     if (from < 0 || from + frames > this.count) throw new RangeError(`frames ${start}..${start + frames} are not buffered (have ${this.base}..${this.totalFrames})`);
     const at = (this.start + from) * this.bands;
-    return this.data.slice(at, at + frames * this.bands);
+    if (!into) return this.data.slice(at, at + frames * this.bands);
+    if (into.length !== frames * this.bands) throw new RangeError(`copy into ${into.length} values: frames ${start}..${start + frames} are ${frames * this.bands}`);
+    into.set(this.data.subarray(at, at + frames * this.bands));
+    return into;
   }
 
   /** Forgets frames before `index`. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { resample } from '../../src/audio/resample';
 import { computeMel } from '../../src/dsp/mel';
 import { PcmDecoder } from '../../src/engine/pcm-decoder';
-import { WindowPipeline, type MelWindow } from '../../src/engine/window-pipeline';
+import { recycleWindow, WindowPipeline, type MelWindow } from '../../src/engine/window-pipeline';
 import { FrameBuffer, WindowScheduler } from '../../src/engine/window-scheduler';
 import { EarshotError } from '../../src/errors';
 import { loadInput } from '../helpers/librosa-fixtures';
@@ -108,6 +108,33 @@ test('WindowPipeline: windows are exact slices of computeMel of the whole signal
       assert.ok(Math.abs(w.tEndS - ((w.start + 130) * 512) / 22050) < 1e-12);
     });
   }
+});
+
+test('WindowPipeline: recycled window arrays are reused, still exact slices of computeMel, never shared by two live windows', () => {
+  const x = loadInput('elvish');
+  const whole = computeMel(x);
+  const p = new WindowPipeline({ mel: MEL, inputRateHz: 22050, windowFrames: 130, hopFrames: 20, minFrames: 10 });
+  const live: MelWindow[] = [];
+  const handedBack = new Set<Float32Array>();
+  let reused = 0;
+  for (let i = 0; i < x.length; i += 441) {
+    for (const w of p.push(x.subarray(i, i + 441))) {
+      if (handedBack.has(w.mel)) reused++;
+      for (const o of live) assert.notEqual(o.mel, w.mel, `window ${w.seq} got the array of live window ${o.seq}`);
+      assert.deepEqual(w.mel, whole.data.subarray(w.start * 128, (w.start + 130) * 128), `window ${w.seq}`);
+      live.push(w);
+    }
+    // A consumer done with its oldest windows hands them back (twice for one: a no-op), keeping two live.
+    while (live.length > 2) {
+      const done = live.shift()!;
+      const mel = done.mel;
+      recycleWindow(done);
+      recycleWindow(done);
+      assert.equal(done.mel.length, 0, 'a recycled window no longer holds the array');
+      handedBack.add(mel);
+    }
+  }
+  assert.ok(reused > 10, `windows reused handed-back arrays (${reused})`);
 });
 
 test('WindowPipeline: 44.1 kHz input equals computeMel of the resampled signal; reset starts over', () => {
