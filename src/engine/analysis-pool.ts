@@ -301,7 +301,9 @@ export class AnalysisPool {
           }
           s.worker.once('message', () => resolve());
           s.worker.once('exit', () => resolve());
-          setTimeout(resolve, 2000).unref(); // a worker stuck in native code: terminate anyway
+          // A worker stopping at its next chunk may be slow to get there (niced, on a loaded machine):
+          // terminating it inside a native call aborts the process, so it gets the full grace first.
+          setTimeout(resolve, CANCEL_GRACE_MS).unref(); // a worker stuck in native code: terminate anyway
         }),
     );
     await Promise.all(idle);

@@ -120,7 +120,7 @@ test('a full analysis queue answers 503 busy with Retry-After, at once; the queu
 });
 
 test('an analysis past its time limit is stopped: 503 timeout, and the next upload is served by a fresh worker', async () => {
-  const own = await startServer({ bundleDir: DEFAULT_BUNDLE, port: 0, persistCatalog: false, analysis: { timeoutS: 0.1 } });
+  const own = await startServer({ bundleDir: DEFAULT_BUNDLE, port: 0, persistCatalog: false, analysis: { timeoutS: 0.1, idleWorkers: 1 } });
   try {
     // 1,700 s at 8 kHz (27 MB): resampling, mel and ≈ 560 windows take seconds, far past 0.1 s.
     const r = await fetch(`${own.url}/v1/analyze`, { method: "POST", body: new Uint8Array(wav(8000, testAudio(1700, 2, 8000))) });
