@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <stdexcept>
@@ -82,6 +83,50 @@ inline void dot2(const float* x, const float* h0, const float* h1, size_t T, flo
   *y1 = ((c[0] + d[0]) + (c[1] + d[1])) + ((c[2] + d[2]) + (c[3] + d[3]));
 }
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define EARSHOT_RESAMPLER_AVX2 1
+typedef float f32x8 __attribute__((vector_size(32)));
+
+// AVX2 present and not switched off (EARSHOT_SIMD=generic, as for the mel kernels: dsp_dispatch.cc).
+bool avx2Usable() {
+  const char* env = std::getenv("EARSHOT_SIMD");
+  if (env && std::strcmp(env, "generic") == 0) return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+
+// Four dot products of T taps (T % 8 == 0), each with exactly dot()'s arithmetic: lanes 0-3 of its
+// 8-lane sum are dot()'s `a`, lanes 4-7 its `b`, a multiply then an add per tap (the target has no
+// FMA, so nothing is fused) and the same final pairing, so every output is bit-identical to dot()'s.
+// Why: dot() is bound by its loads (four 4-lane loads per 8 taps); 8-lane loads halve them, and four
+// independent sums hide the adder's latency: ≈ 2x on a 30-s clip at 44.1 -> 22.05 kHz.
+__attribute__((target("avx2"))) void dot4Avx2(const float* const* x, const float* const* h, size_t T, float* y) {
+  f32x8 s[4] = {};
+  if (h[0] == h[1] && h[0] == h[2] && h[0] == h[3]) {
+    // One table row for all four (a whole-number ratio such as 44.1 -> 22.05 kHz): load it once.
+    for (size_t k = 0; k < T; k += 8) {
+      f32x8 v;
+      std::memcpy(&v, h[0] + k, sizeof v);
+      for (int i = 0; i < 4; ++i) {
+        f32x8 u;
+        std::memcpy(&u, x[i] + k, sizeof u);
+        s[i] += u * v;
+      }
+    }
+  } else {
+    for (size_t k = 0; k < T; k += 8) {
+      for (int i = 0; i < 4; ++i) {
+        f32x8 u, v;
+        std::memcpy(&u, x[i] + k, sizeof u);
+        std::memcpy(&v, h[i] + k, sizeof v);
+        s[i] += u * v;
+      }
+    }
+  }
+  for (int i = 0; i < 4; ++i) y[i] = ((s[i][0] + s[i][4]) + (s[i][1] + s[i][5])) + ((s[i][2] + s[i][6]) + (s[i][3] + s[i][7]));
+}
+#endif
+
 }  // namespace
 
 Resampler::Resampler(uint32_t inRateHz, uint32_t outRateHz, const ResamplerOptions& opt) {
@@ -108,6 +153,9 @@ Resampler::Resampler(uint32_t inRateHz, uint32_t outRateHz, const ResamplerOptio
   info_.passbandEdgeHz = opt.passbandEdgeFraction * nyquistHz;
   info_.stopbandEdgeHz = nyquistHz;
   info_.cutoffHz = 0.5 * (info_.passbandEdgeHz + info_.stopbandEdgeHz);
+#ifdef EARSHOT_RESAMPLER_AVX2
+  avx2_ = avx2Usable();
+#endif
   if (inRateHz == outRateHz) {  // identity: a copy, no filter (info reports 0 taps)
     identity_ = true;
     return;
@@ -272,6 +320,31 @@ size_t Resampler::emitReady(int64_t stopIndex, float* out) {
   const uint64_t stepPhase = M_ % L_;
   const float* table = table_.data();
   size_t count = 0;
+#ifdef EARSHOT_RESAMPLER_AVX2
+  // Exact table rows: four outputs at a time while four are ready; the loop below does the rest.
+  while (avx2_ && S_ == 0) {
+    const float* xs[4];
+    const float* hs[4];
+    int64_t index = nextIndex_;
+    uint64_t phase = nextPhase_;
+    int n = 0;
+    for (; n < 4 && index + int64_t(K_) < received_ && index < stopIndex; ++n) {
+      xs[n] = buf_.data() + (index - int64_t(K_) + 1 - base_);
+      hs[n] = table + phase * T_;
+      index += stepIndex;
+      phase += stepPhase;
+      if (phase >= L_) {
+        phase -= L_;
+        ++index;
+      }
+    }
+    if (n < 4) break;
+    dot4Avx2(xs, hs, T_, out + count);
+    count += 4;
+    nextIndex_ = index;
+    nextPhase_ = phase;
+  }
+#endif
   while (nextIndex_ + int64_t(K_) < received_ && nextIndex_ < stopIndex) {
     const float* x = buf_.data() + (nextIndex_ - int64_t(K_) + 1 - base_);
     float y;

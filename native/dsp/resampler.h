@@ -85,6 +85,7 @@ class Resampler {
 
   ResamplerInfo info_;
   bool identity_ = false;
+  bool avx2_ = false;  // four exact-table outputs at a time with 8-lane vectors (same bits as dot())
   uint64_t L_ = 1, M_ = 1;
   size_t K_ = 0, T_ = 0, S_ = 0;
   std::vector<float> table_;  // rows of T_ taps, row r = phase r / L (exact) or r / S (interp)
