@@ -1,6 +1,7 @@
 // earshot-train wmf + eval end to end on real listening data (Last.fm HetRec 2011 and the Taste
 // Profile sample in ../shared). Measured when written (2026-11-24, 32 factors, 10 iterations, paper
-// defaults alpha 2, eps 1e-6, lambda 1e-5): HetRec interaction holdout AUC 0.887, mAP@500 0.149; random
+// defaults alpha 2, eps 1e-6, lambda 1e-5): HetRec interaction holdout AUC 0.887, mAP@500 0.149 (0.148 with
+// the float32 CG solver of issue 17); random
 // AUC 0.503. The margins below catch a broken solver (random factors score AUC ~0.5, mAP ~0.0005).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
