@@ -131,6 +131,8 @@ export interface ProcSample {
   tMs: number;
   /** utime + stime of all the process's threads, s. */
   cpuS: number;
+  /** cutime + cstime: its children that have exited and been waited for (an engine's ffmpeg decoders), s. */
+  childrenCpuS: number;
   rssBytes: number;
 }
 
@@ -141,9 +143,10 @@ export function readProc(pid: number): ProcSample | null {
     // Fields after the parenthesised command name: state is field 3, utime 14, stime 15 (proc(5)).
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuS = (Number(f[11]) + Number(f[12])) / clockTicksPerS();
+    const childrenCpuS = (Number(f[13]) + Number(f[14])) / clockTicksPerS();
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-    return { tMs: Date.now(), cpuS, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
+    return { tMs: Date.now(), cpuS, childrenCpuS, rssBytes: rss ? Number(rss[1]) * 1024 : 0 };
   } catch {
     return null;
   }

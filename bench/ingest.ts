@@ -9,6 +9,8 @@
  * and Ogg (q4) copies of the first M by ffmpeg. `--jobs 1` (one upload after another, the old path's
  * shape) runs on the WAV files too unless --skip-sequential. ffmpeg runs at the analysis workers'
  * niceness (10), as the engine's own ffmpeg does, and alternates with the ingest --rounds times (medians).
+ * Besides the rates, CPU seconds per file (the engine's threads and ffmpeg children plus the CLI, against
+ * the ffmpeg runs'): a measure that other jobs on a shared machine disturb far less than the wall clock.
  * Flags: --n N (WAV files, default 300) --coded M (MP3 and Ogg files each, default 60) --jobs J
  * (default the CLI's) --rounds R (default 3) --clips DIR --keep --skip-sequential --json.
  */
@@ -19,7 +21,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ANALYSIS_POOL_DEFAULTS } from '../src/engine/analysis-pool';
 import { DEFAULT_ADD_JOBS } from '../src/cli/catalog-add';
-import { spawnNode, stopChild } from './engine-proc';
+import { readProc, spawnNode, stopChild } from './engine-proc';
 import { formatTable, hardwareLine, parseFlags } from './harness';
 
 const run = promisify(execFile);
@@ -100,19 +102,25 @@ async function encode(wavs: string[], dir: string, ext: 'mp3' | 'ogg', parallel:
   return out;
 }
 
+/** CPU seconds of this process's children that have exited (ffmpeg runs, the CLI). */
+function childrenCpuS(): number {
+  return readProc(process.pid)?.childrenCpuS ?? NaN;
+}
+
 /**
  * ffmpeg decoding every file to nothing (`-f null`), `parallel` at once, at the niceness the engine's
- * analysis workers (and the ffmpeg they start) run at: files per second.
+ * analysis workers (and the ffmpeg they start) run at: files per second, and CPU seconds per file.
  */
-async function ffmpegDecodeRate(files: string[], parallel: number): Promise<number> {
+async function ffmpegDecodeRate(files: string[], parallel: number): Promise<{ perS: number; cpuMs: number }> {
   const t0 = performance.now();
+  const c0 = childrenCpuS();
   const nice = String(ANALYSIS_POOL_DEFAULTS.nice);
   await pool(files.length, parallel, (i) => run('nice', ['-n', nice, 'ffmpeg', '-v', 'error', '-nostdin', '-i', files[i], '-f', 'null', '-']));
-  return files.length / ((performance.now() - t0) / 1000);
+  return { perS: files.length / ((performance.now() - t0) / 1000), cpuMs: ((childrenCpuS() - c0) * 1000) / files.length };
 }
 
 /** A fresh catalogue, an engine serving it, `earshot catalog add dir --jobs J`: tracks per second. */
-async function ingestRate(work: string, name: string, dir: string, jobs: number): Promise<{ tracksPerS: number; added: number; failed: number; s: number }> {
+async function ingestRate(work: string, name: string, dir: string, jobs: number): Promise<{ tracksPerS: number; added: number; failed: number; s: number; cpuMs: number }> {
   const catalog = path.join(work, `catalog-${name}`);
   await run(process.execPath, [CLI, 'catalog', 'init', catalog, '--bundle', path.join(ROOT, 'models', 'default')]);
   let url = '';
@@ -129,10 +137,15 @@ async function ingestRate(work: string, name: string, dir: string, jobs: number)
   await listening;
   try {
     const t0 = performance.now();
+    const s0 = readProc(server!.pid);
+    const c0 = childrenCpuS();
     const r = await run(process.execPath, [CLI, 'catalog', 'add', dir, '--server', url, '--json', '--no-progress', '--jobs', String(jobs)], { maxBuffer: 256 << 20 }).catch((e: { stdout: string }) => e);
     const s = (performance.now() - t0) / 1000;
+    const s1 = readProc(server!.pid);
+    // The engine's threads and the ffmpeg decoders it ran, plus the CLI (this process's child, exited).
+    const cpuS = s0 && s1 ? s1.cpuS + s1.childrenCpuS - s0.cpuS - s0.childrenCpuS + childrenCpuS() - c0 : NaN;
     const summary = JSON.parse(String(r.stdout).trim().split('\n').at(-1)!) as { added: number; failed: number; files: number };
-    return { tracksPerS: summary.files / s, added: summary.added, failed: summary.failed, s };
+    return { tracksPerS: summary.files / s, added: summary.added, failed: summary.failed, s, cpuMs: (cpuS * 1000) / summary.files };
   } finally {
     await stopChild(server!, 10_000);
   }
@@ -158,15 +171,16 @@ export async function main(args: string[]): Promise<number> {
     if (!flags.has('--skip-sequential')) rows.push({ input: `WAV ×${n}`, jobs: 1, ...(await ingestRate(work, 'wav-seq', path.join(work, 'wav'), 1)) });
     for (const [label, files, dir] of [['MP3 192k', mp3, 'mp3'], ['Ogg q4', ogg, 'ogg']] as const) {
       // Alternated, `rounds` times, medians compared: on a shared machine the load changes between runs.
-      const ffmpeg: number[] = [];
+      const ffmpeg: { perS: number; cpuMs: number }[] = [];
       const ingest: Awaited<ReturnType<typeof ingestRate>>[] = [];
       for (let round = 0; round < rounds; round++) {
         ffmpeg.push(await ffmpegDecodeRate(files, parallel));
         ingest.push(await ingestRate(work, `${dir}-${round}`, path.join(work, dir), jobs));
       }
       const r = [...ingest].sort((a, b) => a.tracksPerS - b.tracksPerS)[rounds >> 1];
-      const f = median(ffmpeg);
-      rows.push({ input: `${label} ×${files.length}`, jobs, ...r, ffmpegPerS: f, ratio: r.tracksPerS / f, rounds: { ingest: ingest.map((x) => x.tracksPerS), ffmpeg } });
+      const f = median(ffmpeg.map((x) => x.perS));
+      const cpu = { ingestMs: median(ingest.map((x) => x.cpuMs)), ffmpegMs: median(ffmpeg.map((x) => x.cpuMs)) };
+      rows.push({ input: `${label} ×${files.length}`, jobs, ...r, cpuMs: cpu.ingestMs, ffmpegPerS: f, ratio: r.tracksPerS / f, ffmpegCpuMs: cpu.ffmpegMs, cpuRatio: cpu.ffmpegMs / cpu.ingestMs, rounds: { ingest, ffmpeg } });
     }
     if (flags.has('--json')) {
       process.stdout.write(JSON.stringify({ bench: 'ingest', hardware: hardwareLine(), analysisWorkers: parallel, rows }) + '\n');
@@ -174,8 +188,12 @@ export async function main(args: string[]): Promise<number> {
       process.stdout.write(`${hardwareLine()}; engine analysis workers while idle: ${parallel}\n`);
       process.stdout.write(
         formatTable(
-          ['input', 'jobs', 'tracks/s', 'seconds', 'added', 'failed', `ffmpeg decode-only files/s (${parallel} at once, nice ${ANALYSIS_POOL_DEFAULTS.nice})`, 'ingest / ffmpeg'],
-          rows.map((r) => [String(r.input), String(r.jobs), (r.tracksPerS as number).toFixed(1), (r.s as number).toFixed(1), String(r.added), String(r.failed), r.ffmpegPerS ? (r.ffmpegPerS as number).toFixed(1) : '-', r.ratio ? `${((r.ratio as number) * 100).toFixed(0)} %` : '-']),
+          ['input', 'jobs', 'tracks/s', 'seconds', 'added', 'failed', 'CPU ms/file', `ffmpeg decode-only files/s (${parallel} at once, nice ${ANALYSIS_POOL_DEFAULTS.nice})`, 'ffmpeg CPU ms/file', 'ingest / ffmpeg (rate)', '(CPU)'],
+          rows.map((r) => [
+            String(r.input), String(r.jobs), (r.tracksPerS as number).toFixed(1), (r.s as number).toFixed(1), String(r.added), String(r.failed), (r.cpuMs as number).toFixed(0),
+            r.ffmpegPerS ? (r.ffmpegPerS as number).toFixed(1) : '-', r.ffmpegCpuMs ? (r.ffmpegCpuMs as number).toFixed(0) : '-',
+            r.ratio ? `${((r.ratio as number) * 100).toFixed(0)} %` : '-', r.cpuRatio ? `${((r.cpuRatio as number) * 100).toFixed(0)} %` : '-',
+          ]),
         ) + '\n',
       );
     }
