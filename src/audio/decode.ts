@@ -59,7 +59,7 @@ function withLabel(err: unknown, label: string): unknown {
 }
 
 async function* wavChunks(bytes: AsyncIterable<Uint8Array>, label: string): AsyncGenerator<DecodedChunk, void, undefined> {
-  const dec = new WavStreamDecoder();
+  const dec = new WavStreamDecoder({ downmix: true });
   const it = bytes[Symbol.asyncIterator]();
   try {
     for (;;) {
@@ -70,11 +70,11 @@ async function* wavChunks(bytes: AsyncIterable<Uint8Array>, label: string): Asyn
         throw ioError(`reading ${label} failed`, err);
       }
       if (r.done) break;
-      const interleaved = dec.push(r.value);
-      if (interleaved.length === 0) continue;
+      const mono = dec.push(r.value);
+      if (mono.length === 0) continue;
       const f = dec.format!;
       const declared = f.dataBytes === null ? {} : { declaredFrames: Math.floor(f.dataBytes / f.blockAlign), declaredBytes: f.dataBytes };
-      yield { format: { sampleRateHz: f.sampleRateHz, channels: f.channels, ...declared }, interleaved };
+      yield { format: { sampleRateHz: f.sampleRateHz, channels: f.channels, ...declared }, interleaved: mono, downmixed: true };
     }
     dec.end();
   } catch (err) {
@@ -148,7 +148,7 @@ async function chunksFor(
       const file = fs.createReadStream(input, { highWaterMark: READ_CHUNK_BYTES });
       return { decoder: 'wav', gen: wavChunks(file, input) };
     }
-    return { decoder: 'ffmpeg', gen: ffmpegDecodeStream(input, opts) };
+    return { decoder: 'ffmpeg', gen: ffmpegDecodeStream(input, opts, true) };
   }
   const { head, rest } = await peekStream(input);
   if (head.length === 0) throw new EarshotError('ERR_AUDIO_EMPTY', 'audio input stream is empty (0 bytes)');
@@ -159,10 +159,19 @@ async function chunksFor(
 async function* ffmpegFromStream(rest: AsyncGenerator<Uint8Array>, opts: OpenAudioOptions): AsyncGenerator<DecodedChunk, void, undefined> {
   const piped = Readable.from(rest, { objectMode: false });
   try {
-    yield* ffmpegDecodeStream(piped, opts);
+    yield* ffmpegDecodeStream(piped, opts, true);
   } finally {
     piped.destroy(); // stop pulling from the caller's stream once decoding ends or is abandoned
   }
+}
+
+/** Frames in a decoded chunk (both decoders here downmix as they decode; the fallback keeps any other chunk right). */
+function framesOf(c: DecodedChunk): number {
+  return c.downmixed ? c.interleaved.length : c.interleaved.length / c.format.channels;
+}
+
+function monoOf(c: DecodedChunk): Float32Array {
+  return c.downmixed ? c.interleaved : downmixToMono(c.interleaved, c.format.channels);
 }
 
 /**
@@ -182,7 +191,7 @@ export async function openAudio(input: string | NodeJS.ReadableStream, opts: Ope
     format = { ...sourceFormat, decoder };
     // Before any sample is resampled or kept: a 1-Hz or hour-long header is refused here, not later.
     budget.admit({ ...sourceFormat, declaredFrames, declaredBytes });
-    budget.consume(first.value.interleaved.length / format.channels);
+    budget.consume(framesOf(first.value));
   } catch (err) {
     await gen.return(undefined);
     throw err;
@@ -198,10 +207,10 @@ export async function openAudio(input: string | NodeJS.ReadableStream, opts: Ope
       if (started) throw new EarshotError('ERR_INVALID_ARGUMENT', 'an AudioSource can be iterated only once');
       started = true;
       try {
-        yield downmixToMono(firstChunk.interleaved, format.channels);
+        yield monoOf(firstChunk);
         for await (const chunk of gen) {
-          budget.consume(chunk.interleaved.length / format.channels);
-          yield downmixToMono(chunk.interleaved, format.channels);
+          budget.consume(framesOf(chunk));
+          yield monoOf(chunk);
         }
       } finally {
         await gen.return(undefined);

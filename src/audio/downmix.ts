@@ -19,17 +19,22 @@ export function downmixToMono(interleaved: Float32Array, channels: number): Floa
     );
   }
   if (channels === 1) return interleaved;
+  const mono = new Float32Array(interleaved.length / channels);
+  downmixInto(interleaved, channels, mono, 0);
+  return mono;
+}
+
+/** The mean of each frame's `channels` interleaved samples (channels >= 2, checked by the caller) into `out` from `outOffset`. */
+export function downmixInto(interleaved: Float32Array, channels: number, out: Float32Array, outOffset: number): void {
   const frames = interleaved.length / channels;
-  const mono = new Float32Array(frames);
   if (channels === 2) {
-    for (let f = 0, i = 0; f < frames; f++, i += 2) mono[f] = (interleaved[i] + interleaved[i + 1]) * 0.5;
-    return mono;
+    for (let f = 0, i = 0; f < frames; f++, i += 2) out[outOffset + f] = (interleaved[i] + interleaved[i + 1]) * 0.5;
+    return;
   }
   const scale = 1 / channels;
   for (let f = 0, i = 0; f < frames; f++) {
     let sum = 0; // float64 accumulator: up to 256 channels without float32 rounding build-up
     for (let c = 0; c < channels; c++, i++) sum += interleaved[i];
-    mono[f] = sum * scale;
+    out[outOffset + f] = sum * scale;
   }
-  return mono;
 }

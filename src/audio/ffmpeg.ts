@@ -31,8 +31,10 @@ export interface SourceFormat {
 
 export interface DecodedChunk {
   format: SourceFormat;
-  /** Whole interleaved frames, float32 in [-1, 1]. */
+  /** Whole frames, float32 in [-1, 1]: interleaved, or one sample per frame (their mean) when `downmixed`. */
   interleaved: Float32Array;
+  /** Decoded with `downmix`: `interleaved` holds the frames' mean, as downmixToMono would give it. */
+  downmixed?: true;
 }
 
 function isExecutableFile(p: string): boolean {
@@ -89,6 +91,8 @@ function resolveFfmpeg(opts: FfmpegOptions): string {
 export async function* ffmpegDecodeStream(
   input: string | NodeJS.ReadableStream,
   opts: FfmpegOptions = {},
+  /** Yield each frame's mean over its channels (decoded and downmixed in one pass) instead of interleaved frames. */
+  downmix = false,
 ): AsyncGenerator<DecodedChunk, void, undefined> {
   const bin = resolveFfmpeg(opts);
   const fromPath = typeof input === 'string';
@@ -125,14 +129,14 @@ export async function* ffmpegDecodeStream(
     inStream.pipe(child.stdin!);
   }
 
-  const dec = new WavStreamDecoder();
+  const dec = new WavStreamDecoder({ downmix });
   try {
     // A failed spawn just ends stdout empty; the 'error' event is then reported below.
     for await (const chunk of child.stdout!) {
       const interleaved = dec.push(chunk as Buffer);
       if (interleaved.length === 0) continue;
       const f = dec.format!;
-      yield { format: { sampleRateHz: f.sampleRateHz, channels: f.channels }, interleaved };
+      yield { format: { sampleRateHz: f.sampleRateHz, channels: f.channels }, interleaved, ...(downmix && { downmixed: true as const }) };
     }
     const { code, signal } = await exited;
     if (run.spawnError) throw mapSpawnError(run.spawnError, bin);

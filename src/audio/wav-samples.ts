@@ -87,7 +87,7 @@ function decodeFloats(encoding: 'f32' | 'f64', src: Uint8Array, p: number, count
   }
 }
 
-function throwNotFinite(value: number, sampleIndex: number): never {
+export function throwNotFinite(value: number, sampleIndex: number): never {
   const what = Number.isNaN(value) ? 'NaN' : Number.isFinite(value) ? `${value} (overflows float32)` : `${value}`;
   throw new EarshotError(
     'ERR_NOT_FINITE',

@@ -11,6 +11,7 @@
 import { EarshotError } from '../errors';
 import { describeFirstBytes } from './magic';
 import { parseFmtChunk, type FmtFields, type WavFormat } from './wav-format';
+import { decodeFramesMono, type MonoScratch } from './wav-mono';
 import { bytesPerSample, decodeSamples } from './wav-samples';
 
 export type { WavFormat } from './wav-format';
@@ -24,7 +25,17 @@ type State = 'riff' | 'chunkHeader' | 'fmt' | 'ds64' | 'skip' | 'data' | 'done' 
 
 const EMPTY = new Float32Array(0);
 
+export interface WavStreamDecoderOptions {
+  /**
+   * Return each frame's mean over its channels (one sample per frame, as downmixToMono of the interleaved
+   * frames gives, bit for bit) instead of the interleaved frames: one pass, no interleaved array.
+   */
+  downmix?: boolean;
+}
+
 export class WavStreamDecoder {
+  private readonly downmix: boolean;
+  private readonly monoScratch: MonoScratch = { interleaved: new Float32Array(0) };
   private state: State = 'riff';
   private container: 'RIFF' | 'RF64' = 'RIFF';
   /** Accumulates the current header piece (RIFF header, chunk header, fmt or ds64 body). */
@@ -47,6 +58,10 @@ export class WavStreamDecoder {
   private firstBytes = new Uint8Array(12);
   private failure: unknown = null;
 
+  constructor(options: WavStreamDecoderOptions = {}) {
+    this.downmix = options.downmix === true;
+  }
+
   /** The stream format, available once the data chunk header has been read; null before. */
   get format(): WavFormat | null {
     return this.fmtValue;
@@ -57,7 +72,7 @@ export class WavStreamDecoder {
     return this.fmtValue ? this.samplesOut / this.fmtValue.channels : 0;
   }
 
-  /** Feed the next bytes; returns the newly completed interleaved frames (possibly empty). */
+  /** Feed the next bytes; returns the newly completed interleaved frames, or their mono mean with `downmix` (possibly empty). */
   push(bytes: Uint8Array): Float32Array {
     this.checkUsable();
     try {
@@ -228,9 +243,11 @@ export class WavStreamDecoder {
     this.dataLeft -= avail.length;
     this.dataGot += avail.length;
     const frames = Math.floor((this.carryLen + avail.length) / ba);
-    const out = frames === 0 ? EMPTY : new Float32Array(frames * fmt.channels);
+    const ch = fmt.channels;
+    const perFrame = this.downmix ? 1 : ch; // output samples per frame
+    const out = frames === 0 ? EMPTY : new Float32Array(frames * perFrame);
     let p = 0;
-    let o = 0;
+    let f = 0;
     if (this.carryLen > 0) {
       const need = ba - this.carryLen;
       const n = Math.min(need, avail.length);
@@ -238,19 +255,19 @@ export class WavStreamDecoder {
       this.carryLen += n;
       p = n;
       if (this.carryLen === ba) {
-        decodeSamples(fmt.encoding, this.carry, 0, fmt.channels, out, 0, this.samplesOut);
-        o = fmt.channels;
+        this.decodeFrames(this.carry, 0, 1, out, 0, this.samplesOut);
+        f = 1;
         this.carryLen = 0;
       }
     }
     const whole = Math.floor((avail.length - p) / ba);
-    decodeSamples(fmt.encoding, avail, p, whole * fmt.channels, out, o, this.samplesOut + o);
+    this.decodeFrames(avail, p, whole, out, f * perFrame, this.samplesOut + f * ch);
     p += whole * ba;
     if (p < avail.length) {
       this.carry.set(avail.subarray(p), this.carryLen);
       this.carryLen += avail.length - p;
     }
-    this.samplesOut += out.length;
+    this.samplesOut += frames * ch; // interleaved samples, whatever the output's shape (error positions)
     if (this.dataLeft === 0) {
       // Declared size reached. A size that is not a multiple of blockAlign leaves a partial frame
       // that no writer meant as audio; drop it. Trailing chunks (LIST, id3) are ignored.
@@ -258,6 +275,13 @@ export class WavStreamDecoder {
       this.state = 'done';
     }
     return out;
+  }
+
+  /** `frames` whole frames from `src` at byte `p` into `out` at `o`, interleaved or (downmix) one per frame. */
+  private decodeFrames(src: Uint8Array, p: number, frames: number, out: Float32Array, o: number, firstSampleIndex: number): void {
+    const { encoding, channels } = this.fmtValue!;
+    if (this.downmix) decodeFramesMono(encoding, channels, src, p, frames, out, o, firstSampleIndex, this.monoScratch);
+    else decodeSamples(encoding, src, p, frames * channels, out, o, firstSampleIndex);
   }
 }
 
