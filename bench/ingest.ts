@@ -12,7 +12,9 @@
  * Besides the rates, CPU seconds per file (the engine's threads and ffmpeg children plus the CLI, against
  * the ffmpeg runs'): a measure that other jobs on a shared machine disturb far less than the wall clock.
  * Flags: --n N (WAV files, default 300) --coded M (MP3 and Ogg files each, default 60) --jobs J
- * (default the CLI's) --rounds R (default 3) --clips DIR --keep --skip-sequential --json.
+ * (default the CLI's) --rounds R (default 3) --clips DIR --keep --skip-sequential --json --cpu-prof DIR
+ * (the engine, its worker threads and the CLI write V8 .cpuprofile files there, one per thread:
+ * summarise with dist/bench/cpuprofile-split.js; node refuses --cpu-prof in NODE_OPTIONS).
  */
 import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -120,7 +122,7 @@ async function ffmpegDecodeRate(files: string[], parallel: number): Promise<{ pe
 }
 
 /** A fresh catalogue, an engine serving it, `earshot catalog add dir --jobs J`: tracks per second. */
-async function ingestRate(work: string, name: string, dir: string, jobs: number): Promise<{ tracksPerS: number; added: number; failed: number; s: number; cpuMs: number }> {
+async function ingestRate(work: string, name: string, dir: string, jobs: number, nodeArgs: string[] = []): Promise<{ tracksPerS: number; added: number; failed: number; s: number; cpuMs: number }> {
   const catalog = path.join(work, `catalog-${name}`);
   await run(process.execPath, [CLI, 'catalog', 'init', catalog, '--bundle', path.join(ROOT, 'models', 'default')]);
   let url = '';
@@ -131,7 +133,7 @@ async function ingestRate(work: string, name: string, dir: string, jobs: number)
         url = String(m.url);
         resolve();
       }
-    });
+    }, nodeArgs);
     server = child;
   });
   await listening;
@@ -139,7 +141,7 @@ async function ingestRate(work: string, name: string, dir: string, jobs: number)
     const t0 = performance.now();
     const s0 = readProc(server!.pid);
     const c0 = childrenCpuS();
-    const r = await run(process.execPath, [CLI, 'catalog', 'add', dir, '--server', url, '--json', '--no-progress', '--jobs', String(jobs)], { maxBuffer: 256 << 20 }).catch((e: { stdout: string }) => e);
+    const r = await run(process.execPath, [...nodeArgs, CLI, 'catalog', 'add', dir, '--server', url, '--json', '--no-progress', '--jobs', String(jobs)], { maxBuffer: 256 << 20 }).catch((e: { stdout: string }) => e);
     const s = (performance.now() - t0) / 1000;
     const s1 = readProc(server!.pid);
     // The engine's threads and the ffmpeg decoders it ran, plus the CLI (this process's child, exited).
@@ -152,12 +154,14 @@ async function ingestRate(work: string, name: string, dir: string, jobs: number)
 }
 
 export async function main(args: string[]): Promise<number> {
-  const flags = parseFlags(args, ['--n', '--coded', '--jobs', '--rounds', '--clips'], ['--keep', '--skip-sequential', '--json']);
+  const flags = parseFlags(args, ['--n', '--coded', '--jobs', '--rounds', '--clips', '--cpu-prof'], ['--keep', '--skip-sequential', '--json']);
   const n = Number(flags.get('--n') ?? 300);
   const coded = Number(flags.get('--coded') ?? 60);
   const jobs = Number(flags.get('--jobs') ?? DEFAULT_ADD_JOBS);
   const rounds = Number(flags.get('--rounds') ?? 3);
   const clipsDir = String(flags.get('--clips') ?? path.join(ROOT, '..', 'shared', 'data', 'audio'));
+  const profDir = flags.get('--cpu-prof');
+  const nodeArgs = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(String(profDir))}`];
   const parallel = ANALYSIS_POOL_DEFAULTS.idleWorkers; // the engine analyses this many at once while no stream is live
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-ingest-'));
   try {
@@ -166,16 +170,16 @@ export async function main(args: string[]): Promise<number> {
     const mp3 = await encode(wavs.slice(0, coded), path.join(work, 'mp3'), 'mp3', os.cpus().length);
     const ogg = await encode(wavs.slice(0, coded), path.join(work, 'ogg'), 'ogg', os.cpus().length);
     const rows: Record<string, unknown>[] = [];
-    const wav = await ingestRate(work, 'wav', path.join(work, 'wav'), jobs);
+    const wav = await ingestRate(work, 'wav', path.join(work, 'wav'), jobs, nodeArgs);
     rows.push({ input: `WAV ×${n}`, jobs, ...wav });
-    if (!flags.has('--skip-sequential')) rows.push({ input: `WAV ×${n}`, jobs: 1, ...(await ingestRate(work, 'wav-seq', path.join(work, 'wav'), 1)) });
+    if (!flags.has('--skip-sequential')) rows.push({ input: `WAV ×${n}`, jobs: 1, ...(await ingestRate(work, 'wav-seq', path.join(work, 'wav'), 1, nodeArgs)) });
     for (const [label, files, dir] of [['MP3 192k', mp3, 'mp3'], ['Ogg q4', ogg, 'ogg']] as const) {
       // Alternated, `rounds` times, medians compared: on a shared machine the load changes between runs.
       const ffmpeg: { perS: number; cpuMs: number }[] = [];
       const ingest: Awaited<ReturnType<typeof ingestRate>>[] = [];
       for (let round = 0; round < rounds; round++) {
         ffmpeg.push(await ffmpegDecodeRate(files, parallel));
-        ingest.push(await ingestRate(work, `${dir}-${round}`, path.join(work, dir), jobs));
+        ingest.push(await ingestRate(work, `${dir}-${round}`, path.join(work, dir), jobs, nodeArgs));
       }
       const r = [...ingest].sort((a, b) => a.tracksPerS - b.tracksPerS)[rounds >> 1];
       const f = median(ffmpeg.map((x) => x.perS));
