@@ -5,8 +5,8 @@
  * way (a 30-s stereo clip is 2.6 M samples: the interleaved array cost a pass, a 10.6-MB allocation per
  * file and its garbage collection).
  *
- * Stereo s16 and f32 at aligned offsets (what WAV files and ffmpeg's pipe almost always give) have
- * their own loops; everything else decodes a bounded piece into a reused interleaved scratch and
+ * Stereo s16 and f32 have their own loops over typed-array views (unaligned bytes, as every chunk of
+ * ffmpeg's pipe has, are first copied to an aligned scratch); everything else decodes a bounded piece into a reused interleaved scratch and
  * downmixes that, i.e. runs the two reference steps themselves.
  */
 import { downmixInto } from './downmix';
@@ -22,6 +22,8 @@ const SCRATCH_FRAMES = 4096;
 /** One decoder's reused scratch for the general path. */
 export interface MonoScratch {
   interleaved: Float32Array;
+  /** Aligned copy of unaligned sample bytes (its own ArrayBuffer, offset 0). */
+  bytes: Uint8Array;
 }
 
 /**
@@ -40,6 +42,22 @@ export function decodeFramesMono(
   firstSampleIndex: number,
   scratch: MonoScratch,
 ): void {
+  const width = bytesPerSample(encoding);
+  const step = width * channels;
+  if (LITTLE_ENDIAN && (encoding === 's16' || encoding === 'f32') && (src.byteOffset + srcOffset) % width !== 0) {
+    // Unaligned: ffmpeg's float WAV on a pipe puts its data at byte 98, so every pipe chunk's samples sit 2
+    // bytes off; reading them one DataView call at a time cost more than the copy (a memcpy of 64 KiB)
+    // that lets the typed-array loops below read them.
+    if (scratch.bytes.length < SCRATCH_FRAMES * step) scratch.bytes = new Uint8Array(SCRATCH_FRAMES * step);
+    for (let done = 0; done < frames; ) {
+      const n = Math.min(SCRATCH_FRAMES, frames - done);
+      const start = srcOffset + done * step;
+      scratch.bytes.set(src.subarray(start, start + n * step));
+      decodeFramesMono(encoding, channels, scratch.bytes, 0, n, out, outOffset + done, firstSampleIndex + done * channels, scratch);
+      done += n;
+    }
+    return;
+  }
   if (channels === 1) return decodeSamples(encoding, src, srcOffset, frames, out, outOffset, firstSampleIndex);
   if (channels === 2 && LITTLE_ENDIAN) {
     const at = src.byteOffset + srcOffset;
@@ -60,7 +78,6 @@ export function decodeFramesMono(
       return;
     }
   }
-  const step = bytesPerSample(encoding) * channels;
   if (scratch.interleaved.length < SCRATCH_FRAMES * channels) scratch.interleaved = new Float32Array(SCRATCH_FRAMES * channels);
   for (let done = 0; done < frames; ) {
     const n = Math.min(SCRATCH_FRAMES, frames - done);

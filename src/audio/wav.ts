@@ -35,7 +35,7 @@ export interface WavStreamDecoderOptions {
 
 export class WavStreamDecoder {
   private readonly downmix: boolean;
-  private readonly monoScratch: MonoScratch = { interleaved: new Float32Array(0) };
+  private readonly monoScratch: MonoScratch = { interleaved: new Float32Array(0), bytes: new Uint8Array(0) };
   private state: State = 'riff';
   private container: 'RIFF' | 'RF64' = 'RIFF';
   /** Accumulates the current header piece (RIFF header, chunk header, fmt or ds64 body). */

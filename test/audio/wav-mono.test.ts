@@ -29,13 +29,13 @@ function randomValues(encoding: Encoding, count: number, next: () => number): nu
   });
 }
 
-/** Pushes `bytes` in random pieces of 1..maxPiece bytes into a downmixing decoder. */
+/** Pushes `bytes` in random pieces (each copied to offset 0 of its own buffer: its samples are as aligned as their stream position) of 1..maxPiece bytes into a downmixing decoder. */
 function monoByPieces(bytes: Uint8Array, maxPiece: number, next: () => number): Float32Array {
   const dec = new WavStreamDecoder({ downmix: true });
   const parts: Float32Array[] = [];
   for (let o = 0; o < bytes.length; ) {
     const n = 1 + Math.floor(next() * maxPiece);
-    parts.push(dec.push(bytes.subarray(o, o + n)));
+    parts.push(dec.push(bytes.slice(o, o + n))); // a fresh buffer per piece, as a pipe or socket delivers them
     o += n;
   }
   dec.end();
@@ -48,20 +48,34 @@ describe('WavStreamDecoder { downmix }: one pass, the same floats as parse + dow
       test(`${encoding}, ${channels} channel(s)`, () => {
         const next = rng(channels * 101 + encoding.length);
         const frames = 9000; // more than one 4096-frame scratch piece on the general path
-        const wav = makeWav({ encoding, channels, sampleRateHz: 44100, values: randomValues(encoding, frames * channels, next) });
-        const ref = parseWav(wav);
-        const expected = downmixToMono(ref.interleaved, channels);
-        const whole = new WavStreamDecoder({ downmix: true });
-        const got = whole.push(wav);
-        whole.end();
-        assert.equal(got.length, frames);
-        assert.deepEqual(got, expected);
-        assert.equal(whole.framesDecoded, frames);
-        // Small pieces: unaligned offsets and frames split across pushes; large: the aligned fast loops.
-        assert.deepEqual(monoByPieces(wav, 7, next), expected);
-        assert.deepEqual(monoByPieces(wav, 70000, next), expected);
+        // A 2-byte chunk before the data puts the samples at byte 54 (ffmpeg's pipe output has them at 98):
+        // 2 bytes off a float's alignment, as every piece of such a stream is.
+        const shifted = [false, true].map((shift) =>
+          makeWav({
+            encoding,
+            channels,
+            sampleRateHz: 44100,
+            values: randomValues(encoding, frames * channels, next),
+            ...(shift && { between: [{ id: 'pad ', body: new Uint8Array(2) }] }),
+          }),
+        );
+        for (const wav of shifted) checkMono(wav, channels, frames, next);
       });
     }
+  }
+
+  function checkMono(wav: Uint8Array, channels: number, frames: number, next: () => number): void {
+    const ref = parseWav(wav);
+    const expected = downmixToMono(ref.interleaved, channels);
+    const whole = new WavStreamDecoder({ downmix: true });
+    const got = whole.push(wav);
+    whole.end();
+    assert.equal(got.length, frames);
+    assert.deepEqual(got, expected);
+    assert.equal(whole.framesDecoded, frames);
+    // Small pieces: unaligned offsets and frames split across pushes; large: the aligned fast loops.
+    assert.deepEqual(monoByPieces(wav, 7, next), expected);
+    assert.deepEqual(monoByPieces(wav, 70000, next), expected);
   }
 
   test('stereo s16 extremes: -32768 and 32767 pairs are exact', () => {
