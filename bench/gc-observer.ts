@@ -1,7 +1,7 @@
 /**
  * Garbage collections of a process, counted from inside it: preload with `node --require
  * dist/bench/gc-observer.js …` and set EARSHOT_GC_OUT=PREFIX; at exit each thread writes
- * PREFIX.<pid>.<threadId>.json with the collections by kind (count, pause ms) in all and per second since
+ * PREFIX.<pid>.<threadId>.json (a worker that is terminated writes none) with the collections by kind (count, pause ms) in all and per second since
  * the thread started. Used for the engine benchmark's "event loop per stream" figures:
  *
  *   EARSHOT_GC_OUT=/tmp/gc/run npm run bench -- engine --streams 500 --server-node-args "--require dist/bench/gc-observer.js"
