@@ -93,6 +93,27 @@ describe('WAV is decoded in-process', () => {
     assert.deepEqual(inProcess, concatF32(viaFfmpeg));
   });
 
+  test('ffmpeg pipe decoded and downmixed in one pass: the same floats as its interleaved frames then downmixToMono', { timeout: TIMEOUT_MS }, async (t) => {
+    // The pipe's float WAV puts its samples 2 bytes off alignment (data at byte 98): the aligned-copy path.
+    for (const name of ['fretsonfire-armygeddon.ogg', 'asc-machine-wars.mp3']) {
+      const clip = sharedOrSkip(t, `data/audio/${name}`);
+      if (!clip || !ffmpegOrSkip(t)) return;
+      const onePass: Float32Array[] = [];
+      for await (const c of ffmpegDecodeStream(clip, {}, true)) {
+        assert.equal(c.downmixed, true);
+        onePass.push(c.interleaved);
+      }
+      const twoSteps: Float32Array[] = [];
+      for await (const c of ffmpegDecodeStream(clip)) twoSteps.push(downmixToMono(c.interleaved, c.format.channels));
+      const expected = concatF32(twoSteps);
+      assert.ok(expected.length > 0);
+      assert.deepEqual(concatF32(onePass), expected, name);
+      const viaOpen: Float32Array[] = [];
+      for await (const mono of await openAudio(clip)) viaOpen.push(mono); // what uploads and files go through
+      assert.deepEqual(concatF32(viaOpen), expected, name);
+    }
+  });
+
   test('from a stream, and malformed WAV files keep their error codes and name the file', { timeout: TIMEOUT_MS }, async () => {
     const values = closedFormValues('s16', 2000);
     const good = path.join(tmp, 'good.wav');
