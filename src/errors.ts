@@ -33,7 +33,8 @@ export type EarshotErrorCode =
   | 'ERR_BUSY' // every analysis worker is busy and the queue is full: retry later (HTTP 503 + Retry-After)
   | 'ERR_AUDIO_SAMPLE' // a stream's PCM holds a float sample that is NaN, ±Inf or beyond ±16 (full scale 1.0): the frame is dropped
   | 'ERR_STREAM_FINALIZED' // audio for a stream after its finalize and before a reset (the track has ended): ignored
-  | 'ERR_TIMEOUT'; // an operation ran past its time limit and was stopped
+  | 'ERR_TIMEOUT' // an operation ran past its time limit and was stopped
+  | 'ERR_FLEET_UNAVAILABLE'; // serve --redis: the fleet's Redis is unreachable, not durable (no AOF), or a write could not be confirmed (HTTP 503 fleet_unavailable)
 
 export class EarshotError extends Error {
   readonly code: EarshotErrorCode;

@@ -43,6 +43,7 @@ export const WIRE_ERRORS = {
   body_timeout: { http: 408 }, // an upload that stopped arriving
   busy: { http: 503 }, // every analysis worker busy and the queue full (Retry-After)
   timeout: { http: 503 }, // an analysis past its time limit (Retry-After)
+  fleet_unavailable: { http: 503 }, // serve --redis: a catalogue write or rollout while the fleet's Redis is unreachable (Retry-After; docs/fleet.md)
 } as const satisfies Record<string, WireErrorSpec>;
 
 type Specs = typeof WIRE_ERRORS;

@@ -82,6 +82,7 @@ export function httpAnswer(err: unknown): HttpAnswer {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, headers: err.headers, unexpected: false };
   const protocolStatus = err instanceof ProtocolError ? (WIRE_ERRORS[err.code] as { http?: number }).http : undefined;
   if (err instanceof ProtocolError && protocolStatus !== undefined) return { status: protocolStatus, code: err.code, message: err.message, headers: {}, unexpected: false };
+  if (err instanceof EarshotError && err.code === 'ERR_FLEET_UNAVAILABLE') return { status: 503, code: 'fleet_unavailable', message: scrubPaths(err.message), headers: { 'retry-after': '1' }, unexpected: false };
   if (err instanceof EarshotError && err.code === 'ERR_INVALID_ARGUMENT') return { status: 400, code: err.code, message: scrubPaths(err.message), headers: {}, unexpected: false };
   if (err instanceof EarshotError) return { status: 500, code: err.code, message: scrubPaths(err.message), headers: {}, unexpected: true };
   return { status: 500, code: 'internal', message: messageOf(err), headers: {}, unexpected: true };
