@@ -6,15 +6,18 @@
  * Life cycle: connect() resolves on the server's `begin`, or rejects (no retry: a wrong URL or token
  * should fail at once). After that, an abnormal close (anything but 1000/4400/4401/4415) reconnects
  * with backoff and, on the new `begin`, replays the stream's state: the merged configure (with the
- * history) and the last reset's track. Audio sent while disconnected is dropped and counted
- * (bytesDropped): live audio cannot wait, and file streamers wait in drain(), which holds until the
- * stream is open again.
+ * history), the last reset's track, the latest audio (one window's worth, ./replay-buffer.ts, so the new
+ * stream — on another replica behind a load balancer, deploy/ — answers at once) and any finalize still
+ * unanswered, so no `final` is lost to a drop. Audio sent while disconnected is not sent and is counted
+ * (bytesDropped), but it is kept for that replay: live audio cannot wait, and file streamers wait in
+ * drain(), which holds until the stream is open again.
  */
 import { CLOSE } from '../protocol/close-codes';
 import type { BeginEvent, ServerEvent, WindowEvent } from '../protocol/events';
 import { parseClientMessage, type ClientMessage, type ConfigureMessage } from '../protocol/messages';
 import { BYTES_PER_SAMPLE } from '../protocol/pcm';
 import { backoffDelayMs, resolveReconnect, type ResolvedReconnect } from './backoff';
+import { ReplayBuffer } from './replay-buffer';
 import { TypedEmitter } from './emitter';
 import { EarshotClientError, type ClientEvents, type CloseInfo, type StreamError } from './events';
 import { toWireBytes } from './pcm';
@@ -30,19 +33,28 @@ export interface ClientStats {
   bytesDropped: number;
   /** Successful reconnects. */
   reconnects: number;
+  /** PCM bytes sent again to a new connection after a reconnect (the latest audio, see replayS). */
+  bytesReplayed: number;
 }
 
 /** How often drain() looks at bufferedAmount: WebSocket has no drain event in browsers. */
 const DRAIN_POLL_MS = 4;
 /** A close handshake the server never answers is abandoned after this (ms). */
 const CLOSE_TIMEOUT_MS = 5000;
+/**
+ * Replayed beyond one window (s): the server's resampler and the window's centred first frame need a
+ * little audio before the window's own, so that exactly-one-window of replay still yields a window.
+ */
+const REPLAY_MARGIN_S = 0.5;
+/** Longest replay (s): bounds the ring (60 s of 8-channel f32 at 192 kHz is 369 MB; at 44.1 kHz stereo, 21 MB). */
+const MAX_REPLAY_S = 60;
 
 type ConfigureFields = Omit<ConfigureMessage, 'type'>;
 
 export class EarshotClient extends TypedEmitter<ClientEvents> {
   /** The stream URL (without the token, unless auth is `query`). */
   readonly url: string;
-  readonly stats: ClientStats = { bytesSent: 0, bytesDropped: 0, reconnects: 0 };
+  readonly stats: ClientStats = { bytesSent: 0, bytesDropped: 0, reconnects: 0, bytesReplayed: 0 };
   private readonly opts: StreamOptions;
   private readonly WS: WebSocketConstructor;
   private readonly auth: AuthMode;
@@ -58,6 +70,10 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
   private restoreConfigure: ConfigureFields | null = null;
   private restoreReset: { track?: string } | null = null;
   private pendingFinals: { resolve: (w: WindowEvent) => void; reject: (e: Error) => void }[] = [];
+  /** The latest audio of the current track, replayed after a reconnect; sized at the first `begin`. */
+  private replay: ReplayBuffer | null = null;
+  /** finalize() was called since the last reset: the track has ended (audio after it needs a reset). */
+  private trackFinalized = false;
   private connectWaiter: { resolve: (b: BeginEvent) => void; reject: (e: Error) => void } | null = null;
   private closeWaiters: (() => void)[] = [];
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
@@ -72,6 +88,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     this.auth = options.auth ?? 'subprotocol';
     this.url = buildStreamUrl(url, options, this.auth).url; // throws ProtocolError for what the server would refuse
     this.reconnectOpts = options.reconnect === false ? null : resolveReconnect(options.reconnect);
+    if (options.replayS !== undefined && !(options.replayS >= 0 && options.replayS <= MAX_REPLAY_S)) throw new RangeError(`replayS must be a number of seconds in 0..${MAX_REPLAY_S}, got ${options.replayS}`);
     const encoding = options.encoding ?? CLIENT_DEFAULTS.encoding;
     this.frameBytes = BYTES_PER_SAMPLE[encoding] * (options.channels ?? CLIENT_DEFAULTS.channels);
   }
@@ -104,16 +121,23 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
    */
   sendPcm(pcm: Float32Array | Int16Array | ArrayBuffer | Uint8Array): boolean {
     const bytes = toWireBytes(pcm, this.opts.encoding ?? CLIENT_DEFAULTS.encoding);
+    // Kept even when it cannot be sent: after a reconnect the new stream starts from the newest audio.
+    this.replay?.push(bytes);
     const ws = this.socket;
     if (this._state !== 'open' || !ws || ws.readyState !== WS_OPEN) {
       this.stats.bytesDropped += bytes.byteLength;
       return false;
     }
+    this.sendFrames(ws, bytes);
+    this.stats.bytesSent += bytes.byteLength;
+    return true;
+  }
+
+  /** Binary frames of at most maxFrameBytes, split on sample-frame boundaries. */
+  private sendFrames(ws: WebSocketLike, bytes: Uint8Array): void {
     const maxFrame = this.opts.maxFrameBytes ?? CLIENT_DEFAULTS.maxFrameBytes;
     const step = Math.max(this.frameBytes, Math.floor(maxFrame / this.frameBytes) * this.frameBytes);
     for (let off = 0; off < bytes.byteLength; off += step) ws.send(bytes.subarray(off, Math.min(bytes.byteLength, off + step)));
-    this.stats.bytesSent += bytes.byteLength;
-    return true;
   }
 
   /**
@@ -141,13 +165,22 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
   reset(track?: string): void {
     const msg = checked(track === undefined ? { type: 'reset' } : { type: 'reset', track });
     this.restoreReset = track === undefined ? {} : { track };
+    this.replay?.clear();
+    this.trackFinalized = false;
     this.sendJson(msg);
   }
 
-  /** Flushes the last window: resolves with the server's `final` event. Rejects if the connection drops first. */
+  /**
+   * Flushes the last window: resolves with the server's `final` event. A connection that drops first
+   * (or is reconnecting when this is called) does not lose it: after the reconnect the track's latest
+   * audio is replayed and the finalize sent again, and the new stream's `final` answers it (its average
+   * covers what that stream heard: the replayed window and anything after). Rejects (connection_lost)
+   * only when the client closes for good first.
+   */
   finalize(): Promise<WindowEvent> {
-    if (this._state !== 'open') return Promise.reject(new EarshotClientError('not_open', `finalize(): the stream is ${this._state}`));
+    if (this._state !== 'open' && this._state !== 'reconnecting') return Promise.reject(new EarshotClientError('not_open', `finalize(): the stream is ${this._state}`));
     const p = new Promise<WindowEvent>((resolve, reject) => this.pendingFinals.push({ resolve, reject }));
+    this.trackFinalized = true;
     this.sendJson({ type: 'finalize' });
     return p;
   }
@@ -261,6 +294,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
 
   private onBegin(ev: BeginEvent): void {
     const reconnected = this.everOpened;
+    this.replay ??= new ReplayBuffer(Math.ceil(replaySeconds(this.opts, ev) * ev.sample_rate) * this.frameBytes, this.frameBytes);
     this._begin = ev;
     this._state = 'open';
     this.everOpened = true;
@@ -271,12 +305,30 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
       // The server's new stream starts from defaults: put back what the listener had set.
       if (this.restoreConfigure) this.sendJson({ type: 'configure', ...this.restoreConfigure });
       if (this.restoreReset) this.sendJson({ type: 'reset', ...this.restoreReset });
+      this.replayTrack();
     }
     const keepaliveMs = this.opts.keepaliveMs ?? CLIENT_DEFAULTS.keepaliveMs;
     if (keepaliveMs > 0 && !this.keepaliveTimer) this.keepaliveTimer = setInterval(() => this.sendJson({ type: 'keepalive' }), keepaliveMs);
     this.connectWaiter?.resolve(ev);
     this.connectWaiter = null;
     this.emit('begin', ev);
+  }
+
+  /**
+   * After a reconnect: the current track's latest audio (unless the track was finalized and answered:
+   * then it has ended), then one finalize per final still owed, in the order they were asked for.
+   */
+  private replayTrack(): void {
+    const ws = this.socket;
+    if (!ws || !this.replay) return;
+    if (!this.trackFinalized || this.pendingFinals.length > 0) {
+      const audio = this.replay.contents();
+      if (audio.byteLength > 0) {
+        this.sendFrames(ws, audio);
+        this.stats.bytesReplayed += audio.byteLength;
+      }
+    }
+    for (let i = 0; i < this.pendingFinals.length; i++) this.sendJson({ type: 'finalize' });
   }
 
   private onSocketClose(ws: WebSocketLike | null, code: number, reason: string, transportError: string | undefined, timedOut = false): void {
@@ -299,7 +351,6 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     }
     this.stopKeepalive();
     const wasOpen = this._state === 'open';
-    for (const f of this.pendingFinals.splice(0)) f.reject(new EarshotClientError('connection_lost', `the connection closed (${code}${reason ? ` ${reason}` : ''}) before the final event`, code));
 
     if (this._state === 'closing') return this.finish(code, reason);
     const detail = transportError ?? `closed with code ${code}${reason ? ` (${reason})` : ''}`;
@@ -332,6 +383,8 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
   private finish(code: number, reason: string): void {
     this._state = 'closed';
     this.clearTimers();
+    // Finals still owed are lost only now, when no reconnect will follow.
+    for (const f of this.pendingFinals.splice(0)) f.reject(new EarshotClientError('connection_lost', `the connection closed (${code}${reason ? ` ${reason}` : ''}) before the final event`, code));
     this.connectWaiter?.reject(new EarshotClientError('closed', `the client was closed before the stream opened (${code})`, code));
     this.connectWaiter = null;
     const info: CloseInfo = { code, reason };
@@ -369,6 +422,11 @@ export async function connectStream(url: string, options: StreamOptions): Promis
 function checked<T extends ClientMessage>(msg: T): T {
   parseClientMessage(JSON.stringify(msg));
   return msg;
+}
+
+/** Seconds of audio kept for a reconnect's replay: options.replayS, or one window plus REPLAY_MARGIN_S. */
+function replaySeconds(o: StreamOptions, begin: BeginEvent): number {
+  return o.replayS ?? begin.window_s + REPLAY_MARGIN_S;
 }
 
 function definedFields<T extends object>(o: T): Partial<T> {

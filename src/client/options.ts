@@ -70,6 +70,11 @@ export interface StreamOptions {
   auth?: AuthMode;
   /** WebSocket implementation; default globalThis.WebSocket (the Node entry, src/client/node.ts, injects `ws`). */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Seconds of the latest audio kept and sent again to the new stream after a reconnect, so it can
+   * predict (and answer a pending finalize) at once. Default: one window (begin.window_s) + 0.5 s; 0: none.
+   */
+  replayS?: number;
   /** Reconnect after an abnormal close; false: never. */
   reconnect?: ReconnectOptions | false;
   /** Close codes after which the client never reconnects. Default 1000, 4400, 4401, 4415. */
