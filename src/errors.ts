@@ -10,6 +10,7 @@ export type EarshotErrorCode =
   | 'ERR_AUDIO_TRUNCATED' // the container promises more data than the file holds; or raw PCM ends inside a sample frame
   | 'ERR_AUDIO_TOO_LONG' // decoding whole would exceed the caller's duration limit (memory bound)
   | 'ERR_NPY_FORMAT' // a .npy file is malformed or holds an unsupported dtype/order
+  | 'ERR_PARQUET_FORMAT' // earshot-train import-spark: a Parquet file is not one, lacks a column or has one of another type, or its rows break the id rules (repeated, missing, out of range) or hold ragged/non-finite factors
   | 'ERR_TOOL_MISSING' // an external program (ffmpeg) is needed and not installed
   | 'ERR_DECODER_FAILED' // an external decoder exited with an error
   | 'ERR_TRIPLETS_FORMAT' // a play-count line is malformed (field count, empty id, bad or negative count; a header naming no user/song/count column)
