@@ -56,6 +56,13 @@ export class Replica {
   healthz(): Promise<{ status: number; body: Healthz }> {
     return getJson<Healthz>(`${this.url}/healthz`);
   }
+  /** One unlabelled value of GET /metrics (Prometheus text), e.g. earshot_windows_total. */
+  async metric(name: string): Promise<number> {
+    const res = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const m = new RegExp(`^${name} ([-\\d.e+]+)$`, 'm').exec(await res.text());
+    assert.ok(m, `${this.name}: no ${name} in /metrics`);
+    return Number(m[1]);
+  }
   /** kill -9: no final events, no goodbye; the OS closes its sockets. The signal goes out before this returns its promise. */
   async kill9(): Promise<void> {
     await this.proc.stop('SIGKILL');
