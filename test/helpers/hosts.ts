@@ -106,6 +106,11 @@ export class Proc {
     return !this.done;
   }
 
+  /** The OS process id (for /proc figures), undefined if it never started. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Waits until `count` lines (from line `from` on) satisfy `pred`; returns them. Fails with the log tail on timeout or exit. */
   async waitFor(pred: (line: string) => boolean, what: string, timeoutMs: number, count = 1, from = 0): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
