@@ -6,12 +6,14 @@
 import { main as catalogMain } from './catalog';
 import { main as cnnTrainMain } from './cnn-train';
 import { main as engineMain } from './engine';
+import { main as fleetMain } from './fleet';
 import { main as ingestMain } from './ingest';
 import { main as kmeansMain } from './kmeans';
 import { main as melMain } from './mel';
 import { main as modelScaleMain } from './model-scale';
 import { main as onnxInferMain } from './onnx-infer';
 import { main as onnxStreamMain } from './onnx-stream';
+import { main as redisSizingMain } from './redis-sizing';
 import { main as resamplerMain } from './resampler-quality';
 import { main as sameTrackMain } from './same-track';
 import { main as soakMain } from './soak';
@@ -31,6 +33,7 @@ interface Benchmark {
 const BENCHMARKS: Record<string, Benchmark> = {
   mel: { summary: 'log-mel throughput: earshot batch/stream vs essentia.js and meyda on one clip [--clip PATH] [--json]', main: melMain },
   resampler: { summary: 'resampler quality (stop-band, passband ripple) and speed for common rates -> 22,050 Hz', main: resamplerMain },
+  'redis-sizing': { summary: 'Redis memory per song of a fleet catalogue (log Stream, id set, snapshot hash), SAVE/dump.rdb size and restart load time, own redis-server [--songs 100000 --factors 64 --json]', main: redisSizingMain },
   'triplets-scale': { summary: 'loadInteractions on a generated Taste-Profile-size file (48.4M lines): seconds, peak RSS [--lines N --users N --items N --seed N --dir PATH --keep --json]', main: tripletsScaleMain },
   'world-oracle': { summary: 'cold-start ceiling of a benchmark world: random vs style-only vs audible-trait ridge vs upper bound [--preset P --songs N --users M --seed S --factors F --json]', main: worldOracleMain },
   'onnx-infer': { summary: 'onnxruntime-node CPU inference ms per 3-s mel window (130 x 128) of the paper-sized CNN, batch 1/32, threads 1/2 [--seconds S] [--json]', main: onnxInferMain },
@@ -39,6 +42,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   catalog: { summary: 'catalogue search at F 50: exact top-50 ms/query JS vs native (10k/100k/1M), batched q/s, IVF build s, query ms and recall@50 at 1M, fold-in ms [--sizes --ann-size --batch --recall-queries --spread --threads --json]', main: catalogMain },
   kmeans: { summary: 'bag-of-words baseline: k-means fit (k 4000, d 60, 200k frames, 10 iterations), assign frames/s, PCA d 4000 [--n --d --k --iterations --greedy L --assign-rows --pca-d --pca-songs --skip-pca --threads --json]', main: kmeansMain },
   engine: { summary: 'realtime engine under load: earshot serve + a separate load-generator process, N realtime streams of the real clips; latency p50/p99, windows/s, CPU, RSS, dropped [--streams N --seconds S --find-max --json]', main: engineMain },
+  fleet: { summary: 'the engine load benchmark through HAProxy (deploy/haproxy.cfg) vs straight to a replica: p50/p99 latency, the proxy hop and its CPU, 2 replicas; catalogue propagation p50/p99 at R adds/s with Redis [--streams 40 --seconds 15 --adds-per-s 100 --add-seconds 10 --skip-propagation --json]', main: fleetMain },
   ingest: { summary: 'library ingest: earshot catalog add of N distinct 30-s WAV files (and MP3/Ogg copies) into earshot serve --catalog, tracks/s, vs ffmpeg decode-only at the same parallelism [--n 300 --coded 60 --jobs J --rounds 3 --skip-sequential --keep --json]', main: ingestMain },
   soak: { summary: 'long run under churn: N streams that connect, play 20-60 s and reconnect, plus analyses and catalogue adds; RSS and p99 per minute, table + PNG [--streams 500 --minutes 60 --out DIR --json]', main: soakMain },
   'model-scale': { summary: 'earshot-train model on a generated catalogue (audio hard-linked from a pool of distinct 30-s songs): seconds per stage, peak RSS, feature store and disk, extrapolated to 384,546 songs [--songs N[,N] --pool DIR | --pool-songs P --users U --dir PATH --epochs E --cnn compact|small --threads T --keep --json]', main: modelScaleMain },

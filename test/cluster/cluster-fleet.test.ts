@@ -4,6 +4,7 @@
 // - a song added through replica A is suggested by a stream on replica C within 1 s;
 // - Redis killed (-9) and restarted on its AOF: the replicas serve streams and /v1/next from memory
 //   meanwhile, refuse adds at once with a clear 503, reconnect, and nothing acknowledged is lost;
+// - a 4th replica started after 10,000 adds converges (snapshot + log) and /healthz says so;
 // - a rolling restart of every replica (SIGTERM, start again, one by one) keeps every stream going:
 //   the only closes the clients see are the draining replicas' 1001s, each followed by a reconnect.
 import { after, test } from 'node:test';
@@ -11,8 +12,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { encodeWavPcm16 } from '../../src/audio/wav-encode';
 import type { WindowEvent } from '../../src/protocol';
-import { Fleet, pollUntil, type Replica } from '../helpers/fleet';
-import { hostsOrSkip, sleep } from '../helpers/hosts';
+import { Fleet, pollUntil, startReplica, type Replica } from '../helpers/fleet';
+import { joinAsWriter, songFactors } from '../helpers/fleet-writer';
+import { freePort, hostsOrSkip, sleep } from '../helpers/hosts';
 import { LiveSdk, RATE_HZ } from '../helpers/live-client';
 import { tone } from '../helpers/tone';
 
@@ -129,6 +131,46 @@ test('Redis kill -9 and restart on its AOF: replicas serve from memory, refuse a
   assert.equal(s.client.stats.reconnects, 0, 'the stream never noticed');
   t.diagnostic(`Redis restarted on its AOF: replicas connected and caught up ${reconnectedMs.toFixed(0)} ms later; the stream saw no reconnect`);
   await s.close();
+});
+
+test('a replica started after 10,000 adds converges and /healthz says so', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server', 'haproxy')) return;
+  const f = await fleetOnce();
+  const ADDS = 10_000;
+  const writer = await joinAsWriter(f.redis!.url, FLEET);
+  const t0 = performance.now();
+  let next = 0;
+  // 64 in flight: Redis fsyncs the AOF once per batch of commands it took in one go.
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < ADDS) {
+      const i = next++;
+      await writer.add(`bulk-${i}`, songFactors(writer.bundleFactors, writer.dims, i));
+    }
+  }));
+  const writeS = (performance.now() - t0) / 1000;
+  await writer.close();
+  const settled = await pollUntil(async () => {
+    const h = await Promise.all(f.replicas.map((r) => r.healthz()));
+    const seqs = new Set(h.map((x) => x.body.fleet?.applied_seq));
+    // …and the snapshot written after the adds (every 10,000 entries, docs/fleet.md) is there to join from.
+    const snapshot = Math.max(...h.map((x) => Number(x.body.fleet?.snapshot_seq ?? 0)));
+    return h.every((x) => x.body.fleet?.caught_up === true) && seqs.size === 1 && snapshot >= ADDS ? h[0].body : undefined;
+  }, 'the running replicas caught up and a snapshot after the adds', 60_000);
+
+  const t1 = performance.now();
+  const late = await startReplica('e4', await freePort(), ['--redis', f.redis!.url, '--fleet', FLEET]); // resolves on /healthz 200
+  f.track(late.proc);
+  const joinS = (performance.now() - t1) / 1000;
+  const h = (await late.healthz()).body;
+  t.diagnostic(`${ADDS} adds written in ${writeS.toFixed(1)} s (${(ADDS / writeS).toFixed(0)}/s); a 4th replica started after them served in ${joinS.toFixed(1)} s: ${JSON.stringify(h.fleet)}`);
+  assert.equal(h.status, 'ok');
+  assert.equal(h.fleet?.caught_up, true);
+  assert.equal(h.fleet?.ready, true);
+  assert.equal(h.fleet?.applied_seq, settled.fleet?.applied_seq, 'at the same log position as the others');
+  assert.equal(h.items, settled.items, 'the same number of songs');
+  assert.ok(Number(h.fleet?.entries_read) < ADDS, `joined from a snapshot: ${h.fleet?.entries_read} entries read after it`);
+  for (const id of ['bulk-0', `bulk-${ADDS - 1}`, 'after-outage']) assert.ok(await knows(late, id), `the late replica has ${id}`);
+  await late.kill9();
 });
 
 test('a rolling restart of every replica keeps every stream going: only 1001 closes from draining replicas, each followed by a reconnect', async (t) => {
