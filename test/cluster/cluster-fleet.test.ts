@@ -5,16 +5,19 @@
 // - Redis killed (-9) and restarted on its AOF: the replicas serve streams and /v1/next from memory
 //   meanwhile, refuse adds at once with a clear 503, reconnect, and nothing acknowledged is lost;
 // - a 4th replica started after 10,000 adds converges (snapshot + log) and /healthz says so;
-// - a rolling restart of every replica (SIGTERM, start again, one by one) keeps every stream going:
-//   the only closes the clients see are the draining replicas' 1001s, each followed by a reconnect.
+// - a model rollout (`earshot fleet reload`) reaches every replica with no stream closed, and a rolling
+//   restart of every replica (SIGTERM, start again, one by one) keeps every stream going: the only
+//   closes the clients see are the draining replicas' 1001s, each followed by a reconnect.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { encodeWavPcm16 } from '../../src/audio/wav-encode';
 import type { WindowEvent } from '../../src/protocol';
+import { bundleCopy } from '../helpers/engine-client';
 import { Fleet, pollUntil, startReplica, type Replica } from '../helpers/fleet';
 import { joinAsWriter, songFactors } from '../helpers/fleet-writer';
-import { freePort, hostsOrSkip, sleep } from '../helpers/hosts';
+import { freePort, hostsOrSkip, runEarshot, sleep } from '../helpers/hosts';
 import { LiveSdk, RATE_HZ } from '../helpers/live-client';
 import { tone } from '../helpers/tone';
 
@@ -173,7 +176,7 @@ test('a replica started after 10,000 adds converges and /healthz says so', async
   await late.kill9();
 });
 
-test('a rolling restart of every replica keeps every stream going: only 1001 closes from draining replicas, each followed by a reconnect', async (t) => {
+test('a model rollout (earshot fleet reload) and a rolling restart of every replica keep every stream going', async (t) => {
   if (!hostsOrSkip(t, 'redis-server', 'haproxy')) return;
   const f = await fleetOnce();
   const live: LiveSdk[] = [];
@@ -188,14 +191,31 @@ test('a rolling restart of every replica keeps every stream going: only 1001 clo
   live.forEach((s, i) => s.client.on('reconnect', (r) => closes[i].push(r.code)));
   for (const s of live) await s.client.next('window');
 
+  // A rollout: the same model with a changed manifest (another revision, the same factor space), so
+  // every replica hot-reloads and keeps the catalogue. Streams stay open and get a `reload` event.
+  const bundle = bundleCopy();
+  t.after(() => fs.rmSync(bundle, { recursive: true, force: true }));
+  fs.appendFileSync(path.join(bundle, 'manifest.json'), '\n');
+  const items = (await f.replicas[0].healthz()).body.items;
+  const rolledAt = performance.now();
+  const rollout = await runEarshot(['fleet', 'reload', '--bundle', bundle, '--redis', f.redis!.url, '--fleet', FLEET, '--json']);
+  assert.equal(rollout.code, 0, rollout.lines.join('\n'));
+  const { revision } = JSON.parse(rollout.lines.find((l) => l.startsWith('{'))!) as { revision: string };
+  await pollUntil(async () => ((await Promise.all(f.replicas.map((r) => r.healthz()))).every((h) => h.body.fleet?.bundle_revision === revision) ? true : undefined), 'every replica on the new revision', 60_000);
+  for (const s of live) await s.after('reload', rolledAt, 30_000);
+  for (const s of live) await s.after('window', performance.now(), 5000);
+  for (const r of f.replicas) assert.equal((await r.healthz()).body.items, items, `${r.name} kept the catalogue`);
+  assert.deepEqual(closes.flat(), [], 'no stream was closed by the rollout');
+
+  // A rolling restart: SIGTERM (finals, 1001, exit), start again, next replica.
   for (let i = 0; i < f.replicas.length; i++) {
-    await f.replicas[i].stop(); // SIGTERM: finals, 1001, exit
+    await f.replicas[i].stop();
     await f.restart(i);
   }
   const end = performance.now();
   for (const s of live) await s.after('window', end, 5000);
   const total = closes.flat();
-  t.diagnostic(`rolling restart of ${f.replicas.length} replicas: ${total.length} reconnects (close codes ${[...new Set(total)].join(', ') || 'none'}) over ${live.length} streams`);
+  t.diagnostic(`rollout of revision ${revision.slice(0, 12)}: no stream closed; rolling restart of ${f.replicas.length} replicas: ${total.length} reconnects (close codes ${[...new Set(total)].join(', ') || 'none'}) over ${live.length} streams`);
   for (const [i, s] of live.entries()) {
     assert.equal(s.client.state, 'open', `stream ${i} is open`);
     assert.ok(closes[i].every((c) => c === 1001), `stream ${i}: every close was a draining replica's 1001: ${closes[i]}`);
