@@ -6,6 +6,7 @@
  */
 import { SameTrackMemory } from '../../../src/catalog/same-track';
 import { MelStreamJs } from '../../../src/dsp/js/mel';
+import { hopFrames } from '../../../src/engine/hop-frames';
 import { FrameBuffer, WindowScheduler } from '../../../src/engine/window-scheduler';
 import type { WindowEvent } from '../../../src/protocol';
 import { loadOrt, type Ort, type OrtSession } from './ort-loader';
@@ -18,7 +19,7 @@ export interface BrowserEngineOptions {
 }
 
 export interface AnalysisSettings {
-  /** Seconds between windows (rounded to whole frames, at least one), as the stream's `hop`. Default 1. */
+  /** Seconds between windows, rounded as a stream's `hop` is (whole trunk strides with a streaming pair: 1 s → 40 frames). Default 1. */
   hopS?: number;
   k?: number;
   tags?: number;
@@ -88,7 +89,9 @@ export class BrowserStream {
   constructor(private readonly engine: BrowserEngine, private readonly settings: AnalysisSettings, private readonly onEvent: (e: WindowEvent) => void) {
     const m = engine.bundle.manifest;
     this.frameS = m.mel.hopSamples / m.mel.sampleRateHz;
-    this.hopFrames = Math.max(1, Math.round((settings.hopS ?? 1) / this.frameS));
+    // The engine's rule (src/engine/hop-frames.ts): with a streaming pair in the bundle the hop is whole
+    // trunk strides (1 s → 40 frames), so the page cuts the same windows as a stream or `earshot analyze`.
+    this.hopFrames = hopFrames(settings.hopS ?? 1, this.frameS, m.stream?.strideFrames ?? 1, m.windowFrames);
     this.mel = new MelStreamJs(m.mel);
     this.frames = new FrameBuffer(m.mel.nMels, m.windowFrames * 2);
     this.scheduler = new WindowScheduler(m.windowFrames, this.hopFrames, engine.bundle.minFrames);
