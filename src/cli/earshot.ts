@@ -3,6 +3,7 @@
 import { ANALYZE_COMMAND } from './analyze-command';
 import { catalogCommand, CATALOG_USAGE } from './catalog-command';
 import { main } from './dispatch';
+import { FLEET_COMMAND } from './fleet-command';
 import { MEL_COMMAND } from './mel-command';
 import { SERVE_COMMAND } from './serve-command';
 import { SPECTROGRAM_COMMAND } from './spectrogram-command';
@@ -17,5 +18,6 @@ main({
     MEL_COMMAND,
     SPECTROGRAM_COMMAND,
     STREAM_COMMAND,
+    FLEET_COMMAND,
   ],
 });

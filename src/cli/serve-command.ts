@@ -2,6 +2,10 @@
  * `earshot serve`: the realtime engine on one port — WebSocket streams at /v1/stream and the HTTP API
  * (docs/protocol.md). SIGHUP reloads the bundle; SIGINT/SIGTERM finalise every stream and exit 0.
  */
+import { EarshotError } from '../errors';
+import { DEFAULT_FLEET_NAME, fleetKeys } from '../fleet/fleet-keys';
+import { FLEET_DEFAULTS } from '../fleet/fleet-replica';
+import { parseRedisUrl } from '../fleet/redis-url';
 import { startServer } from '../server/server';
 import { LIMIT_DEFAULTS } from '../server/server-options';
 import { ANALYSIS_POOL_DEFAULTS } from '../engine/analysis-pool';
@@ -43,6 +47,12 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --analysis-queue <n>    uploads waiting beyond those; more get 503 + Retry-After (default ${ANALYSIS_POOL_DEFAULTS.maxQueued})
   --analysis-timeout <s>  stop an analysis running longer (default ${ANALYSIS_POOL_DEFAULTS.timeoutS})
   --no-persist            keep POST /v1/catalog additions in memory only
+  --redis <url>           join a fleet: redis://host[:port][/db]; the catalogue and the model are shared
+                          through Redis (needs appendonly yes; docs/fleet.md), not with --catalog
+  --fleet <name>          the fleet's key prefix in Redis (default ${DEFAULT_FLEET_NAME})
+  --fleet-snapshot-entries <n>  write a fleet snapshot after this many log entries (default ${FLEET_DEFAULTS.snapshotEveryEntries})
+  --fleet-snapshot-seconds <s>  …or this long after the last one (default ${FLEET_DEFAULTS.snapshotEverySeconds})
+  --fleet-cache <dir>     where fleet bundle revisions are written to load them (default: a temp dir)
   --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
 
 const SERVE_OPTIONS = {
@@ -51,6 +61,7 @@ const SERVE_OPTIONS = {
   'max-batch': { type: 'string' }, 'batch-wait-ms': { type: 'string' }, threads: { type: 'string' }, 'inference-thread': { type: 'string' }, 'cnn-path': { type: 'string' }, 'no-persist': { type: 'boolean' }, json: { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
   'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'keep-alive-timeout': { type: 'string' },
+  redis: { type: 'string' }, fleet: { type: 'string' }, 'fleet-snapshot-entries': { type: 'string' }, 'fleet-snapshot-seconds': { type: 'string' }, 'fleet-cache': { type: 'string' },
   'analysis-workers': { type: 'string' }, 'analysis-idle-workers': { type: 'string' }, 'analysis-queue': { type: 'string' }, 'analysis-timeout': { type: 'string' },
 } as const;
 
@@ -60,6 +71,12 @@ async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise
     process.stdout.write(json ? JSON.stringify({ type, ts: new Date().toISOString(), message: text, ...extra }) + '\n' : `earshot serve: ${text}\n`);
   };
   const tokens = [...(values.token ?? []), ...listArg(process.env.EARSHOT_TOKENS)];
+  const fleetOnly = (['fleet', 'fleet-snapshot-entries', 'fleet-snapshot-seconds', 'fleet-cache'] as const).find((k) => values[k] !== undefined);
+  if (values.redis === undefined && fleetOnly) throw new EarshotError('ERR_INVALID_ARGUMENT', `--${fleetOnly} needs --redis <url>`);
+  if (values.redis !== undefined) {
+    parseRedisUrl(values.redis); // a bad URL is a usage error before the model loads
+    fleetKeys(values.fleet ?? DEFAULT_FLEET_NAME);
+  }
   const server = await startServer({
     bundleDir: values.bundle ?? DEFAULT_BUNDLE_DIR,
     catalogDir: values.catalog,
@@ -89,13 +106,20 @@ async function serveCommand(values: OptionValues<typeof SERVE_OPTIONS>): Promise
     inferenceThread: choiceArg('inference-thread', values['inference-thread'], ['worker', 'main']),
     cnnPath: choiceArg('cnn-path', values['cnn-path'], ['stream', 'window']),
     model: values.threads !== undefined ? { threads: intArg('threads', values.threads, 1, 256) } : undefined,
+    fleet: values.redis === undefined ? undefined : {
+      redis: values.redis,
+      name: values.fleet,
+      snapshotEveryEntries: intArg('fleet-snapshot-entries', values['fleet-snapshot-entries'], 1, 100_000_000),
+      snapshotEverySeconds: numArg('fleet-snapshot-seconds', values['fleet-snapshot-seconds'], 1, 86_400),
+      cacheDir: values['fleet-cache'],
+    },
     log: (line) => log('log', line),
   });
   const e = server.engine;
   const songs = e.recommender.songs;
   const from = songs.kind === 'user' ? `, catalogue ${songs.dir}` : '';
   log('listening', `listening on ${server.url} (ws: ${server.url.replace(/^http/, 'ws')}/v1/stream; bundle ${e.bundle.dir}${from}, ${e.recommender.catalog.size} items, ${e.factors} factors, CNN path ${e.cnnPath}${tokens.length ? `, ${tokens.length} token(s)` : ''})`, {
-    url: server.url, port: server.port, bundle: e.bundle.dir, ...(songs.kind === 'user' && { catalog: songs.dir }), items: e.recommender.catalog.size, factors: e.factors, cnnPath: e.cnnPath,
+    url: server.url, port: server.port, bundle: e.bundle.dir, ...(server.fleet && { fleet: server.fleet.keys.name, bundle_revision: server.fleet.status().bundle_revision }), ...(songs.kind === 'user' && { catalog: songs.dir }), items: e.recommender.catalog.size, factors: e.factors, cnnPath: e.cnnPath,
   });
 
   await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnalysisTicket } from '../engine/analysis-pool';
 import type { Engine } from '../engine/engine';
+import type { FleetView } from '../fleet/fleet-status';
 import { DuplicateIdError } from '../catalog/catalog';
 import { itemFieldsProblem } from '../catalog/item-fields';
 import { SAME_TRACK_COSINE } from '../catalog/same-track';
@@ -21,6 +22,8 @@ export interface RouteContext {
   counters: ServerCounters;
   shuttingDown: () => boolean;
   reload: () => Promise<void>;
+  /** A fleet replica's standing (serve --redis), shown by /healthz and /metrics. */
+  fleet?: FleetView;
   /** Resolves once the song is saved (a group commit: src/server/catalog-commit.ts) and in the catalogue. */
   addToCatalog: (item: { id: string; artist: string; title: string; uri?: string }, factors: Float32Array) => Promise<void>;
   /** Ids /v1/next answered recently, newest last (not repeated while in here). */
@@ -167,11 +170,15 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
 export async function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const key = `${req.method} ${url.pathname}`;
   switch (key) {
-    case 'GET /healthz':
-      sendJson(res, ctx.shuttingDown() ? 503 : 200, { status: ctx.shuttingDown() ? 'shutting_down' : 'ok', streams: ctx.engine.streams.size, model: ctx.engine.modelName, items: ctx.engine.recommender.catalog.size });
+    case 'GET /healthz': {
+      const fleet = ctx.fleet?.status();
+      // A replica that has not yet caught up with its fleet's log is not ready for traffic (a load balancer's check).
+      const status = ctx.shuttingDown() ? 'shutting_down' : fleet && !fleet.ready ? 'catching_up' : 'ok';
+      sendJson(res, status === 'ok' ? 200 : 503, { status, streams: ctx.engine.streams.size, model: ctx.engine.modelName, items: ctx.engine.recommender.catalog.size, ...(fleet && { fleet }) });
       return true;
+    }
     case 'GET /metrics':
-      sendText(res, 200, renderMetrics(ctx.engine, ctx.counters), 'text/plain; version=0.0.4; charset=utf-8');
+      sendText(res, 200, renderMetrics(ctx.engine, ctx.counters, ctx.fleet), 'text/plain; version=0.0.4; charset=utf-8');
       return true;
     case 'POST /v1/analyze': {
       const { result, ms } = await analyze(ctx, req, url);

@@ -1,6 +1,7 @@
 /** GET /metrics: the engine's state in the Prometheus text exposition format (version 0.0.4). */
 import type { Histogram } from '../engine/engine-stats';
 import type { Engine } from '../engine/engine';
+import type { FleetView } from '../fleet/fleet-status';
 
 function histogram(name: string, help: string, h: Histogram): string[] {
   const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
@@ -39,7 +40,26 @@ function httpRequests(c: ServerCounters): string[] {
   return lines;
 }
 
-export function renderMetrics(engine: Engine, c: ServerCounters): string {
+/** A fleet replica's gauges (serve --redis; docs/fleet.md): where it stands in the log, its Redis link, its bundle. */
+function fleetMetrics(view: FleetView): string[] {
+  const f = view.status();
+  return [
+    ...scalar('earshot_fleet_applied_seq', 'gauge', 'Sequence number of the last fleet log entry applied here.', f.applied_seq),
+    ...scalar('earshot_fleet_lag_entries', 'gauge', 'Fleet log entries not yet applied here.', f.lag_entries),
+    ...scalar('earshot_fleet_caught_up', 'gauge', '1 when every log entry is applied here.', f.caught_up ? 1 : 0),
+    ...scalar('earshot_fleet_redis_connected', 'gauge', '1 while both connections to the fleet\'s Redis are up.', f.redis === 'connected' ? 1 : 0),
+    ...scalar('earshot_fleet_entries_applied_total', 'counter', 'Fleet log entries applied since start.', f.entries_read),
+    ...scalar('earshot_fleet_apply_errors_total', 'counter', 'Fleet log entries that could not be applied.', f.apply_errors),
+    ...scalar('earshot_fleet_snapshots_written_total', 'counter', 'Fleet snapshots this replica wrote.', f.snapshots_written),
+    ...scalar('earshot_fleet_resyncs_total', 'counter', 'Reloads of the snapshot after trimmed entries were missed.', f.resyncs),
+    '# HELP earshot_fleet_bundle_info The bundle revision served (SHA-256): 1 for it.',
+    '# TYPE earshot_fleet_bundle_info gauge',
+    `earshot_fleet_bundle_info{fleet="${f.name}",revision="${f.bundle_revision}"} 1`,
+    ...histogram('earshot_fleet_propagation_seconds', 'Log entry written (Redis clock) to applied here (this clock).', view.propagationSeconds),
+  ];
+}
+
+export function renderMetrics(engine: Engine, c: ServerCounters, fleet?: FleetView): string {
   const s = engine.stats;
   const mem = process.memoryUsage();
   return [
@@ -62,6 +82,7 @@ export function renderMetrics(engine: Engine, c: ServerCounters): string {
     '# HELP earshot_cnn_path How stream windows run through the CNN (serve --cnn-path): 1 for the path in use.',
     '# TYPE earshot_cnn_path gauge',
     ...(['stream', 'window'] as const).map((p) => `earshot_cnn_path{path="${p}"} ${engine.cnnPath === p ? 1 : 0}`),
+    ...(fleet ? fleetMetrics(fleet) : []),
     ...scalar('process_resident_memory_bytes', 'gauge', 'Resident set size.', mem.rss),
   ].join('\n') + '\n';
 }

@@ -2,6 +2,7 @@
 import type { AudioInputLimits } from '../audio/input-limits';
 import type { AnalysisPoolOptions } from '../engine/analysis-pool';
 import type { BatcherOptions } from '../engine/micro-batcher';
+import type { FleetOptions } from '../fleet/fleet-replica';
 import type { FactorModelOptions } from '../model/onnx-factor-model';
 import type { OriginPolicyOptions } from './origin-policy';
 
@@ -70,6 +71,11 @@ export interface ServerOptions {
   inputLimits?: Partial<Omit<AudioInputLimits, 'maxDurationS'>>;
   /** Persist catalogue additions to the bundle directory, or the user catalogue (default true). */
   persistCatalog?: boolean;
+  /**
+   * Join a fleet (serve --redis URL --fleet NAME, docs/fleet.md): the catalogue and the model come from
+   * Redis and every change goes through its log; not with catalogDir.
+   */
+  fleet?: FleetOptions;
   /** One line per notable event (connections refused, reloads); default none. */
   log?: (line: string) => void;
 }

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Engine } from '../engine/engine';
 import { EarshotError } from '../errors';
+import { FleetReplica } from '../fleet/fleet-replica';
 import { CLOSE } from '../protocol/close-codes';
 import { closingError, type ProtocolError } from '../protocol/errors';
 import { parseStreamQuery, type StreamParams } from '../protocol/query';
@@ -28,8 +29,10 @@ export interface EarshotServer {
   url: string;
   port: number;
   engine: Engine;
+  /** The replica's place in its fleet (serve --redis), else null. */
+  fleet: FleetReplica | null;
   readonly connections: ReadonlySet<StreamConnection>;
-  /** Loads the bundle directory again (or `dir`) without dropping a stream. */
+  /** Loads the bundle directory again (or `dir`) without dropping a stream; a fleet replica rolls it out to the fleet. */
   reload(dir?: string): Promise<void>;
   /** Stops accepting, finalises every stream (final event, close 1001), then releases the model. */
   close(): Promise<void>;
@@ -48,8 +51,13 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     }
   };
   let policy = policyFor(options.port ?? 8765); // checks --allow-origin before the model loads
+  if (options.fleet && options.catalogDir !== undefined) {
+    throw new EarshotError('ERR_INVALID_ARGUMENT', "--catalog and --redis do not go together: a fleet's catalogue lives in Redis (it starts from the first replica's bundle songs; add songs through any replica: docs/fleet.md)");
+  }
+  // A fleet replica serves the fleet's bundle revision and catalogue (from Redis, written into its cache), whatever --bundle holds.
+  const fleet = options.fleet ? await FleetReplica.join(options.fleet, options.bundleDir, log) : null;
   const engine = await Engine.open({
-    bundleDir: options.bundleDir,
+    bundleDir: fleet?.bundleDir ?? options.bundleDir,
     catalogDir: options.catalogDir,
     batcher: options.batcher,
     model: options.model,
@@ -58,13 +66,16 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     analysis: options.analysis,
     inputLimits: { ...options.inputLimits, maxDurationS: limits.maxUploadDurationS },
     log,
+  }).catch(async (err) => {
+    await fleet?.close();
+    throw err;
   });
   const connections = new Set<StreamConnection>();
   const counters: ServerCounters = { connectionsTotal: 0, refusedTotal: 0, slowConsumersTotal: 0, errorsTotal: 0, http: new Map() };
   let shuttingDown = false;
   let reloading: Promise<void> | null = null;
 
-  async function reload(dir?: string): Promise<void> {
+  async function localReload(dir?: string): Promise<void> {
     // One reload at a time; a second request waits for the first and then loads again.
     while (reloading) await reloading.catch(() => undefined);
     reloading = engine.reload(dir);
@@ -77,6 +88,13 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     }
   }
 
+  /** A fleet replica's reload is a rollout to the whole fleet (its --bundle directory as it is now); it resolves once served here. */
+  async function reload(dir?: string): Promise<void> {
+    if (fleet) await fleet.publish(dir ?? options.bundleDir);
+    else await localReload(dir);
+  }
+  fleet?.attach({ catalog: () => engine.recommender.catalog, reload: (dir) => localReload(dir) });
+
   // Ingest takes every core only while no stream is live (ANALYSIS_POOL_DEFAULTS.idleWorkers).
   engine.analysisPool.countLiveStreams(() => engine.streams.size);
   const committer = new CatalogCommitter(engineBatchCommit(() => engine.recommender, options.persistCatalog !== false));
@@ -86,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     counters,
     shuttingDown: () => shuttingDown,
     reload: () => reload(),
+    fleet: fleet ?? undefined,
     recentNext: [],
     pendingCatalogIds: new Set(),
     // Into the user catalogue (serve --catalog) or the bundle, wherever the songs came from: one durable save per batch of adds.
@@ -185,6 +204,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     server.once('error', (err) => reject(new EarshotError('ERR_IO', `cannot listen on ${host}:${options.port ?? 8765}: ${(err as NodeJS.ErrnoException).code ?? err}`, { cause: err })));
     server.listen(options.port ?? 8765, host, () => resolve());
   }).catch(async (err) => {
+    await fleet?.close();
     await engine.close();
     throw err;
   });
@@ -199,6 +219,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     engine,
+    fleet,
     connections,
     reload,
     close() {
@@ -209,6 +230,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
         await new Promise<void>((resolve) => wss.close(() => resolve()));
         server.closeAllConnections();
         await committer.idle(); // songs whose analysis finished are saved before the engine goes
+        await fleet?.close(); // no rollout may start while the engine closes
         await engine.close();
       })();
       return closed;

@@ -1,0 +1,367 @@
+/**
+ * One engine's membership in a fleet (`earshot serve --redis URL --fleet NAME`): it joins from the
+ * fleet's snapshot, applies the fleet's log in order to its in-memory catalogue and model, sends the
+ * catalogue changes its HTTP routes ask for to the log (a change is answered once Redis has it durably
+ * and this engine has applied it), writes snapshots now and then, and reports where it stands for
+ * /healthz and /metrics. docs/fleet.md describes the whole design and what is guaranteed.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Catalog } from '../catalog/catalog';
+import { DuplicateIdError, UnknownIdError } from '../catalog/catalog';
+import { applyCatalogChanges, type CatalogChange } from '../catalog/catalog-change';
+import { checkItemFields } from '../catalog/item-fields';
+import { patchItem } from '../catalog/song-table';
+import { Histogram, LATENCY_BUCKETS_S } from '../engine/engine-stats';
+import { EarshotError } from '../errors';
+import { AppliedWaiters } from './applied-waiters';
+import { materialiseBundle, readLocalBundle, uploadBundle } from './fleet-bundle';
+import { DEFAULT_FLEET_NAME, fleetKeys, type FleetKeys } from './fleet-keys';
+import { publishBundle, type Rollout } from './fleet-rollout';
+import { encodeFactors, encodeItems, readSnapshot, writeSnapshot, type FleetSnapshot } from './fleet-snapshot';
+import { changeFields, type LogEntry, type LogRecord } from './log-entry';
+import { LogReader } from './log-reader';
+import { checkDurability, openRedis, runScript, type FleetRedis } from './redis-connection';
+import { parseRedisUrl, type RedisTarget } from './redis-url';
+import { fleetStatusOf, type FleetStatus } from './fleet-status';
+
+export interface FleetOptions {
+  /** redis://host[:port][/db] (./redis-url.ts). */
+  redis: string;
+  /** Key prefix (default `earshot`): fleets sharing one Redis database keep apart by name. */
+  name?: string;
+  /**
+   * A snapshot is written once this many entries follow the last one. Default 10,000: a starting
+   * replica then reads at most ~10,000 entries (≈ 0.1-0.3 s to apply), while a snapshot costs one
+   * catalogue serialisation (≈ 0.3 KB a song: 3 MB at 10,000 songs, F = 50) per 10,000 changes.
+   */
+  snapshotEveryEntries?: number;
+  /**
+   * …or when this many seconds passed since the last one and any entry followed it. Default 300: a
+   * quiet fleet still trims its log within five minutes of its last change.
+   */
+  snapshotEverySeconds?: number;
+  /** Where replicas write bundle revisions to load them. Default: a new directory in the OS temp dir, removed at close. */
+  cacheDir?: string;
+  /** How long a write waits for this replica to apply its own entry before it answers 503 (s). Default 10. */
+  writeTimeoutS?: number;
+}
+
+export const FLEET_DEFAULTS = { snapshotEveryEntries: 10_000, snapshotEverySeconds: 300, writeTimeoutS: 10 } as const;
+
+/** A rollout may load a model for seconds on a busy machine: the admin route waits this long for its own replica (ms). */
+const ROLLOUT_WAIT_MS = 120_000;
+/** How often the replica asks Redis for the log's head (lag, caught_up) and checks the snapshot timer (ms). */
+const POLL_MS = 500;
+/** The snapshot lock's expiry: a replica that dies while writing one holds it no longer (ms). */
+const SNAPSHOT_LOCK_MS = 30_000;
+
+/** What the replica needs from its server: the catalogue it applies changes to, and the hot reload. */
+export interface FleetHost {
+  catalog: () => Catalog;
+  /** Loads a bundle directory without dropping streams (the server's reload). */
+  reload: (dir: string) => Promise<void>;
+}
+
+/**
+ * Refuses (ERR_INVALID_ARGUMENT) a change that every replica would fail to apply — a field the catalogue
+ * rules refuse, factors of another length or not finite — before it enters the log for good.
+ */
+function checkChange(change: CatalogChange, dims: number): void {
+  if (change.op === 'add') {
+    checkItemFields(change.item);
+    const f = change.factors;
+    if (!(f instanceof Float32Array) || f.length !== dims) throw new EarshotError('ERR_INVALID_ARGUMENT', `song ${change.item.id} has ${f?.length} factors; the catalogue has ${dims}`);
+    for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i])) throw new EarshotError('ERR_INVALID_ARGUMENT', `song ${change.item.id}: factor ${i} is ${f[i]}`);
+  } else if (change.op === 'meta') {
+    patchItem({ id: change.id, artist: '', title: 'x' }, change.patch); // the patch's own values, by the rules an update applies
+  } else if (change.op !== 'remove') {
+    throw new EarshotError('ERR_INVALID_ARGUMENT', `op must be add, remove or meta, got ${String((change as { op: unknown }).op)}`);
+  }
+}
+
+export class FleetReplica {
+  private applied: { seq: number; streamId: string };
+  private headSeq: number;
+  private snapshotSeq: number;
+  private lastSnapshotAt = Date.now();
+  private revision: string;
+  private space: string;
+  private host: FleetHost | null = null;
+  private reader: LogReader | null = null;
+  private poller: NodeJS.Timeout | null = null;
+  private readonly waiters = new AppliedWaiters();
+  private swapping = false;
+  private snapshotting: Promise<void> | null = null;
+  private caughtUpOnce = false;
+  private bundleError: string | null = null;
+  private dirs: string[] = [];
+  private closed = false;
+  readonly counters = { entriesRead: 0, applyErrors: 0, snapshotsWritten: 0, resyncs: 0, writes: 0, writesFailed: 0 };
+  /** XADD (Redis time in the entry id) → applied here: the fleet's propagation delay as this replica sees it. */
+  readonly propagationSeconds = new Histogram(LATENCY_BUCKETS_S);
+
+  private constructor(
+    readonly keys: FleetKeys,
+    readonly target: RedisTarget,
+    private readonly cmd: FleetRedis,
+    private readonly readerRedis: FleetRedis,
+    private readonly options: Required<Omit<FleetOptions, 'cacheDir' | 'name'>> & { cacheDir: string; ownCache: boolean },
+    snap: FleetSnapshot,
+    head: number,
+    /** The bundle directory (in the cache) to open the engine with: the snapshot's revision and songs. */
+    readonly bundleDir: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.applied = { seq: snap.seq, streamId: snap.streamId };
+    this.snapshotSeq = snap.seq;
+    this.headSeq = head;
+    this.caughtUpOnce = snap.seq >= head; // nothing after the snapshot: ready at once
+    this.revision = snap.revision;
+    this.space = snap.space;
+    this.dirs.push(bundleDir);
+  }
+
+  /**
+   * Connects, checks that Redis keeps writes durably, creates the fleet from `bundleDir` (its model and
+   * songs) if Redis holds none yet, and writes the fleet's snapshot into the cache: open the engine on
+   * `replica.bundleDir`, then `attach` it. A fleet that exists serves its own model and catalogue,
+   * whatever `bundleDir` holds.
+   */
+  static async join(o: FleetOptions, bundleDir: string, log: (line: string) => void): Promise<FleetReplica> {
+    const target = parseRedisUrl(o.redis);
+    const keys = fleetKeys(o.name ?? DEFAULT_FLEET_NAME);
+    const every = o.snapshotEveryEntries ?? FLEET_DEFAULTS.snapshotEveryEntries;
+    if (!Number.isInteger(every) || every < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `snapshotEveryEntries must be an integer >= 1, got ${every}`);
+    const cmd = await openRedis(target, 'commands', `earshot:${keys.name}:${process.pid}`);
+    let reader: FleetRedis | null = null;
+    let ownCache = false;
+    let cacheDir = o.cacheDir ?? '';
+    try {
+      await checkDurability(cmd, target.display, log);
+      let snap = await readSnapshot(cmd, keys);
+      if (!snap) {
+        const local = readLocalBundle(bundleDir);
+        await uploadBundle(cmd, keys, local);
+        const created = await runScript(cmd, 'earshotCreateFleet', [keys.snapshot, keys.ids, keys.space, keys.seq], [local.revision, local.space, encodeItems(local.items), encodeFactors(local.itemFactors), ...local.items.map((i) => i.id)]);
+        if (created === 1) log(`created fleet ${keys.name} in ${target.display} from bundle ${bundleDir} (${local.items.length} songs, revision ${local.revision.slice(0, 12)})`);
+        snap = (await readSnapshot(cmd, keys)) as FleetSnapshot;
+      }
+      const head = Number((await cmd.get(keys.seq)) ?? 0);
+      if (!o.cacheDir) {
+        cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), `earshot-fleet-${keys.name}-`));
+        ownCache = true;
+      }
+      fs.mkdirSync(cacheDir, { recursive: true });
+      const dir = await materialiseBundle(cmd, keys, snap.revision, cacheDir, { items: snap.items, factors: snap.factors });
+      reader = await openRedis(target, 'reader', `earshot:${keys.name}:${process.pid}:log`);
+      log(`joined fleet ${keys.name} at ${target.display}: snapshot at entry ${snap.seq} (${snap.items.length} songs), log head ${head}, bundle revision ${snap.revision.slice(0, 12)}`);
+      const options = {
+        snapshotEveryEntries: every,
+        snapshotEverySeconds: o.snapshotEverySeconds ?? FLEET_DEFAULTS.snapshotEverySeconds,
+        writeTimeoutS: o.writeTimeoutS ?? FLEET_DEFAULTS.writeTimeoutS,
+        redis: o.redis,
+        cacheDir,
+        ownCache,
+      };
+      return new FleetReplica(keys, target, cmd, reader, options, snap, head, dir, log);
+    } catch (err) {
+      cmd.disconnect();
+      reader?.disconnect();
+      if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Starts applying the log to the engine opened on `bundleDir`. */
+  attach(host: FleetHost): void {
+    this.host = host;
+    this.reader = new LogReader(this.readerRedis, this.keys.log, {
+      position: () => this.applied.streamId,
+      apply: (entries) => this.applyEntries(entries),
+      problem: (m) => this.log(`fleet ${this.keys.name}: ${m}`),
+    }, (streamId) => {
+      this.applied = { seq: this.applied.seq + 1, streamId };
+      this.counters.applyErrors++;
+    });
+    this.reader.start();
+    this.poller = setInterval(() => void this.poll(), POLL_MS);
+    this.poller.unref();
+  }
+
+  /** The CatalogWriter of a fleet replica: durable in Redis, then applied here, then resolved. */
+  write = async (change: CatalogChange): Promise<void> => {
+    if (this.closed) throw new EarshotError('ERR_FLEET_UNAVAILABLE', 'the server is leaving the fleet');
+    checkChange(change, (this.host as FleetHost).catalog().dims);
+    const id = change.op === 'add' ? change.item.id : change.id;
+    this.counters.writes++;
+    let seq: number;
+    try {
+      const reply = (await runScript(this.cmd, 'earshotAppendChange', [this.keys.ids, this.keys.log, this.keys.seq, this.keys.space], [change.op, id, change.op === 'add' ? this.space : '', ...changeFields(change, this.space)])) as [string, number];
+      seq = Number(reply[1]);
+    } catch (err) {
+      this.counters.writesFailed++;
+      const m = (err as Error).message ?? '';
+      if (m.includes('EARSHOT_DUPLICATE_ID')) throw new DuplicateIdError(id, `id ${JSON.stringify(id)} is already in the fleet's catalogue`);
+      if (m.includes('EARSHOT_UNKNOWN_ID')) throw new UnknownIdError(id, `id ${JSON.stringify(id)} is not in the fleet's catalogue`);
+      if (m.includes('EARSHOT_MODEL_CHANGED')) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's model changed while song ${JSON.stringify(id)} was analysed; send it again`);
+      // Unreachable, timed out, or the connection dropped before the answer: the change may or may not be in the log (a retry of an add then gets 409).
+      throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's Redis (${this.target.display}) did not confirm the change: ${m}`, { cause: err });
+    }
+    await this.waiters.wait(this.applied.seq, seq, this.options.writeTimeoutS * 1000, `the change is in the fleet log (entry ${seq}) but this replica has not applied it within ${this.options.writeTimeoutS} s; it will appear`);
+  };
+
+  /** Rolls out a bundle directory to the whole fleet; resolves once this replica serves it. */
+  async publish(dir: string): Promise<Rollout> {
+    let r: Rollout;
+    try {
+      r = await publishBundle(this.cmd, this.keys, dir);
+    } catch (err) {
+      if (err instanceof EarshotError) throw err;
+      throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's Redis (${this.target.display}) did not take the rollout: ${(err as Error).message}`, { cause: err });
+    }
+    await this.waiters.wait(this.applied.seq, r.seq, ROLLOUT_WAIT_MS, `the rollout is in the fleet log (entry ${r.seq}) but this replica has not loaded it within ${ROLLOUT_WAIT_MS / 1000} s`);
+    if (this.bundleError && this.revision !== r.revision) throw new EarshotError('ERR_MODEL_FORMAT', `bundle revision ${r.revision.slice(0, 12)} failed to load here: ${this.bundleError}`);
+    return r;
+  }
+
+  status(): FleetStatus {
+    return fleetStatusOf({
+      name: this.keys.name,
+      applied: this.applied,
+      headSeq: Math.max(this.headSeq, this.applied.seq),
+      connected: this.cmd.status === 'ready' && this.readerRedis.status === 'ready',
+      caughtUpOnce: this.caughtUpOnce,
+      revision: this.revision,
+      snapshotSeq: this.snapshotSeq,
+      bundleError: this.bundleError,
+      counters: this.counters,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    const stopping = this.reader?.stop();
+    this.readerRedis.disconnect(); // cuts a blocked XREAD short
+    await stopping;
+    await this.snapshotting;
+    this.waiters.failAll('the server left the fleet before applying the change');
+    this.cmd.disconnect();
+    if (this.options.ownCache) fs.rmSync(this.options.cacheDir, { recursive: true, force: true });
+  }
+
+  private async applyEntries(entries: LogEntry[]): Promise<void> {
+    for (const e of entries) {
+      if (e.seq <= this.applied.seq) continue; // already applied (a read sent again after a reconnect)
+      if (e.seq !== this.applied.seq + 1) {
+        // Entries between were trimmed by a snapshot this replica had not reached: start again from it.
+        this.log(`fleet ${this.keys.name}: entry ${e.seq} follows ${this.applied.seq}: the entries between were trimmed; loading the snapshot`);
+        await this.resync();
+        return;
+      }
+      await this.applyRecord(e.record, e.streamId);
+      this.applied = { seq: e.seq, streamId: e.streamId };
+      this.counters.entriesRead++;
+      const ms = Number(e.streamId.split('-')[0]);
+      if (Number.isFinite(ms)) this.propagationSeconds.observe(Math.max(0, Date.now() - ms) / 1000);
+    }
+    this.headSeq = Math.max(this.headSeq, this.applied.seq);
+    this.waiters.settle(this.applied.seq);
+    if (this.applied.seq - this.snapshotSeq >= this.options.snapshotEveryEntries) this.snapshotSoon();
+  }
+
+  private async applyRecord(r: LogRecord, streamId: string): Promise<void> {
+    const host = this.host as FleetHost;
+    if (r.kind === 'bundle') {
+      const catalogue = r.reset ? undefined : host.catalog().snapshot();
+      await this.swap(r.revision, r.space, catalogue, `rollout of bundle revision ${r.revision.slice(0, 12)}${r.reset ? ' (a new factor space: the catalogue restarts from its songs)' : ''}`);
+      return;
+    }
+    if (r.change.op === 'add' && r.space !== this.space) {
+      this.counters.applyErrors++;
+      this.log(`fleet ${this.keys.name}: entry ${streamId} adds song ${r.change.item.id} in another model's factor space than this replica serves (its bundle failed to load?); skipped`);
+      return;
+    }
+    try {
+      applyCatalogChanges(host.catalog(), [r.change]);
+    } catch (err) {
+      // The id set in Redis and this catalogue disagree: a bug, said loudly; the next entries still apply.
+      this.counters.applyErrors++;
+      this.log(`fleet ${this.keys.name}: entry ${streamId} could not be applied: ${(err as Error).message}`);
+    }
+  }
+
+  /** Loads a bundle revision with a catalogue (undefined: the bundle's own songs) through the server's hot reload. */
+  private async swap(revision: string, space: string, catalogue: { items: FleetSnapshot['items']; factors: Float32Array } | undefined, what: string): Promise<boolean> {
+    this.swapping = true;
+    try {
+      const dir = await materialiseBundle(this.cmd, this.keys, revision, this.options.cacheDir, catalogue);
+      await (this.host as FleetHost).reload(dir);
+      this.revision = revision;
+      this.space = space;
+      this.bundleError = null;
+      this.dirs.push(dir);
+      // The previous directory may still be read by an analysis that started before the reload: keep one back.
+      while (this.dirs.length > 2) fs.rmSync(path.dirname(this.dirs.shift() as string), { recursive: true, force: true });
+      this.log(`fleet ${this.keys.name}: ${what}: serving it`);
+      return true;
+    } catch (err) {
+      this.bundleError = (err as Error).message;
+      this.log(`fleet ${this.keys.name}: ${what} failed, still serving revision ${this.revision.slice(0, 12)}: ${(err as Error).message}`);
+      return false;
+    } finally {
+      this.swapping = false;
+    }
+  }
+
+  private async resync(): Promise<void> {
+    const snap = await readSnapshot(this.cmd, this.keys);
+    if (!snap) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `fleet ${this.keys.name} has no snapshot in Redis`);
+    this.counters.resyncs++;
+    if (await this.swap(snap.revision, snap.space, { items: snap.items, factors: snap.factors }, `resync from the snapshot at entry ${snap.seq}`)) {
+      this.applied = { seq: snap.seq, streamId: snap.streamId };
+      this.snapshotSeq = snap.seq;
+      this.waiters.settle(snap.seq);
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (this.closed || this.cmd.status !== 'ready') return;
+    try {
+      this.headSeq = Number((await this.cmd.get(this.keys.seq)) ?? 0);
+    } catch {
+      return; // reported as redis: reconnecting
+    }
+    if (this.applied.seq >= this.headSeq && this.readerRedis.status === 'ready') this.caughtUpOnce = true;
+    const due = Date.now() - this.lastSnapshotAt >= this.options.snapshotEverySeconds * 1000;
+    if (due && this.applied.seq > this.snapshotSeq) this.snapshotSoon();
+  }
+
+  /** Writes a snapshot in the background (one at a time; none while a bundle is being swapped in). */
+  private snapshotSoon(): void {
+    if (this.snapshotting || this.closed) return;
+    this.lastSnapshotAt = Date.now();
+    this.snapshotting = (async () => {
+      try {
+        let taken = false;
+        const r = await writeSnapshot(this.cmd, this.keys, SNAPSHOT_LOCK_MS, () => {
+          if (this.swapping) throw new EarshotError('ERR_INVALID_STATE', 'a bundle is being loaded');
+          taken = true;
+          const { items, factors } = (this.host as FleetHost).catalog().snapshot();
+          return { seq: this.applied.seq, streamId: this.applied.streamId, revision: this.revision, space: this.space, items, factors };
+        });
+        this.snapshotSeq = Math.max(this.snapshotSeq, r.seq);
+        if (r.written) this.counters.snapshotsWritten++;
+        if (r.written) this.log(`fleet ${this.keys.name}: wrote the snapshot at entry ${r.seq} and trimmed the log before it`);
+        else if (!taken) this.lastSnapshotAt = Date.now(); // another replica holds the lock
+      } catch (err) {
+        if (!(err instanceof EarshotError && err.code === 'ERR_INVALID_STATE')) this.log(`fleet ${this.keys.name}: snapshot failed (${(err as Error).message}); the next one tries again`);
+      } finally {
+        this.snapshotting = null;
+      }
+    })();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The fleet's Lua scripts. Redis runs a script atomically (no other command in between), so each check
+ * and the XADD it guards are one step: of two concurrent adds of one id exactly one finds the id absent
+ * from the id set, and every entry's `seq` is the previous one's plus one. ioredis sends them by
+ * EVALSHA (EVAL the first time a server has not seen one).
+ */
+
+/**
+ * KEYS: ids, log, seq, space. ARGV: op, song id, model identity (adds; '' otherwise), then the entry's
+ * field/value pairs. Returns { stream id, seq }; refusals are errors starting EARSHOT_<REASON>.
+ */
+const APPEND_CHANGE = `
+local op, song, space = ARGV[1], ARGV[2], ARGV[3]
+if op == 'add' then
+  local current = redis.call('GET', KEYS[4])
+  if current ~= space then return redis.error_reply('EARSHOT_MODEL_CHANGED ' .. tostring(current)) end
+  if redis.call('SADD', KEYS[1], song) == 0 then return redis.error_reply('EARSHOT_DUPLICATE_ID') end
+elseif op == 'remove' then
+  if redis.call('SREM', KEYS[1], song) == 0 then return redis.error_reply('EARSHOT_UNKNOWN_ID') end
+else
+  if redis.call('SISMEMBER', KEYS[1], song) == 0 then return redis.error_reply('EARSHOT_UNKNOWN_ID') end
+end
+local seq = redis.call('INCR', KEYS[3])
+local args = {'XADD', KEYS[2], '*', 'seq', seq}
+for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
+return {redis.call(unpack(args)), seq}
+`;
+
+/**
+ * A model rollout. KEYS: ids, log, seq, space. ARGV: bundle revision, its model identity, then the ids
+ * of the bundle's own songs: when the identity differs from the fleet's, the catalogue restarts from
+ * those songs (the old factors mean nothing to the new model) and the id set with it. Returns
+ * { stream id, seq, '1' when it reset the catalogue else '0' }.
+ */
+const APPEND_ROLLOUT = `
+local reset = '0'
+if redis.call('GET', KEYS[4]) ~= ARGV[2] then
+  reset = '1'
+  redis.call('DEL', KEYS[1])
+  for i = 3, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+  redis.call('SET', KEYS[4], ARGV[2])
+end
+local seq = redis.call('INCR', KEYS[3])
+return {redis.call('XADD', KEYS[2], '*', 'seq', seq, 'op', 'bundle', 'revision', ARGV[1], 'space', ARGV[2], 'reset', reset), seq, reset}
+`;
+
+/**
+ * Creates the fleet once: the first replica's bundle and songs become snapshot 0. KEYS: snapshot, ids,
+ * space, seq. ARGV: revision, model identity, items (JSON), factors (float32 LE), then the ids.
+ * Returns 1 when it created the fleet, 0 when it existed.
+ */
+const CREATE_FLEET = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'seq', '0', 'stream', '0-0', 'revision', ARGV[1], 'space', ARGV[2], 'items', ARGV[3], 'factors', ARGV[4])
+redis.call('DEL', KEYS[2])
+for i = 5, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+redis.call('SET', KEYS[3], ARGV[2])
+redis.call('SET', KEYS[4], '0')
+return 1
+`;
+
+/**
+ * Replaces the snapshot by a newer one and trims the log before it. KEYS: snapshot, log. ARGV: seq,
+ * stream id, revision, model identity, items (JSON), factors. An older snapshot than the one stored is
+ * refused (returns 0): two replicas racing cannot move the snapshot back.
+ */
+const WRITE_SNAPSHOT = `
+local held = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')
+if held >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'stream', ARGV[2], 'revision', ARGV[3], 'space', ARGV[4], 'items', ARGV[5], 'factors', ARGV[6])
+redis.call('XTRIM', KEYS[2], 'MINID', ARGV[2])
+return 1
+`;
+
+/** Deletes a lock only if it still holds this replica's token (it may have expired and been taken). KEYS: lock. ARGV: token. */
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+export const FLEET_SCRIPTS = {
+  earshotAppendChange: { lua: APPEND_CHANGE, numberOfKeys: 4 },
+  earshotAppendRollout: { lua: APPEND_ROLLOUT, numberOfKeys: 4 },
+  earshotCreateFleet: { lua: CREATE_FLEET, numberOfKeys: 4 },
+  earshotWriteSnapshot: { lua: WRITE_SNAPSHOT, numberOfKeys: 2 },
+  earshotReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
+} as const;
+
+export type FleetScript = keyof typeof FLEET_SCRIPTS;
