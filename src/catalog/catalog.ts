@@ -10,35 +10,25 @@
  * Results are ordered by score descending, ties to the lower row; scores are float32 dot products
  * (or cosines: q̂·y × 1/‖y‖ with 1/‖y‖ precomputed per song), identical in the exact and the
  * approximate search.
+ *
+ * Removed songs are tombstones (why: ./song-table.ts): their rows still compete in the scan, so a search
+ * asks for a few more candidates while there are any (in proportion to their share) and widens exactly
+ * when those run short; results stay exact. Rows are never rewritten once added, which keeps YᵀY's
+ * incremental upkeep and the index build (both reading rows off the event loop) free of races: a removed
+ * song leaves YᵀY by subtraction.
  */
 import { nativeAddon } from '../native/addon';
-import { EarshotError } from '../errors';
 import { describe, intArg, invalid, threadsArg, vectorsArg } from '../native/args';
-import { gramOf } from './gram';
+import type { CatalogItemPatch } from './catalog-change';
+import { gramOf, subtractOuter } from './gram';
 import type { Hit, Metric } from './hit';
-import { checkItemFields } from './item-fields';
-import { uriKey } from './uri-key';
-import { ANN_DEFAULTS, buildAnnIndex, inverseNorms, normalizeRows, type AnnIndex, type AnnOptions } from './ivf';
+import { SongTable, type CatalogItem } from './song-table';
+import { buildAnnIndex, checkAnnOptions, inverseNorms, normalizeRows, type AnnIndex, type AnnOptions } from './ivf';
 
 export type { Hit, Metric } from './hit';
 export type { AnnOptions } from './ivf';
 
-/** Catalog.add's error for an id that is already there (ERR_INVALID_ARGUMENT; the server answers 409). */
-export class DuplicateIdError extends EarshotError {
-  constructor(
-    readonly id: string,
-    message: string,
-  ) {
-    super('ERR_INVALID_ARGUMENT', message);
-  }
-}
-
-export interface CatalogItem {
-  id: string;
-  artist: string;
-  title: string;
-  uri?: string;
-}
+export { DuplicateIdError, UnknownIdError, type CatalogItem } from './song-table';
 
 export interface CatalogOptions {
   /** Songs from which an approximate (IVF) index is built and used. Default 100,000; Infinity: never. */
@@ -78,21 +68,17 @@ export type AnnStatus =
 export class Catalog {
   /** F: factors per song. */
   readonly dims: number;
-  private readonly songs: CatalogItem[] = [];
-  private readonly rowOf = new Map<string, number>();
-  /** Rows by uriKey(uri): what a client names the playing track by when it knows its file, not its id. */
-  private readonly rowsOfUri = new Map<string, number[]>();
-  private withUri = 0;
+  private readonly songs = new SongTable();
   private buf: Float32Array<ArrayBuffer>; // capacity x F; rows [0, count) are songs, the rest zeros
   private invNorm: Float32Array<ArrayBuffer>; // 1/‖y‖ per row, 0 for a zero row
-  private count = 0;
+  private count = 0; // rows, removed ones included
   private readonly threads: number;
   private readonly annThreshold: number;
   private readonly annOptions: AnnOptions;
   private ann: AnnIndex | null = null;
   private annBuild: Promise<void> | null = null;
   private annError: Error | null = null;
-  private gramCache: { rows: number; gram: Promise<Float64Array> } | null = null;
+  private gramCache: { rows: number; removed: number; gram: Promise<Float64Array> } | null = null;
 
   /** items[i]'s factors are factors[i*F .. i*F+F) (copied). */
   constructor(items: readonly CatalogItem[], factors: Float32Array, F: number, options: CatalogOptions = {}) {
@@ -108,18 +94,34 @@ export class Catalog {
     this.add(items, factors);
   }
 
+  /** Songs in the catalogue (removed ones not counted). */
   get size(): number {
+    return this.songs.size;
+  }
+
+  /** Rows: songs ever added, removed ones included (row numbers run from 0 to rows - 1). */
+  get rows(): number {
     return this.count;
   }
 
-  /** size x F, row-major: a view, which does not see songs added after it was taken. */
+  /** Goes up on every add and remove (not on update): what a caller that cached factor-derived data compares. */
+  get revision(): number {
+    return this.count + this.songs.removed.length;
+  }
+
+  /** Whether a row holds a song that was not removed. */
+  isLive(index: number): boolean {
+    return this.songs.isLive(index);
+  }
+
+  /** rows x F, row-major, removed rows included: a view, which does not see songs added after it was taken. */
   get factors(): Float32Array {
     return this.buf.subarray(0, this.count * this.dims);
   }
 
   /** The row of a song id, -1 if absent. */
   indexOf(id: string): number {
-    return this.rowOf.get(id) ?? -1;
+    return this.songs.indexOf(id);
   }
 
   /**
@@ -127,25 +129,36 @@ export class Catalog {
    * uri (a path or URL; file:// URLs and paths match each other); empty when none.
    */
   rowsOf(ref: string): number[] {
-    const i = this.rowOf.get(ref);
-    if (i !== undefined) return [i];
-    return [...(this.rowsOfUri.get(uriKey(ref)) ?? [])];
+    return this.songs.rowsOf(ref);
   }
 
   /** Songs with a uri (a file or URL a player can open). */
   get playableCount(): number {
-    return this.withUri;
+    return this.songs.playableCount;
   }
 
-  /** The song at a row (the catalogue's own copy: treat it as read-only). */
+  /** The song at a row (the catalogue's own copy: treat it as read-only; update() replaces it). */
   item(index: number): CatalogItem {
-    return this.songs[intArg('index', index, 0, this.count - 1)];
+    return this.songs.item(index);
   }
 
   /** A copy of one song's F factors. */
   vector(index: number): Float32Array {
-    const i = intArg('index', index, 0, this.count - 1);
+    const i = this.songs.liveRow(index);
     return this.buf.slice(i * this.dims, (i + 1) * this.dims);
+  }
+
+  /** The live songs in row order and their factors (size x F, a compact copy): what a save writes. */
+  snapshot(): { items: CatalogItem[]; factors: Float32Array } {
+    const f = this.dims;
+    const items: CatalogItem[] = [];
+    const factors = new Float32Array(this.size * f);
+    for (let i = 0; i < this.count; i++) {
+      if (!this.songs.isLive(i)) continue;
+      factors.set(this.buf.subarray(i * f, (i + 1) * f), items.length * f);
+      items.push(this.songs.item(i));
+    }
+    return { items, factors };
   }
 
   /** The k best songs for a query of F values (fewer when the catalogue, less `exclude`, is smaller). */
@@ -166,41 +179,35 @@ export class Catalog {
    * malformed item or non-finite factors add none.
    */
   add(items: readonly CatalogItem[], factors: Float32Array): number {
-    if (!Array.isArray(items)) throw invalid(`items must be an array, got ${describe(items)}`);
-    const m = items.length;
+    const copies = this.songs.prepare(items);
+    const m = copies.length;
     vectorsArg('factors', factors, m, this.dims);
     const first = this.count;
-    const copies: CatalogItem[] = new Array(m);
-    let j = 0;
-    try {
-      for (; j < m; j++) {
-        const it: CatalogItem = items[j];
-        if (typeof it !== 'object' || it === null) throw invalid(`items[${j}] must be an object, got ${describe(it)}`);
-        checkItemFields(it, `items[${j}].`); // src/catalog/item-fields.ts: the rules every path that adds songs shares
-        if (this.rowOf.has(it.id)) throw new DuplicateIdError(it.id, `duplicate song id ${JSON.stringify(it.id)} (items[${j}])`);
-        this.rowOf.set(it.id, first + j);
-        copies[j] = it.uri === undefined ? { id: it.id, artist: it.artist, title: it.title } : { id: it.id, artist: it.artist, title: it.title, uri: it.uri };
-      }
-    } catch (err) {
-      for (let u = 0; u < j; u++) this.rowOf.delete(copies[u].id); // all or nothing
-      throw err;
-    }
     this.reserve(first + m);
     this.buf.set(factors, first * this.dims);
     inverseNorms(factors, m, this.dims, this.invNorm, first);
-    copies.forEach((it, j) => {
-      this.songs.push(it);
-      if (it.uri === undefined) return;
-      this.withUri++;
-      const key = uriKey(it.uri);
-      const rows = this.rowsOfUri.get(key);
-      if (rows) rows.push(first + j);
-      else this.rowsOfUri.set(key, [first + j]);
-    });
+    this.songs.append(copies);
     this.count += m;
     if (this.ann) this.ann.ivf.add(this.buf, this.invNorm, this.count);
     else this.maybeBuildIndex();
     return first;
+  }
+
+  /**
+   * Takes a song out: no search, rowsOf or indexOf finds it from now on (its row is a tombstone, see the
+   * file's comment); the id may be added again (as a new row). False when the id is not there.
+   */
+  remove(id: string): boolean {
+    return this.songs.remove(id) >= 0;
+  }
+
+  /**
+   * Sets a song's artist, title or uri (`uri: null` removes it; absent fields stay) and returns the
+   * new item. Throws UnknownIdError for an id that is not there, ERR_INVALID_ARGUMENT for a patch the
+   * catalogue's field rules (./item-fields.ts) refuse or a field that is not artist, title or uri.
+   */
+  update(id: string, patch: CatalogItemPatch): CatalogItem {
+    return this.songs.update(id, patch);
   }
 
   /** Resolves once no index build is under way (rejects with its error if it failed). */
@@ -219,21 +226,23 @@ export class Catalog {
   }
 
   /**
-   * YᵀY (F x F, float64) over every song: the fold-in's only catalogue-wide term, computed once
-   * (0.12-0.2 s per million songs at F = 50, off the event loop) and brought up to date for added songs
-   * with their rows alone.
+   * YᵀY (F x F, float64) over every live song: the fold-in's only catalogue-wide term, computed once
+   * (0.12-0.2 s per million songs at F = 50, off the event loop) and brought up to date with the added
+   * songs' rows alone, less yyᵀ of each song removed since (F² multiply-adds each).
    */
   gram(): Promise<Float64Array> {
     const c = this.gramCache;
-    if (c && c.rows === this.count) return c.gram;
-    const rows = this.count, f = this.dims;
-    const gram = c
-      ? c.gram.then(async (g) => {
-          const extra = await gramOf(this.buf.subarray(c.rows * f, rows * f), rows - c.rows, f, this.threads);
-          return g.map((v, j) => v + extra[j]);
-        })
-      : gramOf(this.buf.subarray(0, rows * f), rows, f, this.threads);
-    const entry = { rows, gram };
+    const rows = this.count, removed = this.songs.removed.length, f = this.dims;
+    if (c && c.rows === rows && c.removed === removed) return c.gram;
+    const from = c?.rows ?? 0;
+    const gone = this.songs.removed.slice(c?.removed ?? 0);
+    const fresh = rows > from ? gramOf(this.buf.subarray(from * f, rows * f), rows - from, f, this.threads) : Promise.resolve(new Float64Array(f * f));
+    const gram = Promise.all([c?.gram, fresh]).then(([g, extra]) => {
+      const sum = g ? g.map((v, j) => v + extra[j]) : extra;
+      for (const r of gone) subtractOuter(sum, this.buf, r, f); // rows are never rewritten: r's factors are those YᵀY summed
+      return sum;
+    });
+    const entry = { rows, removed, gram };
     this.gramCache = entry;
     gram.catch(() => {
       if (this.gramCache === entry) this.gramCache = null; // the next call tries again
@@ -256,24 +265,29 @@ export class Catalog {
       for (const r of s) if (Number.isInteger(r) && r >= 0 && r < this.count) inside++;
       most = Math.max(most, inside);
     });
-    if (this.count === 0) return Array.from({ length: nq }, () => []);
+    if (this.size === 0) return Array.from({ length: nq }, () => []);
     const accept = opts.accept;
     if (accept !== undefined && typeof accept !== 'function') throw invalid(`accept must be a function, got ${describe(accept)}`);
     const cosine = metric === 'cosine';
     const q = cosine ? normalizeRows(queries, nq, this.dims) : queries;
-    // Exact filtering: the best k + |exclude| always hold the best k that are not excluded.
-    const out = this.ranked(q, nq, Math.min(this.count, k + most), metric, opts.exact ?? false).map((r, j) => pick(r, k, perQuery ? sets[j] : sets[0], accept));
-    if (!accept) return out;
-    // Rows refused by `accept`: widen (×8) the queries still short until they have k or saw every song.
+    // Exact filtering: the best k + |exclude| always hold the best k that are not excluded. Removed rows
+    // still compete in the scan: ask for twice their expected share more (+16), and widen if that falls short.
+    const nDead = this.songs.removed.length;
+    const dead = this.songs.dead;
+    const slack = dead ? Math.min(nDead, 16 + Math.ceil((2 * (k + most) * nDead) / this.size)) : 0;
+    const first = Math.min(this.count, k + most + slack);
+    const out = this.ranked(q, nq, first, metric, opts.exact ?? false).map((r, j) => pick(r, k, perQuery ? sets[j] : sets[0], accept, dead));
+    if (!accept && !dead) return out;
+    // Rows refused by `accept` or removed: widen (×8) the queries still short until they have k or saw every row.
     return out.map((hits, j) => {
       const skip = perQuery ? sets[j] : sets[0];
-      let kk = Math.min(this.count, k + most);
+      let kk = first;
       let r = hits;
       while (r.length < k && kk < this.count) {
         kk = Math.min(this.count, kk * 8);
         // Widened passes are exact: an approximate index is calibrated for the first k, and sees only the
         // songs of the lists it probes however many it is asked for.
-        r = pick(this.ranked(q.subarray(j * this.dims, (j + 1) * this.dims), 1, kk, metric, true)[0], k, skip, accept);
+        r = pick(this.ranked(q.subarray(j * this.dims, (j + 1) * this.dims), 1, kk, metric, true)[0], k, skip, accept, dead);
       }
       return r;
     });
@@ -322,29 +336,15 @@ export class Catalog {
   }
 }
 
-/** The first k hits of one query's ranking that are neither in `skip` nor refused by `accept`. */
-function pick(r: { indices: Int32Array; scores: Float32Array }, k: number, skip: ReadonlySet<number> | undefined, accept: TopKOptions['accept']): Hit[] {
+/** The first k hits of one query's ranking that are neither removed, in `skip` nor refused by `accept`. */
+function pick(r: { indices: Int32Array; scores: Float32Array }, k: number, skip: ReadonlySet<number> | undefined, accept: TopKOptions['accept'], dead: Uint8Array | null): Hit[] {
   const hits: Hit[] = [];
   for (let t = 0; t < r.indices.length && hits.length < k; t++) {
     const index = r.indices[t];
     if (index < 0) break; // an approximate search that saw fewer songs
-    if (skip?.has(index)) continue;
+    if (dead?.[index] || skip?.has(index)) continue;
     const score = r.scores[t];
     if (!accept || accept(index, score)) hits.push({ index, score });
   }
   return hits;
-}
-
-function checkAnnOptions(o: AnnOptions, f: number): AnnOptions {
-  if (o.lists !== undefined) intArg('ann.lists', o.lists, 1, 1 << 22);
-  if (o.nprobe !== undefined) intArg('ann.nprobe', o.nprobe, 1, 1 << 22);
-  if (o.threads !== undefined) threadsArg(o.threads);
-  const r = o.targetRecall ?? ANN_DEFAULTS.targetRecall;
-  if (typeof r !== 'number' || !(r > 0 && r <= 1)) throw invalid(`ann.targetRecall must be a number in (0, 1], got ${String(r)}`);
-  const q = o.calibrationQueries;
-  if (q !== undefined) {
-    if (!(q instanceof Float32Array) || q.length === 0 || q.length % f !== 0) throw invalid(`ann.calibrationQueries must be a non-empty Float32Array of m x F = m x ${f} values`);
-    vectorsArg('ann.calibrationQueries', q, q.length / f, f);
-  }
-  return o;
 }

@@ -62,8 +62,10 @@ export interface PlayCount {
 
 /** What a listener's fold-in needs of the catalogue (Catalog provides it): its songs' factors and their YᵀY. */
 export interface FoldInCatalog {
-  /** Songs (rows of `factors`). */
-  readonly size: number;
+  /** Rows of `factors` (a catalogue's removed songs included: their rows are not in YᵀY or a history). */
+  readonly rows: number;
+  /** Changes whenever songs are added or removed: YᵀY and `factors` belong together only at one revision. */
+  readonly revision: number;
   /** F. */
   readonly dims: number;
   readonly factors: Float32Array;
@@ -80,14 +82,14 @@ export async function foldInListener(catalog: FoldInCatalog, history: readonly P
   const indices = new Int32Array(history.length);
   const counts = new Float32Array(history.length);
   history.forEach((h, j) => {
-    indices[j] = intArg(`history[${j}].index`, h?.index, 0, catalog.size - 1);
+    indices[j] = intArg(`history[${j}].index`, h?.index, 0, catalog.rows - 1);
     if (typeof h.plays !== 'number' || !Number.isFinite(h.plays) || h.plays < 0) throw invalid(`history[${j}].plays must be a finite number >= 0, got ${String(h.plays)}`);
     counts[j] = h.plays;
   });
   for (;;) {
-    const rows = catalog.size;
+    const revision = catalog.revision;
     const gram = await catalog.gram();
-    // Songs added while YᵀY was computed: ask again, so that gram and factors cover the same rows.
-    if (catalog.size === rows) return foldIn(indices, counts, catalog.factors, { ...o, factors: catalog.dims, gram });
+    // Songs added or removed while YᵀY was computed: ask again, so that gram and factors cover the same songs.
+    if (catalog.revision === revision) return foldIn(indices, counts, catalog.factors, { ...o, factors: catalog.dims, gram });
   }
 }

@@ -17,6 +17,7 @@
  * nprobe whose mean recall reaches the target is kept (no search is repeated).
  */
 import { nativeAddon, type NativeIvfIndex } from '../native/addon';
+import { intArg, invalid, threadsArg, vectorsArg } from '../native/args';
 import type { Metric } from './hit';
 
 export interface AnnOptions {
@@ -145,4 +146,18 @@ function calibrate(
     if (recall >= target || p === lists) return { nprobe: p, recall };
   }
   return { nprobe: lists, recall: 1 };
+}
+/** The index options checked once, at the catalogue's construction (ERR_INVALID_ARGUMENT naming the option). */
+export function checkAnnOptions(o: AnnOptions, f: number): AnnOptions {
+  if (o.lists !== undefined) intArg('ann.lists', o.lists, 1, 1 << 22);
+  if (o.nprobe !== undefined) intArg('ann.nprobe', o.nprobe, 1, 1 << 22);
+  if (o.threads !== undefined) threadsArg(o.threads);
+  const r = o.targetRecall ?? ANN_DEFAULTS.targetRecall;
+  if (typeof r !== 'number' || !(r > 0 && r <= 1)) throw invalid(`ann.targetRecall must be a number in (0, 1], got ${String(r)}`);
+  const q = o.calibrationQueries;
+  if (q !== undefined) {
+    if (!(q instanceof Float32Array) || q.length === 0 || q.length % f !== 0) throw invalid(`ann.calibrationQueries must be a non-empty Float32Array of m x F = m x ${f} values`);
+    vectorsArg('ann.calibrationQueries', q, q.length / f, f);
+  }
+  return o;
 }
