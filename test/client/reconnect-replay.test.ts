@@ -100,7 +100,8 @@ test('the replayed bytes are the newest audio in order, starting on a stereo fra
   first.ws.terminate();
   const second = await until(server.connection(1), 3000, 'the reconnect');
   second.ws.on('message', (d, binary) => binary && frames.push(d as Buffer));
-  client.reset('next-track'); // sent on the new stream; clears what a later drop would replay
+  await until(client.drain(0), 2000, 'open again'); // the replay went out with the new begin
+  client.reset('next-track'); // a new track: what a later drop would replay starts over
   await until(second.next('reset'), 2000, 'reset');
   const got = new Int16Array(new Uint8Array(Buffer.concat(frames)).slice().buffer);
   // 0.25 s at 8 kHz = 2,000 frames: n = 6000..7999, channels in place.

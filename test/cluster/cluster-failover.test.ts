@@ -52,7 +52,7 @@ test('kill -9 of a replica with live streams: its SDK and `earshot stream` clien
     const s = new LiveSdk(f.proxy.wsUrl, { keepaliveMs: 5000 });
     sdks.push(s);
     on.push(await f.whereOpens(() => s.connect()));
-    s.client.configure({ k: 6, tags: 2, hop: 1, history: [{ id: a, plays: 4 }, b] });
+    s.client.configure({ k: 6, tags: 2, hop: 1, history: [{ id: a, plays: 4 }, { id: b }] });
     configuredBefore.push(await s.client.next('configured'));
     assert.equal(configuredBefore[i].history, 2);
     s.startPump(10 + i);

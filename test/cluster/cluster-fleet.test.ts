@@ -52,7 +52,7 @@ function songWav(i: number): Buffer {
 async function addSong(base: string, id: string, i: number): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
   const t0 = performance.now();
   const q = new URLSearchParams({ id, artist: 'Fleet Test', title: `Song ${i}`, uri: `https://example.test/${id}.mp3` });
-  const res = await fetch(`${base}/v1/catalog?${q}`, { method: 'POST', body: songWav(i), headers: { 'content-type': 'audio/wav' }, signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${base}/v1/catalog?${q}`, { method: 'POST', body: new Uint8Array(songWav(i)), headers: { 'content-type': 'audio/wav' }, signal: AbortSignal.timeout(30_000) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, ms: performance.now() - t0 };
 }
 

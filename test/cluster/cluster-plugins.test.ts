@@ -104,6 +104,9 @@ test('browser plugin (Chromium, server mode) through HAProxy: kill -9 of its rep
   assert.equal(final.type, 'final');
   assert.ok(final.windows >= 1);
   assert.ok(resumedMs < CONTINUE_WITHIN_MS, `${resumedMs.toFixed(0)} ms`);
+  // The page's stream must not count as the LV2 plugin's in the next test.
+  await context.close();
+  await pollUntil(async () => ((await f.streamCounts()).every((n) => n <= 0) ? true : undefined), 'the page\'s stream closed', 10_000);
   await f.restart(victim);
 });
 

@@ -85,10 +85,6 @@ export class LiveCli {
   constructor(wav: string, url: string, args: readonly string[]) {
     this.proc = earshotCli('earshot-stream', ['stream', wav, '--server', url, '--jsonl', ...args]);
   }
-  /** Its JSON lines so far (status lines on stderr are skipped). */
-  events(): (ServerEvent & { ts: string } | { type: 'reconnect'; ts: string })[] {
-    return this.proc.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-  }
   /** The first event of `type` whose wall-clock ts is after `wallMs` (Date.now() ms); returns it and its ts (ms). */
   async after(type: string, wallMs: number, timeoutMs: number): Promise<[Record<string, unknown>, number]> {
     const match = (l: string): boolean => {
