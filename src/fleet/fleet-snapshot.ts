@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { CatalogItem } from '../catalog/catalog';
 import { EarshotError } from '../errors';
 import type { FleetKeys } from './fleet-keys';
+import { decodeFactors, encodeFactors } from './log-entry';
 import { runScript, type FleetRedis } from './redis-connection';
 
 export interface FleetSnapshot {
@@ -26,18 +27,6 @@ export interface FleetSnapshot {
 
 export function encodeItems(items: readonly CatalogItem[]): string {
   return JSON.stringify(items.map((i) => (i.uri === undefined ? [i.id, i.artist, i.title] : [i.id, i.artist, i.title, i.uri])));
-}
-
-export function encodeFactors(f: Float32Array): Buffer {
-  const b = Buffer.alloc(f.length * 4);
-  for (let i = 0; i < f.length; i++) b.writeFloatLE(f[i], i * 4);
-  return b;
-}
-
-function decodeFactors(b: Buffer): Float32Array {
-  const f = new Float32Array(b.length / 4);
-  for (let i = 0; i < f.length; i++) f[i] = b.readFloatLE(i * 4);
-  return f;
 }
 
 /** The stored snapshot, or null when the fleet has none yet (it has not been created). */

@@ -20,15 +20,24 @@ export interface LogEntry {
   record: LogRecord;
 }
 
+/** Float32 values as bytes, little-endian whatever the host (the log's and the snapshot's factors). */
+export function encodeFactors(f: Float32Array): Buffer {
+  const b = Buffer.alloc(f.length * 4);
+  for (let i = 0; i < f.length; i++) b.writeFloatLE(f[i], i * 4);
+  return b;
+}
+
+export function decodeFactors(b: Buffer): Float32Array {
+  const f = new Float32Array(b.length / 4);
+  for (let i = 0; i < f.length; i++) f[i] = b.readFloatLE(i * 4);
+  return f;
+}
+
 /** Field/value pairs after `seq` for XADD (the Lua script adds seq). */
 export function changeFields(change: CatalogChange, space: string): (string | Buffer)[] {
   switch (change.op) {
     case 'add': {
-      const f = change.factors;
-      // A copy in little-endian order whatever the host (every platform Node supports is LE; the copy is F x 4 bytes).
-      const bytes = Buffer.alloc(f.length * 4);
-      for (let i = 0; i < f.length; i++) bytes.writeFloatLE(f[i], i * 4);
-      return ['op', 'add', 'song', change.item.id, 'item', JSON.stringify({ artist: change.item.artist, title: change.item.title, uri: change.item.uri }), 'factors', bytes, 'space', space];
+      return ['op', 'add', 'song', change.item.id, 'item', JSON.stringify({ artist: change.item.artist, title: change.item.title, uri: change.item.uri }), 'factors', encodeFactors(change.factors), 'space', space];
     }
     case 'remove':
       return ['op', 'remove', 'song', change.id];
@@ -67,8 +76,7 @@ export function decodeEntry(streamId: string, fields: Buffer[]): LogEntry {
       case 'add': {
         const bytes = map.get('factors');
         if (!bytes || bytes.length === 0 || bytes.length % 4 !== 0) throw bad(streamId, 'factors must be a non-empty run of float32 values');
-        const factors = new Float32Array(bytes.length / 4);
-        for (let i = 0; i < factors.length; i++) factors[i] = bytes.readFloatLE(i * 4);
+        const factors = decodeFactors(bytes);
         const item = json('item') as { artist?: unknown; title?: unknown; uri?: unknown };
         if (typeof item.artist !== 'string' || typeof item.title !== 'string' || (item.uri !== undefined && typeof item.uri !== 'string')) throw bad(streamId, 'item must hold artist and title strings (and a uri string)');
         const song = { id: text('song'), artist: item.artist, title: item.title, ...(item.uri !== undefined && { uri: item.uri as string }) };
