@@ -63,6 +63,25 @@ test('a replica started after 10,000 adds converges from the snapshot and the ta
   assert.equal(catalogueState(c).length, initial.length + total);
 });
 
+test('a replica cut off from the log while a snapshot trims it reloads the snapshot (a gap in seq) and converges', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const f = a.engine.factors;
+  // Only c's log connection goes (its commands stay up): c applies nothing while the others go on.
+  const reader = (c!.fleet as unknown as { readerRedis: RedisClient }).readerRedis;
+  const seqBefore = c!.fleet!.status().applied_seq;
+  reader.disconnect();
+  for (let k = 0; k < SNAPSHOT_EVERY + 500; k += 250) {
+    await Promise.all(Array.from({ length: 250 }, (_, j) => a.fleet!.write({ op: 'add', item: { id: `gap-${k + j}`, artist: 'gap', title: `song ${k + j}` }, factors: randomFactors(f, 50_000 + k + j) })));
+  }
+  await pollUntil(async () => (a.fleet!.status().snapshot_seq > seqBefore + 1 ? true : undefined), 'a snapshot past c\'s position', 30_000);
+  const [[, fields]] = (await client.xrange('earshot:log', '-', '+', 'COUNT', 1)) as [string, string[]][];
+  assert.ok(Number(fields[1]) > seqBefore + 1, `the log no longer holds entry ${seqBefore + 1} (it starts at ${fields[1]})`);
+  await reader.connect();
+  await waitApplied(c!, client);
+  assert.equal(c!.fleet!.status().resyncs, 1);
+  assert.deepEqual(catalogueState(c!), catalogueState(a));
+});
+
 test('Redis kill -9 and restart (AOF): replicas serve from memory, writes fail fast, then resume with nothing acknowledged lost', async (t) => {
   if (!hostsOrSkip(t, 'redis-server')) return;
   const f = a.engine.factors;
