@@ -93,6 +93,13 @@ test('POST /v1/admin/reload on a replica rolls out its --bundle; another model r
     assert.equal(s.engine.recommender.catalog.indexOf('kept-song'), -1);
   }
   assert.deepEqual((await client.smembers('earshot:ids')).sort(), own);
+  // earshot fleet status reads the same state out of Redis.
+  const st = await runEarshot(['fleet', 'status', '--redis', redis!.url, '--json']);
+  assert.equal(st.code, 0, st.lines.join('\n'));
+  const status = JSON.parse(st.lines.find((l) => l.startsWith('{'))!) as { head_seq: number; songs: number; log_entries: number };
+  assert.equal(status.head_seq, Number(await client.get('earshot:seq')));
+  assert.equal(status.songs, own.length);
+  assert.equal(status.log_entries, await client.xlen('earshot:log'));
   // Adds are now checked against the new model's ids: one of its songs is a duplicate.
   await assert.rejects(a.fleet!.write({ op: 'add', item: { id: own[0], artist: 'x', title: 'x' }, factors: randomFactors(a.engine.factors, 1) }), /already in the fleet/);
 });

@@ -133,3 +133,34 @@ test('a song added through one replica is in the other\'s catalogue well within 
   const hit = last.topK(randomFactors(f, 5099), 1, { metric: 'cosine' })[0];
   assert.equal(last.item(hit.index).id, 'prop-99');
 });
+
+test('HTTP PATCH and DELETE through either replica reach both; /metrics reports the log position and revision', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const f = a.engine.factors;
+  await a.fleet!.write({ op: 'add', item: { id: 'http-1', artist: 'old', title: 'old' }, factors: randomFactors(f, 4242) });
+  const patch = await fetch(`${b.url}/v1/catalog?id=http-1&title=${encodeURIComponent('New title')}&uri=${encodeURIComponent('/music/http-1.flac')}`, { method: 'PATCH' });
+  assert.equal(patch.status, 200, await patch.clone().text());
+  for (const s of [a, b]) {
+    await waitApplied(s, client);
+    const it = s.engine.recommender.catalog.item(s.engine.recommender.catalog.indexOf('http-1'));
+    assert.deepEqual([it.title, it.artist, it.uri], ['New title', 'old', '/music/http-1.flac']);
+  }
+  const del = await fetch(`${a.url}/v1/catalog?id=http-1`, { method: 'DELETE' });
+  assert.equal(del.status, 200, await del.clone().text());
+  assert.equal((await fetch(`${b.url}/v1/catalog?id=http-1`, { method: 'DELETE' })).status, 404, 'removed through A: unknown to B');
+  await waitApplied(b, client);
+  assert.equal(b.engine.recommender.catalog.indexOf('http-1'), -1);
+
+  const head = Number(await client.get('earshot:seq'));
+  const text = await (await fetch(`${b.url}/metrics`)).text();
+  const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  assert.equal(value('earshot_fleet_applied_seq'), head);
+  assert.equal(value('earshot_fleet_redis_connected'), 1);
+  assert.equal(value('earshot_fleet_apply_errors_total'), 0);
+  assert.match(text, new RegExp(`^earshot_fleet_bundle_info\\{fleet="earshot",revision="${b.fleet!.status().bundle_revision}"\\} 1$`, 'm'));
+  assert.ok(value('earshot_fleet_propagation_seconds_count') >= 1);
+  const h = (await (await fetch(`${b.url}/healthz`)).json()) as { status: string; fleet: { applied_seq: number; lag_entries: number; redis: string } };
+  assert.equal(h.status, 'ok');
+  assert.equal(h.fleet.applied_seq, head);
+  assert.equal(h.fleet.redis, 'connected');
+});
