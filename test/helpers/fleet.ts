@@ -168,7 +168,8 @@ export class HaProxy {
 
   async start(): Promise<this> {
     this.proc = new Proc('haproxy', 'haproxy', ['-db', '-f', this.cfgPath]);
-    await pollUntil(async () => ((await this.servers()).length > 0 ? true : undefined), 'haproxy stats page', 15_000);
+    const up = await pollUntil(async () => (!this.proc.running ? 'exited' : (await this.servers()).length > 0 ? 'up' : undefined), 'haproxy stats page', 15_000);
+    if (up === 'exited') assert.fail(`haproxy exited at start:\n${this.proc.tail()}`);
     return this;
   }
 
