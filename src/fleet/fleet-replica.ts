@@ -98,7 +98,7 @@ export class FleetReplica {
   private bundleError: string | null = null;
   private dirs: string[] = [];
   private closed = false;
-  readonly counters = { entriesRead: 0, applyErrors: 0, snapshotsWritten: 0, resyncs: 0, writes: 0, writesFailed: 0 };
+  readonly counters = { entriesRead: 0, applyErrors: 0, snapshotsWritten: 0, resyncs: 0 };
   /** XADD (Redis time in the entry id) → applied here: the fleet's propagation delay as this replica sees it. */
   readonly propagationSeconds = new Histogram(LATENCY_BUCKETS_S);
 
@@ -195,13 +195,11 @@ export class FleetReplica {
     if (this.closed) throw new EarshotError('ERR_FLEET_UNAVAILABLE', 'the server is leaving the fleet');
     checkChange(change, (this.host as FleetHost).catalog().dims);
     const id = change.op === 'add' ? change.item.id : change.id;
-    this.counters.writes++;
     let seq: number;
     try {
       const reply = (await runScript(this.cmd, 'earshotAppendChange', [this.keys.ids, this.keys.log, this.keys.seq, this.keys.space], [change.op, id, change.op === 'add' ? this.space : '', ...changeFields(change, this.space)])) as [string, number];
       seq = Number(reply[1]);
     } catch (err) {
-      this.counters.writesFailed++;
       const m = (err as Error).message ?? '';
       if (m.includes('EARSHOT_DUPLICATE_ID')) throw new DuplicateIdError(id, `id ${JSON.stringify(id)} is already in the fleet's catalogue`);
       if (m.includes('EARSHOT_UNKNOWN_ID')) throw new UnknownIdError(id, `id ${JSON.stringify(id)} is not in the fleet's catalogue`);
