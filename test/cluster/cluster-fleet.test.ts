@@ -155,24 +155,30 @@ test('a replica started after 10,000 adds converges and /healthz says so', async
   const settled = await pollUntil(async () => {
     const h = await Promise.all(f.replicas.map((r) => r.healthz()));
     const seqs = new Set(h.map((x) => x.body.fleet?.applied_seq));
-    // …and the snapshot written after the adds (every 10,000 entries, docs/fleet.md) is there to join from.
-    const snapshot = Math.max(...h.map((x) => Number(x.body.fleet?.snapshot_seq ?? 0)));
-    return h.every((x) => x.body.fleet?.caught_up === true) && seqs.size === 1 && snapshot >= ADDS ? h[0].body : undefined;
-  }, 'the running replicas caught up and a snapshot after the adds', 60_000);
+    return h.every((x) => x.body.fleet?.caught_up === true) && seqs.size === 1 ? h[0].body : undefined;
+  }, 'the running replicas caught up', 60_000);
+  // The snapshot written after 10,000 entries (docs/fleet.md; by whichever member took the lock, the
+  // writer too) is there to join from: as Redis holds it, `earshot fleet status`.
+  const status = await pollUntil(async () => {
+    const r = await runEarshot(['fleet', 'status', '--redis', f.redis!.url, '--fleet', FLEET, '--json']);
+    const st = JSON.parse(r.lines.find((l) => l.startsWith('{')) ?? '{}') as { snapshot_seq?: number; head_seq?: number; songs?: number };
+    return (st.snapshot_seq ?? 0) >= ADDS ? st : undefined;
+  }, 'a snapshot after the adds', 30_000, 500);
 
   const t1 = performance.now();
   const late = await startReplica('e4', await freePort(), ['--redis', f.redis!.url, '--fleet', FLEET]); // resolves on /healthz 200
   f.track(late.proc);
   const joinS = (performance.now() - t1) / 1000;
   const h = (await late.healthz()).body;
-  t.diagnostic(`${ADDS} adds written in ${writeS.toFixed(1)} s (${(ADDS / writeS).toFixed(0)}/s); a 4th replica started after them served in ${joinS.toFixed(1)} s: ${JSON.stringify(h.fleet)}`);
+  t.diagnostic(`${ADDS} adds written in ${writeS.toFixed(1)} s (${(ADDS / writeS).toFixed(0)}/s); fleet status ${JSON.stringify(status)}; a 4th replica started after them served in ${joinS.toFixed(1)} s: ${JSON.stringify(h.fleet)}`);
   assert.equal(h.status, 'ok');
   assert.equal(h.fleet?.caught_up, true);
   assert.equal(h.fleet?.ready, true);
   assert.equal(h.fleet?.applied_seq, settled.fleet?.applied_seq, 'at the same log position as the others');
   assert.equal(h.items, settled.items, 'the same number of songs');
+  assert.equal(h.items, status.songs, 'as many songs as the fleet\'s id set in Redis');
   assert.ok(Number(h.fleet?.entries_read) < ADDS, `joined from a snapshot: ${h.fleet?.entries_read} entries read after it`);
-  for (const id of ['bulk-0', `bulk-${ADDS - 1}`, 'after-outage']) assert.ok(await knows(late, id), `the late replica has ${id}`);
+  for (const id of ['bulk-0', `bulk-${ADDS - 1}`]) assert.ok(await knows(late, id), `the late replica has ${id}`);
   await late.kill9();
 });
 
