@@ -33,7 +33,7 @@ interface Benchmark {
 const BENCHMARKS: Record<string, Benchmark> = {
   mel: { summary: 'log-mel throughput: earshot batch/stream vs essentia.js and meyda on one clip [--clip PATH] [--json]', main: melMain },
   resampler: { summary: 'resampler quality (stop-band, passband ripple) and speed for common rates -> 22,050 Hz', main: resamplerMain },
-  'redis-sizing': { summary: 'Redis memory per song of a fleet catalogue (log Stream, id set, snapshot hash), SAVE/dump.rdb size and restart load time, own redis-server [--songs 100000 --factors 64 --json]', main: redisSizingMain },
+  'redis-sizing': { summary: 'Redis memory per song of a fleet catalogue (log Stream, id set, snapshot hash, with src/fleet encoders), SAVE/dump.rdb size and restart load time, own redis-server [--songs 100000 --factors 64 --phases log,ids,snapshot --json]', main: redisSizingMain },
   'triplets-scale': { summary: 'loadInteractions on a generated Taste-Profile-size file (48.4M lines): seconds, peak RSS [--lines N --users N --items N --seed N --dir PATH --keep --json]', main: tripletsScaleMain },
   'world-oracle': { summary: 'cold-start ceiling of a benchmark world: random vs style-only vs audible-trait ridge vs upper bound [--preset P --songs N --users M --seed S --factors F --json]', main: worldOracleMain },
   'onnx-infer': { summary: 'onnxruntime-node CPU inference ms per 3-s mel window (130 x 128) of the paper-sized CNN, batch 1/32, threads 1/2 [--seconds S] [--json]', main: onnxInferMain },
