@@ -120,9 +120,9 @@ async function exportParquetCommand(v: Values, { argv }: CommandInput): Promise<
     return;
   }
   const s = m.spark;
-  const what = m.files.plays ? `${m.counts.nnz} plays of ${m.counts.users} users x ${m.counts.items} songs (${m.files.plays.rowGroups} row groups, ${(m.files.plays.bytes / 1e6).toFixed(1)} MB)` : `the factors of ${m.counts.users} users and ${m.counts.items} songs in ${path.join(v.out, 'model')}`;
+  const what = m.files.plays ? `${m.counts.nnz} plays of ${m.counts.users} users x ${m.counts.items} songs (${m.files.plays.rowGroups} row group${m.files.plays.rowGroups === 1 ? '' : 's'}, ${(m.files.plays.bytes / 1e6).toFixed(1)} MB)` : `the factors of ${m.counts.users} users and ${m.counts.items} songs in ${path.join(v.out, 'model')}`;
   process.stdout.write(`${v.out}: ${what} in ${m.seconds.toFixed(1)} s\n` +
-    `Spark ALS: implicitPrefs=True, userCol="user", itemCol="item", ratingCol="confidence_weight", alpha=${s.alpha}, regParam=${s.regParam.toPrecision(6)}, rank=${s.rank}, maxIter=${s.maxIter}\n`);
+    `Spark ALS: implicitPrefs=True, userCol="user", itemCol="item", ratingCol="confidence_weight", alpha=${s.alpha}, regParam=${s.regParam.toExponential(4)}, rank=${s.rank}, maxIter=${s.maxIter}\n`);
 }
 
 export const EXPORT_PARQUET_COMMAND = defineCommand({
