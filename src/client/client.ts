@@ -17,7 +17,7 @@ import type { BeginEvent, ServerEvent, WindowEvent } from '../protocol/events';
 import { parseClientMessage, type ClientMessage, type ConfigureMessage } from '../protocol/messages';
 import { BYTES_PER_SAMPLE } from '../protocol/pcm';
 import { backoffDelayMs, resolveReconnect, type ResolvedReconnect } from './backoff';
-import { ReplayBuffer } from './replay-buffer';
+import { checkReplayS, ReplayBuffer, replayBytes } from './replay-buffer';
 import { TypedEmitter } from './emitter';
 import { EarshotClientError, type ClientEvents, type CloseInfo, type StreamError } from './events';
 import { toWireBytes } from './pcm';
@@ -41,13 +41,6 @@ export interface ClientStats {
 const DRAIN_POLL_MS = 4;
 /** A close handshake the server never answers is abandoned after this (ms). */
 const CLOSE_TIMEOUT_MS = 5000;
-/**
- * Replayed beyond one window (s): the server's resampler and the window's centred first frame need a
- * little audio before the window's own, so that exactly-one-window of replay still yields a window.
- */
-const REPLAY_MARGIN_S = 0.5;
-/** Longest replay (s): bounds the ring (60 s of 8-channel f32 at 192 kHz is 369 MB; at 44.1 kHz stereo, 21 MB). */
-const MAX_REPLAY_S = 60;
 
 type ConfigureFields = Omit<ConfigureMessage, 'type'>;
 
@@ -88,7 +81,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     this.auth = options.auth ?? 'subprotocol';
     this.url = buildStreamUrl(url, options, this.auth).url; // throws ProtocolError for what the server would refuse
     this.reconnectOpts = options.reconnect === false ? null : resolveReconnect(options.reconnect);
-    if (options.replayS !== undefined && !(options.replayS >= 0 && options.replayS <= MAX_REPLAY_S)) throw new RangeError(`replayS must be a number of seconds in 0..${MAX_REPLAY_S}, got ${options.replayS}`);
+    checkReplayS(options.replayS);
     const encoding = options.encoding ?? CLIENT_DEFAULTS.encoding;
     this.frameBytes = BYTES_PER_SAMPLE[encoding] * (options.channels ?? CLIENT_DEFAULTS.channels);
   }
@@ -294,7 +287,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
 
   private onBegin(ev: BeginEvent): void {
     const reconnected = this.everOpened;
-    this.replay ??= new ReplayBuffer(Math.ceil(replaySeconds(this.opts, ev) * ev.sample_rate) * this.frameBytes, this.frameBytes);
+    this.replay ??= new ReplayBuffer(replayBytes(this.opts.replayS, ev, this.frameBytes), this.frameBytes);
     this._begin = ev;
     this._state = 'open';
     this.everOpened = true;
@@ -422,11 +415,6 @@ export async function connectStream(url: string, options: StreamOptions): Promis
 function checked<T extends ClientMessage>(msg: T): T {
   parseClientMessage(JSON.stringify(msg));
   return msg;
-}
-
-/** Seconds of audio kept for a reconnect's replay: options.replayS, or one window plus REPLAY_MARGIN_S. */
-function replaySeconds(o: StreamOptions, begin: BeginEvent): number {
-  return o.replayS ?? begin.window_s + REPLAY_MARGIN_S;
 }
 
 function definedFields<T extends object>(o: T): Partial<T> {

@@ -5,6 +5,24 @@
  * arrived, and a `finalize` pending at the drop would be answered over no audio at all. A fixed ring of
  * whole sample frames: one copy per sendPcm, no allocation after the first `begin`.
  */
+/**
+ * Replayed beyond one window (s): the server's resampler and the window's centred first frame need a
+ * little audio before the window's own, so that exactly-one-window of replay still yields a window.
+ */
+const REPLAY_MARGIN_S = 0.5;
+/** Longest replay (s): bounds the ring (60 s of 8-channel f32 at 192 kHz is 369 MB; at 44.1 kHz stereo, 21 MB). */
+const MAX_REPLAY_S = 60;
+
+/** Throws RangeError for a `replayS` option outside 0..MAX_REPLAY_S. */
+export function checkReplayS(replayS: number | undefined): void {
+  if (replayS !== undefined && !(replayS >= 0 && replayS <= MAX_REPLAY_S)) throw new RangeError(`replayS must be a number of seconds in 0..${MAX_REPLAY_S}, got ${replayS}`);
+}
+
+/** The ring's size: `replayS` seconds, or one window (the stream's `begin.window_s`) + REPLAY_MARGIN_S, at the stream's rate. */
+export function replayBytes(replayS: number | undefined, begin: { window_s: number; sample_rate: number }, frameBytes: number): number {
+  return Math.ceil((replayS ?? begin.window_s + REPLAY_MARGIN_S) * begin.sample_rate) * frameBytes;
+}
+
 export class ReplayBuffer {
   private readonly ring: Uint8Array;
   /** Next write position in `ring`. */

@@ -4,7 +4,7 @@
 // new stream instead of being lost. The real engine behind HAProxy: test/cluster/cluster-failover.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectStream, EarshotClientError } from '../../src/client/node';
+import { connectStream, EarshotClient, EarshotClientError } from '../../src/client/node';
 import { ReplayBuffer } from '../../src/client/replay-buffer';
 import { startFakeServer } from '../helpers/fake-stream-server';
 
@@ -47,6 +47,7 @@ test('ReplayBuffer holds the last capacity bytes of the stream, starting on a sa
     }
   }
   assert.throws(() => new ReplayBuffer(10, 0), RangeError);
+  for (const replayS of [-1, 61, Number.NaN]) assert.throws(() => new EarshotClient('ws://127.0.0.1:1', { sampleRateHz: RATE, replayS }), /replayS must be a number of seconds in 0\.\.60/);
 });
 
 test('after a drop the new connection gets configure, reset, the latest window of audio and the pending finalize, whose final resolves the call', async (t) => {
