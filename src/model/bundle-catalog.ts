@@ -1,6 +1,7 @@
 /**
  * A catalogue's two files — items.tsv (the songs) and item_factors.npy (their factors) — read with every
- * check, and saved when the catalogue grows (POST /v1/catalog) without ever leaving an inconsistent
+ * check, and saved whole when the catalogue changes (POST, DELETE, PATCH /v1/catalog: only the songs left,
+ * each as last edited) without ever leaving an inconsistent
  * directory: the new factors and items go to new file names (item_factors.r<N>.npy, items.r<N>.tsv),
  * then one atomic rename of the manifest switches to them, and only then are the old files removed. A
  * crash at any point leaves a manifest naming two complete files of equal length, old or new. A bundle

@@ -1,7 +1,8 @@
 /**
  * A user catalogue: a DJ's or a station's own songs, kept apart from the model bundle (docs/catalog.md).
  * `earshot catalog init <dir> --bundle <b>` creates it empty, `earshot serve --catalog <dir>` serves
- * suggestions from it (the songs `earshot catalog add` sends are saved into it), and the bundle's own
+ * suggestions from it (the songs `earshot catalog add` sends, and `catalog remove` / `set`'s changes, are
+ * saved into it), and the bundle's own
  * training songs are never suggested.
  *
  * Its songs' factors are predictions of one model, meaningful only in that model's factor space, so

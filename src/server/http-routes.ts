@@ -1,13 +1,15 @@
 /**
- * The HTTP side of the engine's port: health, metrics, offline analysis, catalogue growth, the radio
- * automation's next track and the admin reload. JSON in and out (text where a radio script wants it);
+ * The HTTP side of the engine's port: health, metrics, offline analysis, catalogue changes (add, remove,
+ * edit), the radio automation's next track and the admin reload. JSON in and out (text where a radio script wants it);
  * errors are `{ "error": { code, message } }` with the matching status, never a dropped connection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AnalysisTicket } from '../engine/analysis-pool';
 import type { Engine } from '../engine/engine';
 import type { FleetView } from '../fleet/fleet-status';
-import { DuplicateIdError } from '../catalog/catalog';
+import { DuplicateIdError, UnknownIdError, type Catalog } from '../catalog/catalog';
+import type { CatalogItemPatch, CatalogWriter } from '../catalog/catalog-change';
+import { EarshotError } from '../errors';
 import { itemFieldsProblem } from '../catalog/item-fields';
 import { SAME_TRACK_COSINE } from '../catalog/same-track';
 import { parseUploadQuery } from '../protocol/query';
@@ -24,8 +26,11 @@ export interface RouteContext {
   reload: () => Promise<void>;
   /** A fleet replica's standing (serve --redis), shown by /healthz and /metrics. */
   fleet?: FleetView;
-  /** Resolves once the song is saved (a group commit: src/server/catalog-commit.ts) and in the catalogue. */
-  addToCatalog: (item: { id: string; artist: string; title: string; uri?: string }, factors: Float32Array) => Promise<void>;
+  /**
+   * Where every catalogue change goes (POST, DELETE, PATCH /v1/catalog): resolves once it is durable and
+   * in this engine's catalogue (a single engine: the group commit of src/server/catalog-commit.ts).
+   */
+  writeCatalog: CatalogWriter;
   /** Ids /v1/next answered recently, newest last (not repeated while in here). */
   recentNext: string[];
   /** Ids of POST /v1/catalog requests under way: a second request for one of them is a 409 at once. */
@@ -50,6 +55,9 @@ function sendText(res: ServerResponse, status: number, text: string, type = 'tex
 async function readBody(req: IncomingMessage, limit: number, idleS: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw new HttpError('too_large', `the body is ${declared} bytes; at most ${limit}`);
+  // With a declared length the body is copied into one buffer as it arrives (64-KB pieces between other
+  // events), not concatenated at the end: one concat of a 30-MB upload held the event loop ≈ 100 ms.
+  const whole = Number.isFinite(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : null;
   const parts: Buffer[] = [];
   let size = 0;
   let stalled = false;
@@ -65,9 +73,11 @@ async function readBody(req: IncomingMessage, limit: number, idleS: number): Pro
   try {
     for await (const chunk of req) {
       arm();
-      size += (chunk as Buffer).length;
-      if (size > limit) throw new HttpError('too_large', `the body exceeds ${limit} bytes`);
-      parts.push(chunk as Buffer);
+      const piece = chunk as Buffer;
+      if (size + piece.length > limit) throw new HttpError('too_large', `the body exceeds ${limit} bytes`);
+      if (whole && size + piece.length <= whole.length) piece.copy(whole, size);
+      else parts.push(piece);
+      size += piece.length;
     }
   } catch (err) {
     if (!stalled) throw err;
@@ -77,7 +87,9 @@ async function readBody(req: IncomingMessage, limit: number, idleS: number): Pro
   // The connection is gone by now; the error only ends the route (and releases its queue place).
   if (stalled) throw new HttpError('body_timeout', `no body bytes for ${idleS} s`);
   if (size === 0) throw new HttpError('bad_request', 'the request body is empty; send the audio file as the body');
-  return Buffer.concat(parts);
+  if (!whole) return Buffer.concat(parts);
+  // Node's HTTP parser ends the body at content-length, so nothing lands in `parts`; a short body is what arrived.
+  return size === whole.length ? whole : whole.subarray(0, size);
 }
 
 async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promise<{ result: Awaited<ReturnType<Engine['analyzeUpload']>>; ms: number }> {
@@ -106,12 +118,22 @@ async function analyze(ctx: RouteContext, req: IncomingMessage, url: URL): Promi
   return { result, ms: performance.now() - t0 };
 }
 
-/** Catalogue rows with a uri (a file or URL a player can open). */
-function playableRows(ctx: RouteContext): number[] {
-  const catalog = ctx.engine.recommender.catalog;
+/** Catalogue rows of live songs with a uri (a file or URL a player can open). */
+function playableRows(catalog: Catalog): number[] {
   const rows: number[] = [];
-  for (let i = 0; i < catalog.size; i++) if (catalog.item(i).uri) rows.push(i);
+  for (let i = 0; i < catalog.rows; i++) if (catalog.isLive(i) && catalog.item(i).uri) rows.push(i);
   return rows;
+}
+
+/** A live row at random (uniform): a few random draws, then the list (a catalogue of mostly removed rows). */
+function randomLiveRow(catalog: Catalog): number {
+  for (let t = 0; t < 16; t++) {
+    const i = Math.floor(Math.random() * catalog.rows);
+    if (catalog.isLive(i)) return i;
+  }
+  const live: number[] = [];
+  for (let i = 0; i < catalog.rows; i++) if (catalog.isLive(i)) live.push(i);
+  return live[Math.floor(Math.random() * live.length)];
 }
 
 /**
@@ -152,11 +174,11 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
       if (index >= 0) break;
     }
   } else {
-    const all = playable ? playableRows(ctx) : null;
+    const all = playable ? playableRows(catalog) : null;
     const fresh = all?.filter((i) => !exclude.has(i));
     const rows = fresh && fresh.length > 0 ? fresh : all; // all played recently: repeat rather than fail
     if (rows && rows.length === 0) throw new HttpError('nothing_playable', 'no catalogue song has a uri (add files with earshot catalog add)');
-    index = rows ? rows[Math.floor(Math.random() * rows.length)] : Math.floor(Math.random() * catalog.size); // no seed track: start anywhere
+    index = rows ? rows[Math.floor(Math.random() * rows.length)] : randomLiveRow(catalog); // no seed track: start anywhere
   }
   if (index < 0) throw new HttpError('nothing_playable', `no playable song besides ${echoValue(after)}`);
   const item = catalog.item(index);
@@ -164,6 +186,54 @@ function nextTrack(ctx: RouteContext, res: ServerResponse, url: URL): void {
   if (ctx.recentNext.length > 50) ctx.recentNext.shift();
   if ((q.get('format') ?? 'text') === 'json') sendJson(res, 200, { id: item.id, artist: item.artist, title: item.title, uri: item.uri ?? null });
   else sendText(res, 200, `${item.uri ?? item.id}\n`);
+}
+
+/** The id a DELETE / PATCH /v1/catalog names (400 without one). */
+function catalogId(url: URL): string {
+  const id = url.searchParams.get('id');
+  if (id === null || id === '') throw new HttpError('bad_request', 'id is required');
+  return id;
+}
+
+/** A refused catalogue change as its answer: 404 unknown_track, 409 duplicate_id, 400 bad_request for a field. */
+function catalogWriteError(err: unknown, id: string): unknown {
+  if (err instanceof UnknownIdError) return new HttpError('unknown_track', `id ${echoValue(id)} is not in the catalogue`);
+  if (err instanceof DuplicateIdError) return new HttpError('duplicate_id', `id ${echoValue(id)} is already in the catalogue`);
+  if (err instanceof EarshotError && err.code === 'ERR_INVALID_ARGUMENT') return new HttpError('bad_request', err.message);
+  return err;
+}
+
+/** DELETE /v1/catalog?id=: the song leaves the catalogue (durably) and no stream suggests it from the answer on. */
+async function removeSong(ctx: RouteContext, res: ServerResponse, url: URL): Promise<void> {
+  const id = catalogId(url);
+  try {
+    await ctx.writeCatalog({ op: 'remove', id });
+  } catch (err) {
+    throw catalogWriteError(err, id);
+  }
+  sendJson(res, 200, { id, items: ctx.engine.recommender.catalog.size });
+}
+
+/** PATCH /v1/catalog?id=&artist=&title=&uri=: sets the fields given (`uri=` empty removes the uri); answers the song as stored. */
+async function editSong(ctx: RouteContext, res: ServerResponse, url: URL): Promise<void> {
+  const q = url.searchParams;
+  const id = catalogId(url);
+  const patch: CatalogItemPatch = {};
+  const artist = q.get('artist'), title = q.get('title'), uri = q.get('uri');
+  if (artist !== null) patch.artist = artist;
+  if (title !== null) patch.title = title;
+  if (uri !== null) patch.uri = uri === '' ? null : uri;
+  if (Object.keys(patch).length === 0) throw new HttpError('bad_request', 'nothing to change: give artist, title or uri (uri= empty removes it)');
+  try {
+    await ctx.writeCatalog({ op: 'meta', id, patch });
+  } catch (err) {
+    throw catalogWriteError(err, id);
+  }
+  const catalog = ctx.engine.recommender.catalog;
+  const row = catalog.indexOf(id);
+  if (row < 0) throw new HttpError('unknown_track', `id ${echoValue(id)} was removed meanwhile`);
+  const item = catalog.item(row);
+  sendJson(res, 200, { id: item.id, artist: item.artist, title: item.title, uri: item.uri ?? null, items: catalog.size });
 }
 
 /** Routes one request; returns false when no route matches. */
@@ -200,10 +270,10 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
       try {
         const { result, ms } = await analyze(ctx, req, url);
         try {
-          await ctx.addToCatalog(item, result.factors);
+          await ctx.writeCatalog({ op: 'add', item, factors: result.factors });
         } catch (err) {
           if (err instanceof DuplicateIdError) throw duplicate(); // backstop: added by another path meanwhile
-          throw err;
+          throw catalogWriteError(err, id);
         }
         sendJson(res, 201, { ...item, factors: Array.from(result.factors), tags: result.tags, items: ctx.engine.recommender.catalog.size, ms: Math.round(ms * 10) / 10 });
       } finally {
@@ -211,6 +281,12 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
       }
       return true;
     }
+    case 'DELETE /v1/catalog':
+      await removeSong(ctx, res, url);
+      return true;
+    case 'PATCH /v1/catalog':
+      await editSong(ctx, res, url);
+      return true;
     case 'GET /v1/next':
       nextTrack(ctx, res, url);
       return true;

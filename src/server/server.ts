@@ -107,8 +107,8 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     fleet: fleet ?? undefined,
     recentNext: [],
     pendingCatalogIds: new Set(),
-    // Into the user catalogue (serve --catalog) or the bundle, wherever the songs came from: one durable save per batch of adds.
-    addToCatalog: (item, factors) => committer.add(item, factors),
+    // Into the user catalogue (serve --catalog) or the bundle, wherever the songs came from: one durable save per batch of changes.
+    writeCatalog: fleet ? fleet.write : committer.write, // a fleet replica: durable in the fleet's Redis log, then applied here
   };
 
   const server = http.createServer((req, res) => {
@@ -125,7 +125,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
       res.setHeader('access-control-allow-origin', req.headers.origin);
       res.setHeader('vary', 'Origin');
       if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'access-control-allow-methods': 'GET, POST, OPTIONS', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600' });
+        res.writeHead(204, { 'access-control-allow-methods': 'GET, POST, PATCH, DELETE, OPTIONS', 'access-control-allow-headers': 'authorization, content-type', 'access-control-max-age': '600' });
         return void res.end();
       }
     }
@@ -137,7 +137,7 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
       sendJson(res, a.status, { error: { code: a.code, message: a.message } }, a.headers);
     };
     if (url.pathname !== '/healthz' && !authorized(tokens, req, url)) return done(new HttpError('unauthorized', 'a valid token is required (Authorization: Bearer <token>)'));
-    if (shuttingDown && req.method === 'POST') return done(new HttpError('shutting_down', 'the server is shutting down'));
+    if (shuttingDown && req.method !== 'GET' && req.method !== 'HEAD') return done(new HttpError('shutting_down', 'the server is shutting down'));
     route(ctx, req, res, url).then((matched) => {
       if (!matched) done(new HttpError('not_found', `no route for ${req.method} ${echoValue(url.pathname)}`));
     }, done);
