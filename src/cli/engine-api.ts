@@ -1,11 +1,13 @@
 /**
- * The engine's HTTP API as the catalogue commands use it (`earshot catalog add|next`): the base URL, the
- * token, 503-busy retries and the "is it running?" hint in one place.
+ * The engine's HTTP API as the catalogue commands use it (`earshot catalog add|next|remove|set`): the base
+ * URL, the token, 503-busy retries, the "is it running?" hint and the error of a refused request in one place.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { EarshotError } from '../errors';
+
+type Method = 'GET' | 'POST' | 'DELETE' | 'PATCH';
 
 /** The engine's HTTP API: one place for the base URL, the token and the "is it running?" hint. */
 export class Api {
@@ -34,7 +36,7 @@ export class Api {
    * a busy engine (its analysis queue full: `Retry-After` seconds) is retried up to BUSY_RETRIES times,
    * so a library import shared with other clients loses no file.
    */
-  async request(method: 'GET' | 'POST', pathAndQuery: string, bodyFile?: string): Promise<{ status: number; text: string }> {
+  async request(method: Method, pathAndQuery: string, bodyFile?: string): Promise<{ status: number; text: string }> {
     for (let attempt = 0; ; attempt++) {
       const r = await this.once(method, pathAndQuery, bodyFile);
       if (r.status !== 503 || r.retryAfterS === null || attempt >= BUSY_RETRIES) return r;
@@ -44,7 +46,7 @@ export class Api {
 
 
   /** node:http rather than fetch: streaming a 5-MB file through fetch cost ≈ 20 ms of CPU per upload, node:http ≈ 4 ms (measured). */
-  private once(method: 'GET' | 'POST', pathAndQuery: string, bodyFile?: string): Promise<{ status: number; text: string; retryAfterS: number | null }> {
+  private once(method: Method, pathAndQuery: string, bodyFile?: string): Promise<{ status: number; text: string; retryAfterS: number | null }> {
     const headers: Record<string, string | number> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     return new Promise((resolve, reject) => {
@@ -110,4 +112,13 @@ export function errorOf(status: number, text: string): { code: string; message: 
     // not JSON: a proxy's page, say
   }
   return { code: `http_${status}`, message: text.trim().slice(0, 200) };
+}
+
+/**
+ * A request the engine refused, as the command's error: `<METHOD> <path>: <status> <code>: <message>`;
+ * ERR_INVALID_ARGUMENT (exit 2) for a 400, the caller's mistake; ERR_IO (exit 1) otherwise.
+ */
+export function refusedError(method: Method, path: string, status: number, text: string): EarshotError {
+  const e = errorOf(status, text);
+  return new EarshotError(status === 400 ? 'ERR_INVALID_ARGUMENT' : 'ERR_IO', `${method} ${path}: ${status} ${e.code}: ${e.message}`);
 }
