@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { mulberry32 } from '../../trainer/eval/prng';
 import { loadWmfModel, saveWmfModel } from '../../trainer/wmf/model-io';
+import { assertCliRefuses } from '../helpers/cli-refusals';
 import { distPath } from '../helpers/shared';
 import { tempFiles } from '../helpers/temp-files';
 import { factorSql, lit, openDuck, type Duck } from './spark-duckdb';
@@ -124,4 +125,29 @@ test("earshot's own WMF factors -> Spark-shaped Parquet (Spark's schema, read by
   for (const f of ['user_factors.npy', 'item_factors.npy', 'users.txt', 'items.txt']) {
     assert.ok(fs.readFileSync(path.join(back, f)).equals(fs.readFileSync(path.join(trained, f))), `${f} identical`);
   }
+});
+
+test('parts of several row groups: every group read, rows counted across groups in messages', async () => {
+  const lines: string[] = [];
+  for (let u = 0; u < 5000; u++) lines.push(`v${u}\ts${u % 7}\t${1 + (u % 3)}`);
+  const exp = path.join(tmp.dir, 'export-5k');
+  await run(process.execPath, [CLI, 'export-parquet', '--input', tmp.write('5k.tsv', lines.join('\n') + '\n'), '--out', exp]);
+  const spark = path.join(tmp.dir, 'spark-5k');
+  const part = (side: string, name: string) => path.join(spark, side, name);
+  fs.mkdirSync(path.join(spark, 'userFactors'), { recursive: true });
+  fs.mkdirSync(path.join(spark, 'itemFactors'), { recursive: true });
+  const users = lit(path.join(exp, 'users.parquet'));
+  await duck.run(`COPY (SELECT item AS id, ${factorSql('item', RANK)} AS features FROM read_parquet(${lit(path.join(exp, 'items.parquet'))})) TO ${lit(part('itemFactors', 'part-00000.parquet'))} (FORMAT parquet)`);
+  // DuckDB cuts row groups of 2,048 rows (its vector size): rows 0-2047, 2048-4095, 4096-4999.
+  await duck.run(`COPY (SELECT "user" AS id, ${factorSql('"user"', RANK)} AS features FROM read_parquet(${users}) ORDER BY "user") TO ${lit(part('userFactors', 'part-00000.parquet'))} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+  const groups = await duck.rows(`SELECT count(DISTINCT row_group_id)::INTEGER AS g FROM parquet_metadata(${lit(part('userFactors', 'part-00000.parquet'))})`);
+  assert.equal(groups[0].g, 3, 'the premise: three row groups');
+  const out = path.join(tmp.dir, 'imported-5k');
+  await run(process.execPath, [CLI, 'import-spark', '--spark-model', spark, '--export', exp, '--out', out]);
+  assert.deepEqual(loadWmfModel(out).userFactors, await duckFactors(path.join(spark, 'userFactors'), 5000));
+
+  // Row 4,500 (the third group's 405th) repeats the id of row 4,499.
+  await duck.run(`COPY (SELECT CASE WHEN "user" = 4500 THEN 4499 ELSE "user" END AS id, ${factorSql('"user"', RANK)} AS features FROM read_parquet(${users}) ORDER BY "user")
+    TO ${lit(part('userFactors', 'part-00000.parquet'))} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+  await assertCliRefuses(CLI, [[['import-spark', '--spark-model', spark, '--export', exp, '--out', path.join(tmp.dir, 'never-5k')], /part-00000\.parquet row 4500: user id 4499 appears twice \(first at .*part-00000\.parquet row 4499\) \[ERR_PARQUET_FORMAT\]/, 1]]);
 });
