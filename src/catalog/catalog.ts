@@ -150,15 +150,27 @@ export class Catalog {
 
   /** The live songs in row order and their factors (size x F, a compact copy): what a save writes. */
   snapshot(): { items: CatalogItem[]; factors: Float32Array } {
+    const rows: number[] = [];
+    for (let i = 0; i < this.count; i++) if (this.songs.isLive(i)) rows.push(i);
+    return { items: rows.map((i) => this.songs.item(i)), factors: this.factorsOf(rows) };
+  }
+
+  /**
+   * The factors of these rows in their order (rows.length x F, a compact copy, `extra` more rows of zeros
+   * after them), each run of consecutive rows copied at once (a whole catalogue with few removed rows: a
+   * few large copies, not one per song).
+   */
+  factorsOf(rows: readonly number[], extra = 0): Float32Array {
     const f = this.dims;
-    const items: CatalogItem[] = [];
-    const factors = new Float32Array(this.size * f);
-    for (let i = 0; i < this.count; i++) {
-      if (!this.songs.isLive(i)) continue;
-      factors.set(this.buf.subarray(i * f, (i + 1) * f), items.length * f);
-      items.push(this.songs.item(i));
+    const out = new Float32Array((rows.length + extra) * f);
+    for (let j = 0; j < rows.length; ) {
+      let e = j + 1;
+      while (e < rows.length && rows[e] === rows[e - 1] + 1) e++;
+      const r = this.songs.liveRow(rows[j]);
+      out.set(this.buf.subarray(r * f, (r + e - j) * f), j * f);
+      j = e;
     }
-    return { items, factors };
+    return out;
   }
 
   /** The k best songs for a query of F values (fewer when the catalogue, less `exclude`, is smaller). */

@@ -66,28 +66,41 @@ export function checkChangeBatch(catalog: Catalog, batch: readonly CatalogChange
 /**
  * The live songs and their factors (n x F, compact) once `changes` (checked: checkChangeBatch's
  * `accepted`) are applied, in the order the catalogue would hold them: an edit keeps its song's place,
- * an add comes last. O(songs): a save writes every song anyway.
+ * an add comes last. One pass over the rows (a save writes every song anyway), no allocation per song.
  */
 export function songsAfter(catalog: Catalog, changes: readonly CatalogChange[]): { items: CatalogItem[]; factors: Float32Array } {
-  const f = catalog.dims;
-  const now = catalog.snapshot();
-  // A Map keeps insertion order; set() on a present key keeps its place, delete then set moves it last.
-  const songs = new Map<string, { item: CatalogItem; y: Float32Array }>();
-  now.items.forEach((item, i) => songs.set(item.id, { item, y: now.factors.subarray(i * f, (i + 1) * f) }));
+  // What the batch leaves of each id it names: there or not, its item, and for an add its factors and
+  // place among the batch's adds (a song added again after a remove comes last, as in the catalogue).
+  const fate = new Map<string, { present: boolean; item: CatalogItem | null; y: Float32Array | null; addedAt: number }>();
+  let adds = 0;
   for (const c of changes) {
-    if (c.op === 'add') songs.set(c.item.id, { item: c.item, y: c.factors });
-    else if (c.op === 'remove') songs.delete(c.id);
-    else {
-      const s = songs.get(c.id);
-      if (s) songs.set(c.id, { item: patchItem(s.item, c.patch), y: s.y });
+    const id = c.op === 'add' ? c.item.id : c.id;
+    let s = fate.get(id);
+    if (!s) {
+      const row = catalog.indexOf(id);
+      s = { present: row >= 0, item: row >= 0 ? catalog.item(row) : null, y: null, addedAt: -1 };
+      fate.set(id, s);
     }
+    if (c.op === 'add') Object.assign(s, { present: true, item: c.item, y: c.factors, addedAt: adds++ });
+    else if (c.op === 'remove') s.present = false;
+    else if (s.item) s.item = patchItem(s.item, c.patch);
   }
   const items: CatalogItem[] = [];
-  const factors = new Float32Array(songs.size * f);
-  for (const { item, y } of songs.values()) {
-    factors.set(y, items.length * f);
-    items.push(item);
+  const rows: number[] = [];
+  for (let r = 0; r < catalog.rows; r++) {
+    if (!catalog.isLive(r)) continue;
+    const it = catalog.item(r);
+    const s = fate.get(it.id);
+    if (s && (!s.present || s.addedAt >= 0)) continue; // removed (and maybe added again: then it comes last)
+    items.push(s?.item ?? it);
+    rows.push(r);
   }
+  const added = [...fate.values()].filter((s) => s.present && s.addedAt >= 0).sort((a, b) => a.addedAt - b.addedAt);
+  const factors = catalog.factorsOf(rows, added.length);
+  added.forEach((s, j) => {
+    factors.set(s.y!, (rows.length + j) * catalog.dims);
+    items.push(s.item!);
+  });
   return { items, factors };
 }
 
