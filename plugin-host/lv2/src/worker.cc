@@ -17,6 +17,7 @@ const int kSendTimeoutMs = 5000;  // the engine (overflow=block) may stop readin
 const int kMinBackoffMs = 250, kMaxBackoffMs = 5000;
 const auto kKeepalive = std::chrono::seconds(20);  // the engine closes streams idle for 60 s
 const double kMessagesPerS = 100, kBurst = 50;     // the engine allows 200/s, burst 400
+const double kTailS = 3.5;  // replayed for an owed final: the engine's 3.02-s window + margin for its resampler
 
 }  // namespace
 
@@ -29,6 +30,7 @@ bool Worker::start(TapState* state, const TapConfig& config, PluginLog* log) {
   frame_min_ = std::max<size_t>(1, size_t(rate * 0.05));
   frame_max_ = std::max(frame_min_, std::min<size_t>(size_t(rate), (1u << 20) / sizeof(float) - 64));  // ≤ 1 MiB frames
   scratch_.resize(frame_max_);
+  tail_.resize(std::max<size_t>(1, size_t(rate * kTailS)));
   char q[160];
   std::snprintf(q, sizeof q, "encoding=pcm_f32le&sample_rate=%ld&channels=1&overflow=block", std::lround(rate));
   url_ = ws_append_query(cfg_.url, q);
@@ -71,8 +73,9 @@ void Worker::main() {
     if (ws_.is_open()) {
       if (!step_connected()) break;
     } else {
-      // Stopping without a stream: one attempt for what is left, unless the engine just refused.
-      if (stopping_ && (st_->audio.readable() == 0 || Clock::now() < next_attempt_ || out_of_time())) break;
+      // Stopping without a stream: one attempt for what is left, unless the engine just refused; a final
+      // still owed is worth retrying until the deadline.
+      if (stopping_ && (out_of_time() || (!refinalize_ && (st_->audio.readable() == 0 || Clock::now() < next_attempt_)))) break;
       step_disconnected();
     }
   }
@@ -87,7 +90,7 @@ void Worker::main() {
 }
 
 void Worker::step_disconnected() {
-  if (st_->audio.readable() == 0) {
+  if (st_->audio.readable() == 0 && !refinalize_) {
     std::this_thread::sleep_for(milliseconds(kIdlePollMs));
     return;
   }
@@ -119,7 +122,36 @@ bool Worker::connect() {
   hop_sent_ = hop;
   st_->connected.store(1, std::memory_order_relaxed);
   log_->note("connected to %s", url.c_str());
+  if (refinalize_ && !replay_tail()) {
+    on_disconnected();
+    return false;
+  }
   return true;
+}
+
+bool Worker::replay_tail() {
+  const size_t start = (tail_head_ + tail_.size() - tail_held_) % tail_.size();
+  size_t sent = 0;
+  while (sent < tail_held_) {
+    const size_t at = (start + sent) % tail_.size();
+    const size_t n = std::min({tail_held_ - sent, tail_.size() - at, frame_max_});
+    if (!ws_.send_binary(tail_.data() + at, n * sizeof(float), budget_ms(kSendTimeoutMs))) return false;
+    sent += n;
+  }
+  log_->note("the stream dropped before its final event: sent the last %.2f s again to finalize on the new stream", double(tail_held_) / st_->sample_rate_hz);
+  sent_in_segment_ = tail_held_;  // step_connected() now sends finalize for the owed segment
+  refinalize_ = false;
+  return true;
+}
+
+void Worker::keep_tail(const float* x, size_t n) {
+  const size_t cap = tail_.size();
+  if (n > cap) x += n - cap, n = cap;
+  const size_t first = std::min(n, cap - tail_head_);
+  std::copy(x, x + first, tail_.begin() + long(tail_head_));
+  std::copy(x + first, x + n, tail_.begin());
+  tail_head_ = (tail_head_ + n) % cap;
+  tail_held_ = std::min(cap, tail_held_ + n);
 }
 
 void Worker::on_disconnected() {
@@ -132,7 +164,8 @@ void Worker::on_disconnected() {
   else if (Clock::now() - connected_at_ > std::chrono::seconds(10)) backoff_ms_ = kMinBackoffMs;
   next_attempt_ = Clock::now() + milliseconds(backoff_ms_);
   if (!refused) backoff_ms_ = std::min(backoff_ms_ * 2, kMaxBackoffMs);
-  if (finalize_sent_ && !segment_ends_.empty()) segment_ends_.pop_front();  // its final went with the stream
+  if (finalize_sent_ && !final_received_ && !segment_ends_.empty() && tail_held_ > 0) refinalize_ = true;  // finalized again on the next stream
+  else if (finalize_sent_ && !segment_ends_.empty()) segment_ends_.pop_front();
   need_reset_ = finalize_sent_ = final_received_ = false;
   sent_in_segment_ = 0;
 }
@@ -190,6 +223,7 @@ bool Worker::step_connected() {
       finalize_sent_ = final_received_ = false;
       need_reset_ = true;
       sent_in_segment_ = 0;
+      tail_held_ = 0;  // the next segment is another track
       return true;
     }
   }
@@ -215,6 +249,7 @@ bool Worker::send_audio(size_t n) {
   frames_sent_++;
   samples_sent_ += got;
   sent_in_segment_ += got;
+  keep_tail(scratch_.data(), got);
   return true;
 }
 
@@ -272,7 +307,9 @@ void Worker::collect_segment_ends() {
 void Worker::discard_backlog() {
   samples_discarded_ += st_->audio.skip(SIZE_MAX);
   const uint64_t read = st_->audio.read();
-  while (!segment_ends_.empty() && segment_ends_.front() <= read) segment_ends_.pop_front();
+  // The segment whose final is owed stays until a stream answers it.
+  const size_t keep = refinalize_ ? 1 : 0;
+  while (segment_ends_.size() > keep && segment_ends_[keep] <= read) segment_ends_.erase(segment_ends_.begin() + long(keep));
 }
 
 void Worker::report_drops() {

@@ -38,6 +38,8 @@ class Worker {
   void on_disconnected();
   void handle_event(const std::string& json);
   bool send_audio(size_t n);
+  void keep_tail(const float* x, size_t n);
+  bool replay_tail();  // after a reconnect with a final owed: the segment's last samples again
   bool send_text(const std::string& text);
   bool drain_events(int wait_ms);  // false when the connection closed
   void collect_segment_ends();
@@ -65,6 +67,13 @@ class Worker {
   uint64_t sent_in_segment_ = 0;  // samples sent since the stream opened or the last reset
   float hop_sent_ = 1.0f;
   Clock::time_point final_deadline_, last_send_, connected_at_, last_drop_log_;
+
+  // A final owed when the stream drops is not lost: the segment's last samples sent (one engine window
+  // and a margin) are kept here and, on the next stream, sent again before a new finalize, whose final
+  // answers it. Worker thread only; allocated in start().
+  std::vector<float> tail_;
+  size_t tail_head_ = 0, tail_held_ = 0;
+  bool refinalize_ = false;  // the stream dropped while a final was owed
 
   // Reconnection
   int backoff_ms_ = 250;
