@@ -85,7 +85,7 @@ export async function main(args: string[]): Promise<number> {
     ];
     runs.push(await loadRun('direct → e1', fleet.replicas[0].url, streams, seconds, watch(undefined)));
     runs.push(await loadRun('HAProxy → e1', single.url, streams, seconds, watch(single.proc.pid)));
-    runs.push(await loadRun('HAProxy → e1 + e2', fleet.proxy.url, streams, seconds, watch(fleet.proxy.proc.pid)));
+    runs.push(await loadRun('HAProxy → e1 + e2', fleet.url, streams, seconds, watch(fleet.proxy?.proc.pid)));
   } finally {
     await single.stop();
     await fleet.stop();

@@ -42,14 +42,14 @@ test('kill -9 of a replica with live streams: its SDK and `earshot stream` clien
 
   // `earshot stream` first, alone, so its replica is known; then SDK clients one by one (leastconn
   // spreads them evenly).
-  const cli = new LiveCli(musicWav(dir, 60), f.proxy.wsUrl, ['--k', '4', '--tags', '3']);
+  const cli = new LiveCli(musicWav(dir, 60), f.wsUrl, ['--k', '4', '--tags', '3']);
   f.track(cli.proc);
   const victim = await f.whereOpens(() => cli.proc.waitFor((l) => l.includes('"type":"begin"'), 'begin', 20_000));
   const [a, b] = catalogIds(2);
   const on: number[] = [];
   const configuredBefore: ConfiguredEvent[] = [];
   for (let i = 0; i < SDK_CLIENTS; i++) {
-    const s = new LiveSdk(f.proxy.wsUrl, { keepaliveMs: 5000 });
+    const s = new LiveSdk(f.wsUrl, { keepaliveMs: 5000 });
     sdks.push(s);
     on.push(await f.whereOpens(() => s.connect()));
     s.client.configure({ k: 6, tags: 2, hop: 1, history: [{ id: a, plays: 4 }, { id: b }] });
@@ -73,7 +73,7 @@ test('kill -9 of a replica with live streams: its SDK and `earshot stream` clien
   const killedAt = performance.now();
   const killedWall = Date.now();
   const killed = f.replicas[victim].kill9(); // SIGKILL is sent before this line returns
-  const outOfRotation = f.proxy.waitStatus(`e${victim + 1}`, 'DOWN', 10_000, killedAt);
+  const outOfRotation = f.proxy!.waitStatus(`e${victim + 1}`, 'DOWN', 10_000, killedAt);
 
   // The finisher: reconnected, the track's last window replayed, the final answered by another replica.
   const final: WindowEvent = await owed;

@@ -100,7 +100,7 @@ test('Redis kill -9 and restart on its AOF: replicas serve from memory, refuse a
   const redis = f.redis!;
   const ids = ['before-1', 'before-2', 'before-3'];
   for (const [i, id] of ids.entries()) assert.equal((await addSong(f.replicas[i].url, id, 10 + i)).status, 201);
-  const s = new LiveSdk(f.proxy.wsUrl, { hopS: 0.5 });
+  const s = new LiveSdk(f.wsUrl, { hopS: 0.5 });
   sdks.push(s);
   await s.connect();
   s.startPump(22);
@@ -112,7 +112,7 @@ test('Redis kill -9 and restart on its AOF: replicas serve from memory, refuse a
   await s.after('window', downAt, 3000);
   for (const r of f.replicas) assert.ok(await knows(r, ids[0]), `${r.name} answers /v1/next from memory`);
   // An add is refused, quickly and clearly, instead of hanging.
-  const refused = await addSong(f.proxy.url, 'during-outage', 20);
+  const refused = await addSong(f.url, 'during-outage', 20);
   t.diagnostic(`add during the outage: ${refused.status} ${JSON.stringify(refused.body)} after ${refused.ms.toFixed(0)} ms`);
   assert.equal(refused.status, 503);
   assert.equal((refused.body.error as { code: string }).code, 'fleet_unavailable');
@@ -128,7 +128,7 @@ test('Redis kill -9 and restart on its AOF: replicas serve from memory, refuse a
   }, 'every replica connected and caught up', 30_000);
   for (const r of f.replicas) for (const id of [...ids, 'fleet-added-1']) assert.ok(await knows(r, id), `${r.name} still has ${id}`);
   for (const r of f.replicas) assert.equal(await knows(r, 'during-outage'), false, 'the refused add is nowhere');
-  const again = await addSong(f.proxy.url, 'after-outage', 21);
+  const again = await addSong(f.url, 'after-outage', 21);
   assert.equal(again.status, 201, JSON.stringify(again.body));
   await pollUntil(async () => ((await Promise.all(f.replicas.map((r) => knows(r, 'after-outage')))).every(Boolean) ? true : undefined), 'the add after the outage on every replica', 5000);
   assert.equal(s.client.stats.reconnects, 0, 'the stream never noticed');
@@ -166,7 +166,7 @@ test('a replica started after 10,000 adds converges and /healthz says so', async
   }, 'a snapshot after the adds', 30_000, 500);
 
   const t1 = performance.now();
-  const late = await startReplica('e4', await freePort(), ['--redis', f.redis!.url, '--fleet', FLEET]); // resolves on /healthz 200
+  const late = await startReplica('e4', await freePort(), ['--redis', f.redis!.url, '--fleet', FLEET, '--fleet-cache', path.join(f.dir, 'e4')]); // resolves on /healthz 200
   f.track(late.proc);
   const joinS = (performance.now() - t1) / 1000;
   const h = (await late.healthz()).body;
@@ -187,7 +187,7 @@ test('a model rollout (earshot fleet reload) and a rolling restart of every repl
   const f = await fleetOnce();
   const live: LiveSdk[] = [];
   for (let i = 0; i < 6; i++) {
-    const s = new LiveSdk(f.proxy.wsUrl, { hopS: 0.5, k: 4 });
+    const s = new LiveSdk(f.wsUrl, { hopS: 0.5, k: 4 });
     sdks.push(s);
     live.push(s);
     await s.connect();

@@ -79,7 +79,7 @@ test('browser plugin (Chromium, server mode) through HAProxy: kill -9 of its rep
   const page = await context.newPage();
   const logs: string[] = [];
   page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
-  const query = new URLSearchParams({ mode: 'server', server: f.proxy.wsUrl, src: '/media/clip.wav', autoplay: '1', hop: '1' });
+  const query = new URLSearchParams({ mode: 'server', server: f.wsUrl, src: '/media/clip.wav', autoplay: '1', hop: '1' });
   await page.goto(`${web.url}/index.html?${query}`);
   const events = (): Promise<WindowEvent[]> => page.evaluate(() => (window as unknown as { earshotEvents?: WindowEvent[] }).earshotEvents ?? []);
 
@@ -115,7 +115,7 @@ test('LV2 plugin (jalv on a dummy jackd) through HAProxy: kill -9 of its replica
   if (!(await lv2.realtimeOrSkip(t))) return;
   const f = await fleetOnce();
   const SECONDS = 12;
-  const run = lv2.jalv(`${f.proxy.wsUrl}/v1/stream`, SECONDS, { EARSHOT_LOG: 'final' });
+  const run = lv2.jalv(`${f.wsUrl}/v1/stream`, SECONDS, { EARSHOT_LOG: 'final' });
   const victim = await holder(f);
   await pollUntil(async () => ((await f.replicas[victim].metric('earshot_windows_total')) >= 1 ? true : undefined), 'a window of the live stream', 15_000, 100);
   const base = await windowsElsewhere(f, victim);

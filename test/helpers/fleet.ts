@@ -166,6 +166,7 @@ export class HaProxy {
     return `ws://127.0.0.1:${this.port}`;
   }
 
+  /** Starts haproxy on the rewritten copy; resolves once its stats page answers (stop() removes the copy, also after a failed start). */
   async start(): Promise<this> {
     this.proc = new Proc('haproxy', 'haproxy', ['-db', '-f', this.cfgPath]);
     const up = await pollUntil(async () => (!this.proc.running ? 'exited' : (await this.servers()).length > 0 ? 'up' : undefined), 'haproxy stats page', 15_000);
@@ -207,11 +208,16 @@ export interface FleetOptions {
   replicaArgs: (i: number, redisUrl: string | undefined) => string[];
 }
 
-/** Redis (optional), the replicas and HAProxy in front of them; stop() in `after` kills all of it. */
+/**
+ * Redis (optional), the replicas and HAProxy in front of them; stop() in `after` kills all of it and
+ * removes its files. With Redis, each replica's bundle cache is `dir/<name>` (--fleet-cache), so that
+ * one killed with -9 leaves nothing behind either.
+ */
 export class Fleet {
   redis: Redis | undefined;
   replicas: Replica[] = [];
-  proxy!: HaProxy;
+  proxy: HaProxy | undefined;
+  readonly dir = tempDir('fleet');
   private readonly extra: Proc[] = [];
 
   constructor(readonly options: FleetOptions) {}
@@ -221,8 +227,9 @@ export class Fleet {
       if (this.options.redis) this.redis = await startRedis();
       const ports = await Promise.all(Array.from({ length: this.options.replicas }, () => freePort()));
       // Loaded together: the model loads overlap (the main cost of a fleet test on 2 cores).
-      this.replicas = await Promise.all(ports.map((p, i) => startReplica(`e${i + 1}`, p, this.options.replicaArgs(i, this.redis?.url))));
-      this.proxy = await new HaProxy(await freePort(), await freePort(), ports).start();
+      this.replicas = await Promise.all(ports.map((p, i) => startReplica(`e${i + 1}`, p, this.args(i, `e${i + 1}`))));
+      this.proxy = new HaProxy(await freePort(), await freePort(), ports);
+      await this.proxy.start();
       for (const r of this.replicas) await this.proxy.waitStatus(r.name, 'UP', 15_000);
     } catch (err) {
       await this.stop();
@@ -231,11 +238,27 @@ export class Fleet {
     return this;
   }
 
+  /** `earshot serve` arguments of a replica: the test's, and with Redis a bundle cache of its own in dir. */
+  args(i: number, name: string): string[] {
+    return [...this.options.replicaArgs(i, this.redis?.url), ...(this.redis ? ['--fleet-cache', path.join(this.dir, name)] : [])];
+  }
+
+  get url(): string {
+    return this.started().url;
+  }
+  get wsUrl(): string {
+    return this.started().wsUrl;
+  }
+  private started(): HaProxy {
+    assert.ok(this.proxy, 'the fleet has not started');
+    return this.proxy;
+  }
+
   /** Starts replica i again on its port with its arguments (after a kill or stop) and waits until HAProxy has it UP. */
   async restart(i: number): Promise<Replica> {
     const old = this.replicas[i];
     this.replicas[i] = await startReplica(old.name, old.port, old.args);
-    await this.proxy.waitStatus(old.name, 'UP', 15_000);
+    await this.started().waitStatus(old.name, 'UP', 15_000);
     return this.replicas[i];
   }
 
@@ -265,5 +288,6 @@ export class Fleet {
     await Promise.all([...this.extra, ...this.replicas.map((r) => r.proc)].map((p) => p.stop('SIGKILL')));
     await this.proxy?.stop();
     await this.redis?.destroy();
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
