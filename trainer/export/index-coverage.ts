@@ -18,11 +18,11 @@ export class IndexCoverage {
 
   /** Checks and records `v` read from files[file] at `row`; returns it as an index. */
   mark(v: unknown, file: number, row: number): number {
-    const at = `${this.files[file]} row ${row}`;
+    const at = () => `${this.files[file]} row ${row}`; // built only for a message: mark runs once per row
     const i = intValue(v);
-    if (i === null) throw parquetError(`${at}: ${this.what} is ${v === null || v === undefined ? 'null' : `not an integer (${String(v)})`}`);
-    if (i < 0 || i >= this.size) throw parquetError(`${at}: ${this.what} ${i} is outside 0..${this.size - 1} (${this.range})`);
-    if (this.seenFile[i] >= 0) throw parquetError(`${at}: ${this.what} ${i} appears twice (first at ${this.files[this.seenFile[i]]} row ${this.seenRow[i]})`);
+    if (i === null) throw parquetError(`${at()}: ${this.what} is ${v === null || v === undefined ? 'null' : `not an integer (${String(v)})`}`);
+    if (i < 0 || i >= this.size) throw parquetError(`${at()}: ${this.what} ${i} is outside 0..${this.size - 1} (${this.range})`);
+    if (this.seenFile[i] >= 0) throw parquetError(`${at()}: ${this.what} ${i} appears twice (first at ${this.files[this.seenFile[i]]} row ${this.seenRow[i]})`);
     this.seenFile[i] = file;
     this.seenRow[i] = row;
     this.count++;

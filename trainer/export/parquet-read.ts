@@ -80,10 +80,10 @@ export async function openParquet(file: string, required: Record<string, ColumnK
 }
 
 /**
- * Calls `onRows(values, firstRow)` once per row group, `values[c][k]` being column `columns[c]` at
- * row `firstRow + k` of the file (INT64 values as bigint, lists as arrays of numbers).
+ * Calls `onRows(rows, firstRow)` once per row group, `rows[k][c]` being column `columns[c]` at row
+ * `firstRow + k` of the file (INT64 values as bigint, lists as arrays of numbers).
  */
-export async function forEachRowGroup(t: ParquetTable, columns: string[], onRows: (values: unknown[][], firstRow: number) => void): Promise<void> {
+export async function forEachRowGroup(t: ParquetTable, columns: string[], onRows: (rows: unknown[][], firstRow: number) => void): Promise<void> {
   const pq = await parquetReader();
   let start = 0;
   for (const group of t.metadata.row_groups) {
@@ -95,8 +95,7 @@ export async function forEachRowGroup(t: ParquetTable, columns: string[], onRows
       throw parquetError(`${t.file}: rows ${start}..${end - 1} cannot be decoded (${(err as Error).message})`, err);
     }
     if (rows.length !== end - start) throw parquetError(`${t.file}: a row group of ${end - start} rows decoded to ${rows.length}`);
-    const byColumn = columns.map((_, c) => rows.map((r) => r[c]));
-    onRows(byColumn, start);
+    onRows(rows, start);
     start = end;
   }
 }

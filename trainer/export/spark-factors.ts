@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { ParquetWriterModule } from './parquet-modules';
 import { forEachRowGroup, openParquet, parquetError, type ParquetTable } from './parquet-read';
 import { IndexCoverage, someIndices } from './index-coverage';
-import { ID_MAP_GROUP_ROWS, writeParquetGroups, type ColumnSource, type SchemaElement } from './parquet-write';
+import { writeParquetGroups, type ColumnSource, type SchemaElement } from './parquet-write';
 
 /** Spark's own schema for a factor DataFrame (`id: int` not null, `features: array<float>` without null elements). */
 export const SPARK_FACTORS_SCHEMA: SchemaElement[] = [
@@ -37,14 +37,15 @@ export async function readIdMap(file: string, indexName: string, idName: string)
   const ids: string[] = new Array(t.rows);
   const interactions = t.has.has('interactions') ? new Int32Array(t.rows) : null;
   const seen = new IndexCoverage(t.rows, indexName, `the file has ${t.rows} rows`, [file]);
-  await forEachRowGroup(t, interactions ? [indexName, idName, 'interactions'] : [indexName, idName], ([index, id, count], first) => {
-    for (let k = 0; k < index.length; k++) {
-      const i = seen.mark(index[k], 0, first + k);
-      if (typeof id[k] !== 'string' || id[k] === '') throw parquetError(`${file} row ${first + k}: ${idName} is empty or null`);
-      ids[i] = id[k] as string;
+  await forEachRowGroup(t, interactions ? [indexName, idName, 'interactions'] : [indexName, idName], (group, first) => {
+    for (let k = 0; k < group.length; k++) {
+      const [index, id, count] = group[k];
+      const i = seen.mark(index, 0, first + k);
+      if (typeof id !== 'string' || id === '') throw parquetError(`${file} row ${first + k}: ${idName} is empty or null`);
+      ids[i] = id;
       if (interactions) {
-        const n = Number(count[k]);
-        if (!Number.isInteger(n) || n < 0) throw parquetError(`${file} row ${first + k}: interactions must be an integer >= 0, got ${String(count[k])}`);
+        const n = Number(count);
+        if (!Number.isInteger(n) || n < 0) throw parquetError(`${file} row ${first + k}: interactions must be an integer >= 0, got ${String(count)}`);
         interactions[i] = n;
       }
     }
@@ -84,23 +85,23 @@ export async function readSparkFactors(dir: string, map: IdMap, what: string): P
   let factors = new Float32Array(0);
   for (let f = 0; f < files.length; f++) {
     const t: ParquetTable = await openParquet(files[f], { id: 'int', features: 'floatList' });
-    await forEachRowGroup(t, ['id', 'features'], ([ids, features], first) => {
-      for (let k = 0; k < ids.length; k++) {
-        const at = `${files[f]} row ${first + k}`;
-        const i = seen.mark(ids[k], f, first + k);
-        const v = features[k];
-        if (!Array.isArray(v)) throw parquetError(`${at}: features is null`);
+    await forEachRowGroup(t, ['id', 'features'], (group, first) => {
+      for (let k = 0; k < group.length; k++) {
+        const at = () => `${files[f]} row ${first + k}`; // only for messages
+        const [id, v] = group[k];
+        const i = seen.mark(id, f, first + k);
+        if (!Array.isArray(v)) throw parquetError(`${at()}: features is null`);
         if (rank === 0) {
-          if (v.length === 0) throw parquetError(`${at}: features is empty`);
+          if (v.length === 0) throw parquetError(`${at()}: features is empty`);
           rank = v.length;
-          rankAt = at;
+          rankAt = at();
           factors = new Float32Array(rows * rank);
         } else if (v.length !== rank) {
-          throw parquetError(`${at}: features has ${v.length} values, ${rankAt} has ${rank}: every row needs the same rank`);
+          throw parquetError(`${at()}: features has ${v.length} values, ${rankAt} has ${rank}: every row needs the same rank`);
         }
         for (let c = 0; c < rank; c++) {
           const x = v[c];
-          if (typeof x !== 'number' || !Number.isFinite(x)) throw parquetError(`${at}: features[${c}] is ${x === null ? 'null' : String(x)}; factors must be finite`);
+          if (typeof x !== 'number' || !Number.isFinite(x)) throw parquetError(`${at()}: features[${c}] is ${x === null ? 'null' : String(x)}; factors must be finite`);
           factors[i * rank + c] = x;
         }
       }
@@ -117,21 +118,28 @@ export async function readSparkFactors(dir: string, map: IdMap, what: string): P
 }
 
 /**
+ * Rows per row group of a factor file: each row is a JS array while its group is encoded (hyparquet-
+ * writer walks nested lists value by value), so groups stay small: 16,384 x rank 50 = 3.3 MB of floats.
+ */
+export const FACTOR_GROUP_ROWS = 1 << 14;
+
+/**
  * Writes rows x rank factors as Spark would save them: `dir`/part-00000.snappy.parquet (id = the row
- * index, features = its factors) and an empty _SUCCESS, in row groups of at most ID_MAP_GROUP_ROWS.
+ * index, features = its factors) and an empty _SUCCESS, in row groups of FACTOR_GROUP_ROWS.
  */
 export function writeSparkFactors(pq: ParquetWriterModule, dir: string, factors: Float32Array, rows: number, rank: number): void {
   fs.mkdirSync(dir, { recursive: true });
   function* groups(): Generator<ColumnSource[]> {
-    for (let s = 0; s < rows; s += ID_MAP_GROUP_ROWS) {
-      const e = Math.min(rows, s + ID_MAP_GROUP_ROWS);
+    for (let s = 0; s < rows; s += FACTOR_GROUP_ROWS) {
+      const e = Math.min(rows, s + FACTOR_GROUP_ROWS);
       const id = new Int32Array(e - s);
       const features: number[][] = [];
       for (let r = s; r < e; r++) {
         id[r - s] = r;
         features.push(Array.from(factors.subarray(r * rank, (r + 1) * rank)));
       }
-      yield [{ name: 'id', data: id }, { name: 'features', data: features }];
+      // No min/max statistics for the factors: nothing filters on them, and they cost a third of the time.
+      yield [{ name: 'id', data: id }, { name: 'features', data: features, statistics: false }];
     }
   }
   writeParquetGroups(pq, path.join(dir, 'part-00000.snappy.parquet'), SPARK_FACTORS_SCHEMA, groups());
