@@ -2,7 +2,8 @@
 // `earshot serve` processes: kill -9 of the replica holding the plugin's stream, and the plugin goes on
 // through the proxy on another replica within 5 s — the browser plugin (plugin-host/web, server mode,
 // in Chromium: the SDK inside it replays the track's latest window, so its final still comes) and the
-// LV2 plugin (plugin-host/lv2 in jalv on a dummy jackd: its own C++ client reconnects with backoff).
+// LV2 plugin (plugin-host/lv2 in jalv on a dummy jackd: its own C++ client reconnects with backoff and
+// sends the last 3.5 s again first).
 // Times are measured from the kill to the first window event after it (page) or the first window the
 // surviving replicas predict (LV2: the engine side, since jalv's log has no clock).
 import { after, test, type TestContext } from 'node:test';
@@ -131,6 +132,7 @@ test('LV2 plugin (jalv on a dummy jackd) through HAProxy: kill -9 of its replica
   t.diagnostic(`LV2 plugin: stream on e${victim + 1}; open on another replica ${reconnectMs.toFixed(0)} ms after the kill, its first window predicted after ${resumedMs.toFixed(0)} ms`);
   assert.equal(r.code, 0, r.stdout + log);
   assert.match(log, /stream closed \(\d+[^)]*\); reconnecting/);
+  assert.match(log, /the stream dropped: sent the last [\d.]+ s again/, 'the new stream first got the last window again');
   assert.equal((log.match(/earshot: stream \S+ open/g) ?? []).length, 2, log);
   assert.equal(monitor(r.stdout, 'connected'), 1);
   const fin = loggedFinal(log);

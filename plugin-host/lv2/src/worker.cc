@@ -122,7 +122,7 @@ bool Worker::connect() {
   hop_sent_ = hop;
   st_->connected.store(1, std::memory_order_relaxed);
   log_->note("connected to %s", url.c_str());
-  if (refinalize_ && !replay_tail()) {
+  if (tail_held_ > 0 && !replay_tail()) {
     on_disconnected();
     return false;
   }
@@ -138,7 +138,8 @@ bool Worker::replay_tail() {
     if (!ws_.send_binary(tail_.data() + at, n * sizeof(float), budget_ms(kSendTimeoutMs))) return false;
     sent += n;
   }
-  log_->note("the stream dropped before its final event: sent the last %.2f s again to finalize on the new stream", double(tail_held_) / st_->sample_rate_hz);
+  if (refinalize_) log_->note("the stream dropped before its final event: sent the last %.2f s again to finalize on the new stream", double(tail_held_) / st_->sample_rate_hz);
+  else log_->note("the stream dropped: sent the last %.2f s again, so the new stream predicts at once", double(tail_held_) / st_->sample_rate_hz);
   sent_in_segment_ = tail_held_;  // step_connected() now sends finalize for the owed segment
   refinalize_ = false;
   return true;

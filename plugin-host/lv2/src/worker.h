@@ -39,7 +39,7 @@ class Worker {
   void handle_event(const std::string& json);
   bool send_audio(size_t n);
   void keep_tail(const float* x, size_t n);
-  bool replay_tail();  // after a reconnect with a final owed: the segment's last samples again
+  bool replay_tail();  // on a new stream mid-segment: the segment's last samples again (and a final owed)
   bool send_text(const std::string& text);
   bool drain_events(int wait_ms);  // false when the connection closed
   void collect_segment_ends();
@@ -68,9 +68,10 @@ class Worker {
   float hop_sent_ = 1.0f;
   Clock::time_point final_deadline_, last_send_, connected_at_, last_drop_log_;
 
-  // A final owed when the stream drops is not lost: the segment's last samples sent (one engine window
-  // and a margin) are kept here and, on the next stream, sent again before a new finalize, whose final
-  // answers it. Worker thread only; allocated in start().
+  // The segment's last samples sent (one engine window and a margin), sent again to the next stream
+  // after a drop: it predicts at once instead of after a whole window of new audio, and a final owed at
+  // the drop is not lost (a new finalize follows, whose final answers it). Worker thread only;
+  // allocated in start(), cleared when a segment ends.
   std::vector<float> tail_;
   size_t tail_head_ = 0, tail_held_ = 0;
   bool refinalize_ = false;  // the stream dropped while a final was owed
