@@ -93,20 +93,26 @@ function exportModel(pq: ParquetWriterModule, v: Values, dir: string, command: s
   const f = model.manifest.factors;
   if (o.mode !== 'log') throw new EarshotError('ERR_INVALID_ARGUMENT', `${dir} was trained with ${o.mode} confidence; export-parquet maps the paper's log confidence only`);
   const counts = { users: model.users.length, items: model.items.length, nnz: model.manifest.input.nnz, usersWithPlays: model.users.length, itemsWithPlays: model.items.length };
-  return replaceDir(v.out!, (tmp) => {
+  const progress = progressLine(process.stderr, 'export-parquet');
+  const tWrite = process.hrtime.bigint();
+  const total = model.users.length + model.items.length;
+  const shown = (done: number) => progress(rateText(done, total, Number(process.hrtime.bigint() - tWrite) / 1e9, 'factor rows'));
+  const m = replaceDir(v.out!, (tmp) => {
     const users = writeIdMap(pq, path.join(tmp, USERS_FILE), 'user', 'user_id', model.users);
     const items = writeIdMap(pq, path.join(tmp, ITEMS_FILE), 'item', 'song_id', model.items);
-    writeSparkFactors(pq, path.join(tmp, 'model', 'userFactors'), model.userFactors, model.users.length, f);
-    writeSparkFactors(pq, path.join(tmp, 'model', 'itemFactors'), model.itemFactors, model.items.length, f);
-    const m: ExportManifest = {
+    writeSparkFactors(pq, path.join(tmp, 'model', 'userFactors'), model.userFactors, model.users.length, f, shown);
+    writeSparkFactors(pq, path.join(tmp, 'model', 'itemFactors'), model.itemFactors, model.items.length, f, (done) => shown(model.users.length + done));
+    const manifest: ExportManifest = {
       format: 'earshot-spark-export', version: 1, earshot: { mode: 'log', alpha: o.alpha, eps: o.eps, lambda: o.lambda },
       spark: sparkSettings(o.alpha, f, o.iterations, regParamFor(o.lambda, counts)), counts,
       files: { users: { path: USERS_FILE, ...users }, items: { path: ITEMS_FILE, ...items } },
       input: model.manifest.input, model: { path: path.resolve(dir), sparkModel: 'model' }, command, seconds: Number(process.hrtime.bigint() - t0) / 1e9,
     };
-    writeExportManifest(tmp, m);
-    return m;
+    writeExportManifest(tmp, manifest);
+    return manifest;
   });
+  progress(null);
+  return m;
 }
 
 async function exportParquetCommand(v: Values, { argv }: CommandInput): Promise<void> {

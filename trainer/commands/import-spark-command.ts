@@ -15,6 +15,7 @@ import { resolveWmfOptions, type WmfModel } from '../wmf/train';
 import { parquetError } from '../export/parquet-read';
 import { readIdMap, readSparkFactors } from '../export/spark-factors';
 import { ITEMS_FILE, USERS_FILE, lambdaFor, readExportManifest } from '../export/spark-export-manifest';
+import { progressLine, rateText } from './progress-line';
 
 export const IMPORT_SPARK_USAGE = `usage: earshot-train import-spark --spark-model <dir> --export <dir> --out <dir> [options]
   --spark-model DIR    what ALSModel.save (or DataFrame.write.parquet) wrote: DIR/userFactors and DIR/itemFactors,
@@ -43,8 +44,12 @@ async function importSparkCommand(v: OptionValues<typeof OPTIONS>, { argv }: Com
   const t0 = process.hrtime.bigint();
   const users = await readIdMap(path.join(v.export, USERS_FILE), 'user', 'user_id');
   const items = await readIdMap(path.join(v.export, ITEMS_FILE), 'item', 'song_id');
-  const u = await readSparkFactors(path.join(v['spark-model'], 'userFactors'), users, 'user');
-  const i = await readSparkFactors(path.join(v['spark-model'], 'itemFactors'), items, 'item');
+  const progress = progressLine(process.stderr, 'import-spark');
+  const total = users.ids.length + items.ids.length;
+  const shown = (done: number) => progress(rateText(done, total, Number(process.hrtime.bigint() - t0) / 1e9, 'factor rows'));
+  const u = await readSparkFactors(path.join(v['spark-model'], 'userFactors'), users, 'user', shown);
+  const i = await readSparkFactors(path.join(v['spark-model'], 'itemFactors'), items, 'item', (done) => shown(users.ids.length + done));
+  progress(null);
   if (u.rank !== i.rank) throw parquetError(`--spark-model ${v['spark-model']}: userFactors have rank ${u.rank}, itemFactors ${i.rank}`);
   const readS = Number(process.hrtime.bigint() - t0) / 1e9;
 

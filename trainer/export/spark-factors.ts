@@ -74,15 +74,17 @@ export interface SparkFactors {
 /**
  * Reads the factor parts in `dir` for the ids of `map` (`what`: "user" or "item", for messages).
  * Errors name file and row: a bad schema, an id out of range or repeated, a null or ragged
- * `features`, a NaN or infinite value, a row with interactions and no factors.
+ * `features`, a NaN or infinite value, a row with interactions and no factors. `onRows` hears the
+ * rows read so far after each row group (progress).
  */
-export async function readSparkFactors(dir: string, map: IdMap, what: string): Promise<SparkFactors> {
+export async function readSparkFactors(dir: string, map: IdMap, what: string, onRows?: (rowsRead: number) => void): Promise<SparkFactors> {
   const files = sparkParts(dir);
   const rows = map.ids.length;
   const seen = new IndexCoverage(rows, `${what} id`, `the ${rows} ${what}s of ${path.basename(map.file)}`, files);
   let rank = 0;
   let rankAt = '';
   let factors = new Float32Array(0);
+  let read = 0;
   for (let f = 0; f < files.length; f++) {
     const t: ParquetTable = await openParquet(files[f], { id: 'int', features: 'floatList' });
     await forEachRowGroup(t, ['id', 'features'], (group, first) => {
@@ -105,6 +107,8 @@ export async function readSparkFactors(dir: string, map: IdMap, what: string): P
           factors[i * rank + c] = x;
         }
       }
+      read += group.length;
+      onRows?.(read);
     });
   }
   const missing = seen.missing();
@@ -125,9 +129,10 @@ export const FACTOR_GROUP_ROWS = 1 << 14;
 
 /**
  * Writes rows x rank factors as Spark would save them: `dir`/part-00000.snappy.parquet (id = the row
- * index, features = its factors) and an empty _SUCCESS, in row groups of FACTOR_GROUP_ROWS.
+ * index, features = its factors) and an empty _SUCCESS, in row groups of FACTOR_GROUP_ROWS; `onRows`
+ * hears the rows written so far after each group.
  */
-export function writeSparkFactors(pq: ParquetWriterModule, dir: string, factors: Float32Array, rows: number, rank: number): void {
+export function writeSparkFactors(pq: ParquetWriterModule, dir: string, factors: Float32Array, rows: number, rank: number, onRows?: (rowsWritten: number) => void): void {
   fs.mkdirSync(dir, { recursive: true });
   function* groups(): Generator<ColumnSource[]> {
     for (let s = 0; s < rows; s += FACTOR_GROUP_ROWS) {
@@ -140,6 +145,7 @@ export function writeSparkFactors(pq: ParquetWriterModule, dir: string, factors:
       }
       // No min/max statistics for the factors: nothing filters on them, and they cost a third of the time.
       yield [{ name: 'id', data: id }, { name: 'features', data: features, statistics: false }];
+      onRows?.(e);
     }
   }
   writeParquetGroups(pq, path.join(dir, 'part-00000.snappy.parquet'), SPARK_FACTORS_SCHEMA, groups());
