@@ -4,16 +4,14 @@
  * directory (group commit: src/server/catalog-commit.ts); a fleet appends them to its Redis Stream and
  * every replica applies them in stream order. One type for both, so the two paths cannot drift.
  */
-import type { Catalog, CatalogItem } from './catalog';
+import type { Catalog } from './catalog';
+import type { CatalogItem, CatalogItemPatch } from './song-table';
 import { invalid, describe } from '../native/args';
 import { unknownId } from './song-table';
 
-/** The fields a metadata change may set (the id never changes; `uri: null` removes the uri). */
-export interface CatalogItemPatch {
-  artist?: string;
-  title?: string;
-  uri?: string | null;
-}
+// The patch type lives with the song rows it patches (./song-table.ts), so that neither the catalogue nor
+// its song table imports this file back (one direction: changes → catalogue).
+export type { CatalogItemPatch } from './song-table';
 
 export type CatalogChange =
   /** A new song with its factors (F values, the model's factor space). */

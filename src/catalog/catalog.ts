@@ -19,10 +19,9 @@
  */
 import { nativeAddon } from '../native/addon';
 import { describe, intArg, invalid, threadsArg, vectorsArg } from '../native/args';
-import type { CatalogItemPatch } from './catalog-change';
 import { gramOf, subtractOuter } from './gram';
 import type { Hit, Metric } from './hit';
-import { SongTable, type CatalogItem } from './song-table';
+import { SongTable, type CatalogItem, type CatalogItemPatch } from './song-table';
 import { buildAnnIndex, checkAnnOptions, inverseNorms, normalizeRows, type AnnIndex, type AnnOptions } from './ivf';
 
 export type { Hit, Metric } from './hit';

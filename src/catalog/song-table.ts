@@ -13,11 +13,17 @@
  */
 import { EarshotError } from '../errors';
 import { describe, intArg, invalid } from '../native/args';
-import type { CatalogItemPatch } from './catalog-change';
 import { checkItemFields } from './item-fields';
 import { uriKey } from './uri-key';
 
 /** Catalog.add's error for an id that is already there (ERR_INVALID_ARGUMENT; the server answers 409). */
+/** The fields a metadata change may set (the id never changes; `uri: null` removes the uri). */
+export interface CatalogItemPatch {
+  artist?: string;
+  title?: string;
+  uri?: string | null;
+}
+
 export class DuplicateIdError extends EarshotError {
   constructor(
     readonly id: string,
