@@ -16,8 +16,16 @@ export interface FleetKeys {
   ids: string;
   /** The model identity (hex SHA-256) the catalogue's factors belong to; adds of another model's factors are refused. */
   space: string;
-  /** Hash: the whole catalogue at one log position, with that position and the bundle revision. */
+  /**
+   * Hash: the published snapshot's position (seq, stream id), bundle revision, model identity, song
+   * count and `key`, the name of the version hash that holds its songs in chunks (snapshotVersion).
+   */
   snapshot: string;
+  /**
+   * Hash of one snapshot version, written by one replica (`token`: two writers of one seq never mix
+   * chunks): its meta fields plus `items:<k>` / `factors:<k>` per chunk (./fleet-snapshot.ts).
+   */
+  snapshotVersion: (seq: number, token: string) => string;
   /** SET NX PX: the replica writing a snapshot (or creating the fleet). */
   lock: string;
   /** Hash of one bundle revision: file name → SHA-256 of its bytes. */
@@ -38,6 +46,7 @@ export function fleetKeys(name: string): FleetKeys {
     ids: k('ids'),
     space: k('space'),
     snapshot: k('snapshot'),
+    snapshotVersion: (seq, token) => k(`snapshot:${seq}:${token}`),
     lock: k('lock'),
     bundle: (revision) => k(`bundle:${revision}`),
     blob: (sha256) => k(`blob:${sha256}`),

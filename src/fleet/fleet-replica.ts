@@ -19,8 +19,9 @@ import { AppliedWaiters } from './applied-waiters';
 import { materialiseBundle, readLocalBundle, uploadBundle } from './fleet-bundle';
 import { DEFAULT_FLEET_NAME, fleetKeys, type FleetKeys } from './fleet-keys';
 import { publishBundle, type Rollout } from './fleet-rollout';
-import { encodeItems, readSnapshot, writeSnapshot, type FleetSnapshot } from './fleet-snapshot';
-import { changeFields, encodeFactors, type LogEntry, type LogRecord } from './log-entry';
+import { readSnapshot, SNAPSHOT_CHUNK_SONGS, type FleetSnapshot } from './fleet-snapshot';
+import { createFleet, writeSnapshot } from './fleet-snapshot-write';
+import { changeFields, type LogEntry, type LogRecord } from './log-entry';
 import { LogReader } from './log-reader';
 import { checkDurability, openRedis, runScript, type FleetRedis } from './redis-connection';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
@@ -32,11 +33,13 @@ export interface FleetOptions {
   /** Key prefix (default `earshot`): fleets sharing one Redis database keep apart by name. */
   name?: string;
   /**
-   * A snapshot is written once this many entries follow the last one. Default 10,000: a starting
-   * replica then reads at most ~10,000 entries (≈ 0.1-0.3 s to apply), while a snapshot costs one
-   * catalogue serialisation (≈ 0.3 KB a song: 3 MB at 10,000 songs, F = 50) per 10,000 changes.
+   * A snapshot is written once this many entries follow the last one, or a quarter of the catalogue's
+   * size if that is more (SNAPSHOT_CATALOGUE_FRACTION). Default 10,000: a starting replica then reads
+   * at most ~10,000 entries (≈ 0.1-0.3 s to apply) on a catalogue of up to 40,000 songs.
    */
   snapshotEveryEntries?: number;
+  /** Songs per snapshot chunk (default SNAPSHOT_CHUNK_SONGS, ./fleet-snapshot.ts; the tests use a few). */
+  snapshotChunkSongs?: number;
   /**
    * …or when this many seconds passed since the last one and any entry followed it. Default 300: a
    * quiet fleet still trims its log within five minutes of its last change.
@@ -49,6 +52,14 @@ export interface FleetOptions {
 }
 
 export const FLEET_DEFAULTS = { snapshotEveryEntries: 10_000, snapshotEverySeconds: 300, writeTimeoutS: 10 } as const;
+
+/**
+ * Entries between snapshots are at least this fraction of the catalogue: a snapshot serialises the
+ * whole catalogue (N songs), so writing one every N/4 entries costs O(1) per entry amortised (≈ 4 song
+ * serialisations each) however large N grows — a 10M-song import writes ~20 snapshots, not 1,000 —
+ * while a starting replica reads at most N/4 entries after the snapshot, under the N songs it reads anyway.
+ */
+export const SNAPSHOT_CATALOGUE_FRACTION = 1 / 4;
 
 /** A rollout may load a model for seconds on a busy machine: the admin route waits this long for its own replica (ms). */
 const ROLLOUT_WAIT_MS = 120_000;
@@ -144,8 +155,8 @@ export class FleetReplica {
       if (!snap) {
         const local = readLocalBundle(bundleDir);
         await uploadBundle(cmd, keys, local);
-        const created = await runScript(cmd, 'earshotCreateFleet', [keys.snapshot, keys.ids, keys.space, keys.seq], [local.revision, local.space, encodeItems(local.items), encodeFactors(local.itemFactors), ...local.items.map((i) => i.id)]);
-        if (created === 1) log(`created fleet ${keys.name} in ${target.display} from bundle ${bundleDir} (${local.items.length} songs, revision ${local.revision.slice(0, 12)})`);
+        const first = { seq: 0, streamId: '0-0', revision: local.revision, space: local.space, items: local.items, factors: local.itemFactors };
+        if (await createFleet(cmd, keys, first, { chunkSongs: o.snapshotChunkSongs })) log(`created fleet ${keys.name} in ${target.display} from bundle ${bundleDir} (${local.items.length} songs, revision ${local.revision.slice(0, 12)})`);
         snap = (await readSnapshot(cmd, keys)) as FleetSnapshot;
       }
       const head = Number((await cmd.get(keys.seq)) ?? 0);
@@ -160,6 +171,7 @@ export class FleetReplica {
       const options = {
         snapshotEveryEntries: every,
         snapshotEverySeconds: o.snapshotEverySeconds ?? FLEET_DEFAULTS.snapshotEverySeconds,
+        snapshotChunkSongs: o.snapshotChunkSongs ?? SNAPSHOT_CHUNK_SONGS,
         writeTimeoutS: o.writeTimeoutS ?? FLEET_DEFAULTS.writeTimeoutS,
         redis: o.redis,
         cacheDir,
@@ -268,7 +280,8 @@ export class FleetReplica {
     }
     this.headSeq = Math.max(this.headSeq, this.applied.seq);
     this.waiters.settle(this.applied.seq);
-    if (this.applied.seq - this.snapshotSeq >= this.options.snapshotEveryEntries) this.snapshotSoon();
+    const every = Math.max(this.options.snapshotEveryEntries, Math.ceil((this.host as FleetHost).catalog().size * SNAPSHOT_CATALOGUE_FRACTION));
+    if (this.applied.seq - this.snapshotSeq >= every) this.snapshotSoon();
   }
 
   private async applyRecord(r: LogRecord, streamId: string): Promise<void> {
@@ -350,7 +363,7 @@ export class FleetReplica {
           taken = true;
           const { items, factors } = (this.host as FleetHost).catalog().snapshot();
           return { seq: this.applied.seq, streamId: this.applied.streamId, revision: this.revision, space: this.space, items, factors };
-        });
+        }, { chunkSongs: this.options.snapshotChunkSongs });
         this.snapshotSeq = Math.max(this.snapshotSeq, r.seq);
         if (r.written) this.counters.snapshotsWritten++;
         if (r.written) this.log(`fleet ${this.keys.name}: wrote the snapshot at entry ${r.seq} and trimmed the log before it`);

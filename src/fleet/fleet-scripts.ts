@@ -45,29 +45,45 @@ return {redis.call('XADD', KEYS[2], '*', 'seq', seq, 'op', 'bundle', 'revision',
 `;
 
 /**
- * Creates the fleet once: the first replica's bundle and songs become snapshot 0. KEYS: snapshot, ids,
- * space, seq. ARGV: revision, model identity, items (JSON), factors (float32 LE), then the ids.
- * Returns 1 when it created the fleet, 0 when it existed.
+ * Creates the fleet once: the first replica's bundle and songs become snapshot 0, already staged as a
+ * version hash and a set of ids (both expiring until published: ./fleet-snapshot-write.ts). KEYS:
+ * snapshot pointer, ids, space, seq, version, staged ids. ARGV: revision, model identity, song count,
+ * the version's expected field count. Returns 1 when it created the fleet, 0 when it existed.
  */
 const CREATE_FLEET = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'seq', '0', 'stream', '0-0', 'revision', ARGV[1], 'space', ARGV[2], 'items', ARGV[3], 'factors', ARGV[4])
+if redis.call('HLEN', KEYS[5]) ~= tonumber(ARGV[4]) then return redis.error_reply('EARSHOT_SNAPSHOT_INCOMPLETE ' .. KEYS[5]) end
+if redis.call('SCARD', KEYS[6]) ~= tonumber(ARGV[3]) then return redis.error_reply('EARSHOT_SNAPSHOT_INCOMPLETE ' .. KEYS[6]) end
+redis.call('PERSIST', KEYS[5])
+redis.call('HSET', KEYS[1], 'seq', '0', 'stream', '0-0', 'revision', ARGV[1], 'space', ARGV[2], 'songs', ARGV[3], 'key', KEYS[5])
 redis.call('DEL', KEYS[2])
-for i = 5, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('RENAME', KEYS[6], KEYS[2])
+  redis.call('PERSIST', KEYS[2])
+end
 redis.call('SET', KEYS[3], ARGV[2])
 redis.call('SET', KEYS[4], '0')
 return 1
 `;
 
 /**
- * Replaces the snapshot by a newer one and trims the log before it. KEYS: snapshot, log. ARGV: seq,
- * stream id, revision, model identity, items (JSON), factors. An older snapshot than the one stored is
- * refused (returns 0): two replicas racing cannot move the snapshot back.
+ * Publishes a staged snapshot version: switches the pointer to it, trims the log before it and gives
+ * the previous version a grace expiry (a replica still reading it finishes). KEYS: snapshot pointer,
+ * log, new version, previous version (as the writer read the pointer; the new one when there was none).
+ * ARGV: seq, stream id, revision, model identity, song count, the previous version's name ('' for
+ * none), the new version's expected field count, grace (s). Returns 1 when published, 0 when the
+ * pointer holds a snapshot at least as new (two replicas racing cannot move the snapshot back), -1 when
+ * the pointer moved since the writer read it (read it again and retry).
  */
-const WRITE_SNAPSHOT = `
+const PUBLISH_SNAPSHOT = `
 local held = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')
 if held >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'stream', ARGV[2], 'revision', ARGV[3], 'space', ARGV[4], 'items', ARGV[5], 'factors', ARGV[6])
+if (redis.call('HGET', KEYS[1], 'key') or '') ~= ARGV[6] then return -1 end
+if redis.call('HLEN', KEYS[3]) ~= tonumber(ARGV[7]) then return redis.error_reply('EARSHOT_SNAPSHOT_INCOMPLETE ' .. KEYS[3]) end
+redis.call('PERSIST', KEYS[3])
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'stream', ARGV[2], 'revision', ARGV[3], 'space', ARGV[4], 'songs', ARGV[5], 'key', KEYS[3])
+redis.call('HDEL', KEYS[1], 'items', 'factors')
+if ARGV[6] ~= '' then redis.call('EXPIRE', KEYS[4], ARGV[8]) end
 redis.call('XTRIM', KEYS[2], 'MINID', ARGV[2])
 return 1
 `;
@@ -81,8 +97,8 @@ return 0
 export const FLEET_SCRIPTS = {
   earshotAppendChange: { lua: APPEND_CHANGE, numberOfKeys: 4 },
   earshotAppendRollout: { lua: APPEND_ROLLOUT, numberOfKeys: 4 },
-  earshotCreateFleet: { lua: CREATE_FLEET, numberOfKeys: 4 },
-  earshotWriteSnapshot: { lua: WRITE_SNAPSHOT, numberOfKeys: 2 },
+  earshotCreateFleet: { lua: CREATE_FLEET, numberOfKeys: 6 },
+  earshotPublishSnapshot: { lua: PUBLISH_SNAPSHOT, numberOfKeys: 4 },
   earshotReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
 } as const;
 
