@@ -6,8 +6,9 @@
  *   log       XADD <fleet>:log * seq N <changeFields(add)>  (what the add script appends: op, song,
  *             item {"artist","title","uri"} JSON, factors F float32 LE, space)
  *   ids       SADD <fleet>:ids <song id>
- *   snapshot  HSET <fleet>:snapshot seq stream revision space items factors: the whole catalogue in
- *             one hash, items = encodeItems (one JSON string), factors = encodeFactors (one blob)
+ *   snapshot  the fleet's own writer (src/fleet/fleet-snapshot-write.ts: a version hash of chunks of
+ *             8,192 songs, staged by pipelined HSETs, published by the Lua call), then read back by
+ *             the fleet's reader (readSnapshot, one HMGET a chunk) and compared song by song
  * then SAVE (seconds, dump.rdb bytes) and a restart from that dump (seconds until PING answers, and
  * Redis's own "DB loaded from disk" figure). Commands go through `redis-cli --pipe` (RESP, binary-safe).
  */
@@ -18,8 +19,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import type { CatalogItem } from '../src/catalog/song-table';
-import { encodeItems } from '../src/fleet/fleet-snapshot';
-import { changeFields, encodeFactors } from '../src/fleet/log-entry';
+import { fleetKeys } from '../src/fleet/fleet-keys';
+import { readSnapshot, SNAPSHOT_CHUNK_SONGS } from '../src/fleet/fleet-snapshot';
+import { publishSnapshot, stageSnapshot } from '../src/fleet/fleet-snapshot-write';
+import { changeFields } from '../src/fleet/log-entry';
+import { openRedis } from '../src/fleet/redis-connection';
+import { parseRedisUrl } from '../src/fleet/redis-url';
 import { mulberry32 } from '../trainer/eval/prng';
 
 const FLEET = 'earshot';
@@ -124,6 +129,7 @@ export async function main(args: string[]): Promise<number> {
     await phase('log', n, (i) => ['XADD', `${FLEET}:log`, '*', 'seq', String(i + 1), ...changeFields({ op: 'add', ...next(i) }, space)]);
     const again = songs(1);
     await phase('ids', n, (i) => ['SADD', `${FLEET}:ids`, again(i).item.id]);
+    let snapshotRead: { readS: number; songsBack: number; identical: boolean } | null = null;
     if (phases.has('snapshot')) {
       const all = songs(1);
       const items: CatalogItem[] = [];
@@ -133,9 +139,27 @@ export async function main(args: string[]): Promise<number> {
         items.push(s.item);
         factors.set(s.factors, i * f);
       }
-      const fields = { items: Buffer.from(encodeItems(items)), factors: encodeFactors(factors) };
-      process.stderr.write(`snapshot: items ${fields.items.length} bytes, factors ${fields.factors.length} bytes in one HSET\n`);
-      await phase('snapshot', 1, () => ['HSET', `${FLEET}:snapshot`, 'seq', String(n), 'stream', `${Date.now()}-0`, 'revision', space, 'space', space, 'items', fields.items, 'factors', fields.factors]);
+      // Stream id 0-0: the publish trims nothing, so the log phase's entries stay for the memory total.
+      const snap = { seq: n, streamId: '0-0', revision: space, space, items, factors };
+      const keys = fleetKeys(FLEET);
+      const redisClient = await openRedis(parseRedisUrl(`redis://127.0.0.1:${port}`), 'commands', 'earshot-bench-redis-sizing');
+      try {
+        process.stderr.write(`snapshot: ${n} songs in ${Math.ceil(n / SNAPSHOT_CHUNK_SONGS)} chunks of ${SNAPSHOT_CHUNK_SONGS}\n`);
+        const before = info(port, 'used_memory');
+        const t0 = performance.now();
+        const staged = await stageSnapshot(redisClient, keys, snap);
+        if (!(await publishSnapshot(redisClient, keys, staged, snap))) throw new Error('the snapshot was not published');
+        measured.snapshot = { bytesPerSong: (info(port, 'used_memory') - before) / n, writeS: (performance.now() - t0) / 1e3 };
+        const t1 = performance.now();
+        const back = await readSnapshot(redisClient, keys);
+        const readS = (performance.now() - t1) / 1e3;
+        let identical = back !== null && back.seq === n && back.items.length === n && back.factors.length === factors.length;
+        for (let i = 0; identical && i < n; i++) identical = JSON.stringify(back!.items[i]) === JSON.stringify(items[i]);
+        for (let i = 0; identical && i < factors.length; i++) identical = back!.factors[i] === factors[i];
+        snapshotRead = { readS, songsBack: back?.items.length ?? 0, identical };
+      } finally {
+        redisClient.disconnect();
+      }
     }
     const usedMemory = info(port, 'used_memory') - base;
     const rss = info(port, 'used_memory_rss');
@@ -151,16 +175,19 @@ export async function main(args: string[]): Promise<number> {
     const keysBack = Number(cli(port, 'DBSIZE'));
     const result = {
       songs: n, factors: f, redis: cli(port, 'INFO', 'server').match(/redis_version:(\S+)/)?.[1], measured,
-      usedMemoryBytes: usedMemory, usedMemoryRssBytes: rss, saveS, rdbBytes, restartReadyS: redis.readyS, rdbLoadS: loaded ? Number(loaded[1]) : null, keysAfterRestart: keysBack,
+      snapshotRead, usedMemoryBytes: usedMemory, usedMemoryRssBytes: rss, saveS, rdbBytes, restartReadyS: redis.readyS, rdbLoadS: loaded ? Number(loaded[1]) : null, keysAfterRestart: keysBack,
     };
     if (json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       const mb = (b: number) => (b / 1e6).toFixed(1);
       process.stdout.write(`redis ${result.redis}, ${n} songs, F = ${f}\n`);
       for (const [k, m] of Object.entries(measured)) process.stdout.write(`  ${k.padEnd(9)} ${m.bytesPerSong.toFixed(1)} bytes/song (written in ${m.writeS.toFixed(1)} s)\n`);
+      if (snapshotRead) process.stdout.write(`  read back ${snapshotRead.songsBack} songs in ${snapshotRead.readS.toFixed(1)} s (readSnapshot), ${snapshotRead.identical ? 'identical to what was written' : 'DIFFERENT from what was written'}\n`);
       process.stdout.write(`  all       used_memory +${mb(usedMemory)} MB (rss ${mb(rss)} MB); SAVE ${saveS.toFixed(2)} s, dump.rdb ${mb(rdbBytes)} MB; restart: PING after ${redis.readyS.toFixed(2)} s (log: loaded in ${result.rdbLoadS} s), ${keysBack} keys\n`);
     }
-    return keysBack === phases.size ? 0 : 1;
+    // log, ids: one key each; snapshot: the pointer and its version hash.
+    const keysWanted = (phases.has('log') ? 1 : 0) + (phases.has('ids') ? 1 : 0) + (phases.has('snapshot') ? 2 : 0);
+    return keysBack === keysWanted && (snapshotRead?.identical ?? true) ? 0 : 1;
   } finally {
     try {
       cli(port, 'SHUTDOWN', 'NOSAVE');

@@ -28,13 +28,16 @@ export interface FleetSnapshot {
 }
 
 /**
- * Songs per chunk: 8,192 songs are ≈ 3.2 MB at F = 64 (256 B of factors + ≈ 130 B of item JSON a
- * song; 8.5 MB at F = 256). Far below Redis's proto-max-bulk-len (512 MB) and client-query-buffer-limit
+ * Songs per chunk: 8,000 songs are ≈ 3 MB at F = 64 (256 B of factors + ≈ 130 B of item JSON a song;
+ * 8 MB at F = 256). Far below Redis's proto-max-bulk-len (512 MB) and client-query-buffer-limit
  * (1 GB); one chunk's HSET or HMGET holds Redis's single thread for a few ms, so other replicas' adds
  * wait ms, not the seconds a multi-GB command would; well inside the 5 s command timeout; and 10M
- * songs are 1,221 chunks, so the per-command overhead (≈ 0.1 ms) is negligible.
+ * songs are 1,250 chunks, so the per-command overhead (≈ 0.1 ms) is negligible. 8,000 rather than
+ * 8,192: at F = 64 a factors chunk is then 2,048,000 B, inside jemalloc's 2 MiB size class; 8,192
+ * songs are 2 MiB plus the string header, rounded up to the 2.5 MiB class (measured: 480-500 B a song
+ * in Redis instead of 405, bench/redis-sizing.ts at 100,000 songs).
  */
-export const SNAPSHOT_CHUNK_SONGS = 8192;
+export const SNAPSHOT_CHUNK_SONGS = 8000;
 /** The version hash's meta fields (besides the chunks). */
 export const VERSION_META = ['seq', 'stream', 'revision', 'space', 'songs', 'dims', 'chunkSongs', 'chunks'] as const;
 /** How many chunk commands one writer or reader keeps in flight (pipelined on its connection): ≈ 13 MB buffered at F = 64. */
