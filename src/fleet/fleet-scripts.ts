@@ -94,12 +94,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/**
+ * Extends a lock only if it still holds this replica's token: a snapshot writer renews it with each
+ * chunk, so a write longer than the lock's expiry (10M songs: about a minute) keeps others from
+ * starting the same work. KEYS: lock. ARGV: token, expiry (ms). Returns 1 when renewed.
+ */
+const RENEW_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
 export const FLEET_SCRIPTS = {
   earshotAppendChange: { lua: APPEND_CHANGE, numberOfKeys: 4 },
   earshotAppendRollout: { lua: APPEND_ROLLOUT, numberOfKeys: 4 },
   earshotCreateFleet: { lua: CREATE_FLEET, numberOfKeys: 6 },
   earshotPublishSnapshot: { lua: PUBLISH_SNAPSHOT, numberOfKeys: 4 },
   earshotReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
+  earshotRenewLock: { lua: RENEW_LOCK, numberOfKeys: 1 },
 } as const;
 
 export type FleetScript = keyof typeof FLEET_SCRIPTS;

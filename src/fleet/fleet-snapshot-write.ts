@@ -25,7 +25,7 @@ export const PENDING_TTL_S = 600;
  * finish, while Redis holds two catalogues' worth for at most 2 min per snapshot. A reader slower than
  * that loses nothing: it starts again from the new pointer.
  */
-export const SNAPSHOT_GRACE_S = 120;
+export const SNAPSHOT_GRACE_S = 300;
 /** Publishing retries when the pointer moved between reading it and the Lua call (another writer won). */
 const PUBLISH_ATTEMPTS = 3;
 
@@ -35,6 +35,9 @@ export interface WriteOptions {
   /** The replaced version's expiry (s; default SNAPSHOT_GRACE_S). */
   graceS?: number;
 }
+
+/** Called along with each chunk's commands (writeSnapshot renews its lock). */
+type ChunkHook = () => Promise<unknown>;
 
 /** A version staged in Redis, not yet published. */
 export interface StagedVersion {
@@ -47,7 +50,7 @@ export interface StagedVersion {
  * Writes `s` as a new version hash (meta first, then chunks, CHUNKS_IN_FLIGHT at a time), each command
  * renewing its PENDING_TTL_S expiry. Nothing points at it yet: publishSnapshot does that.
  */
-export async function stageSnapshot(redis: FleetRedis, keys: FleetKeys, s: FleetSnapshot, o: WriteOptions = {}): Promise<StagedVersion> {
+export async function stageSnapshot(redis: FleetRedis, keys: FleetKeys, s: FleetSnapshot, o: WriteOptions = {}, perChunk?: ChunkHook): Promise<StagedVersion> {
   const chunkSongs = o.chunkSongs ?? SNAPSHOT_CHUNK_SONGS;
   if (!Number.isInteger(chunkSongs) || chunkSongs < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `chunkSongs must be an integer >= 1, got ${chunkSongs}`);
   const songs = s.items.length;
@@ -62,7 +65,7 @@ export async function stageSnapshot(redis: FleetRedis, keys: FleetKeys, s: Fleet
     const to = Math.min(songs, from + chunkSongs);
     const items = encodeItems(s.items.slice(from, to));
     const factors = encodeFactors(s.factors.subarray(from * dims, to * dims));
-    await Promise.all([redis.hset(key, `items:${k}`, items, `factors:${k}`, factors), redis.expire(key, PENDING_TTL_S)]);
+    await Promise.all([redis.hset(key, `items:${k}`, items, `factors:${k}`, factors), redis.expire(key, PENDING_TTL_S), perChunk?.()]);
   });
   return { key, fields: VERSION_META.length + 2 * chunks };
 }
@@ -94,7 +97,7 @@ export async function writeSnapshot(redis: FleetRedis, keys: FleetKeys, lockMs: 
   let written = false;
   try {
     const s = take();
-    staged = await stageSnapshot(redis, keys, s, o);
+    staged = await stageSnapshot(redis, keys, s, o, () => runScript(redis, 'earshotRenewLock', [keys.lock], [token, lockMs]));
     written = await publishSnapshot(redis, keys, staged, s, o);
     return { written, seq: written ? s.seq : await held() };
   } finally {

@@ -110,7 +110,7 @@ async function readVersion(redis: FleetRedis, key: string, o: ReadOptions): Prom
   const [seq, songs, dims, chunkSongs, chunks] = [seqS, songsS, dimsS, chunkSongsS, chunksS].map(Number);
   for (const [name, v] of Object.entries({ seq, songs, dims, chunkSongs, chunks })) if (!Number.isSafeInteger(v) || v < 0) bad(`${name} is ${v}`);
   if (chunkSongs < 1 || chunks !== Math.ceil(songs / chunkSongs)) bad(`${chunks} chunks of ${chunkSongs} songs cannot hold ${songs} songs`);
-  const items: CatalogItem[] = new Array(songs);
+  const parts: CatalogItem[][] = []; // by chunk (they arrive out of order); not new Array(songs): V8 keeps a long preallocated array as a slow dictionary
   const factors = new Float32Array(songs * dims);
   let done = 0;
   await forEachChunk(chunks, o.inFlight ?? CHUNKS_IN_FLIGHT, async (k) => {
@@ -123,10 +123,12 @@ async function readVersion(redis: FleetRedis, key: string, o: ReadOptions): Prom
     const part = decodeItems(rawItems as Buffer, (why) => bad(`chunk ${k}: ${why}`));
     if (part.length !== count) bad(`chunk ${k} holds ${part.length} songs, expected ${count}`);
     if ((rawFactors as Buffer).length !== count * dims * 4) bad(`chunk ${k}: factors hold ${(rawFactors as Buffer).length} bytes for ${count} songs x ${dims}`);
-    for (let i = 0; i < count; i++) items[k * chunkSongs + i] = part[i];
+    parts[k] = part;
     factors.set(decodeFactors(rawFactors as Buffer), k * chunkSongs * dims);
     await o.onChunk?.(++done, chunks);
   });
+  const items: CatalogItem[] = [];
+  for (const part of parts) for (const item of part) items.push(item);
   return { seq, streamId, revision, space, items, factors };
 }
 

@@ -3,7 +3,9 @@
  * songs a chunk, 3,001 songs span 47 chunks. Each read is compared with the catalogue it was written
  * from, and the stored chunks are decoded here independently (JSON rows, readFloatLE) to check the
  * layout: the round trip, a reader that started on a version that is replaced (and even expires) under
- * it, a writer that dies between its chunks and its publish, and an older snapshot refused.
+ * it, a writer that dies between its chunks and its publish, and an older snapshot refused. Then two
+ * replicas: snapshots written as a catalogue grows are at least a quarter of it apart, and a replica
+ * joining from a snapshot of 3-song chunks serves the writer's catalogue exactly.
  */
 import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -15,7 +17,9 @@ import { openRedis, type FleetRedis } from '../../src/fleet/redis-connection';
 import { parseRedisUrl } from '../../src/fleet/redis-url';
 import { Redis, startRedis } from '../helpers/fleet';
 import { hostsOrSkip, which } from '../helpers/hosts';
-import { randomFactors } from './fleet-harness';
+import { catalogueState, randomFactors, startFleetServer, waitApplied } from './fleet-harness';
+import { SNAPSHOT_CATALOGUE_FRACTION } from '../../src/fleet/fleet-replica';
+import type { EarshotServer } from '../../src/server/server';
 
 const F = 16;
 const CHUNK = 64;
@@ -158,4 +162,40 @@ test('an older or equal snapshot is refused and its staged chunks removed; a hel
   assert.deepEqual(await writeSnapshot(client, keys, 30_000, () => ((taken = true), catalogue(31, 10, 11)), o), { written: false, seq: 30 });
   assert.equal(taken, false, 'the catalogue is not serialised while another replica holds the lock');
   assertSame(await readSnapshot(client, keys), current);
+});
+
+test('replicas: snapshots come at least max(every, catalogue / 4) entries apart; a replica joins from 3-song chunks exactly', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const url = `${redis!.url}`;
+  const options = { name: 'chunks-replicas', snapshotEveryEntries: 1, snapshotChunkSongs: 3 };
+  const servers: EarshotServer[] = [];
+  t.after(() => Promise.all(servers.map((s) => s.close())));
+  const a = await startFleetServer(url, options);
+  servers.push(a);
+  const keys = fleetKeys(options.name);
+  const initial = catalogueState(a).length;
+  // From the default bundle's 629 songs, the ¼ rule alone puts snapshots near entries 210, 490, 863, 1360.
+  const ADDS = 1400;
+  const seen: number[] = [];
+  for (let i = 0; i < ADDS; i++) {
+    await a.fleet!.write({ op: 'add', item: { id: `grow-${i}`, artist: 'grow', title: `song ${i}` }, factors: randomFactors(a.engine.factors, 900_000 + i) });
+    const seq = Number(await client.hget(keys.snapshot, 'seq'));
+    if (seq !== seen[seen.length - 1]) seen.push(seq);
+  }
+  t.diagnostic(`published snapshots seen at entries ${seen.join(', ')} (catalogue ${initial} → ${initial + ADDS} songs)`);
+  assert.ok(seen.length >= 4, `snapshots were written as the catalogue grew (${seen.join(', ')})`);
+  // Snapshot X (catalogue of initial + X songs, all adds) is followed by one triggered no earlier than a quarter of that later.
+  for (let i = 1; i < seen.length; i++) {
+    assert.ok(seen[i] - seen[i - 1] >= Math.ceil((initial + seen[i - 1]) * SNAPSHOT_CATALOGUE_FRACTION), `snapshot ${seen[i]} came ${seen[i] - seen[i - 1]} entries after ${seen[i - 1]}`);
+  }
+  const [chunks, chunkSongs] = await client.hmget(await pointerKey(keys), 'chunks', 'chunkSongs');
+  assert.equal(chunkSongs, '3');
+  assert.ok(Number(chunks) >= 50, `the snapshot spans ${chunks} chunks`);
+  await waitApplied(a, client, options.name);
+  const b = await startFleetServer(url, options);
+  servers.push(b);
+  await waitApplied(b, client, options.name);
+  assert.ok(b.fleet!.status().entries_read < ADDS, `b joined from a snapshot (read ${b.fleet!.status().entries_read} entries)`);
+  assert.deepEqual(catalogueState(b), catalogueState(a));
+  assert.equal(catalogueState(b).length, initial + ADDS);
 });
