@@ -139,6 +139,7 @@ async function readLegacy(redis: FleetRedis, keys: FleetKeys): Promise<FleetSnap
   };
   const [seq, stream, revision, space, rawItems, rawFactors] = await redis.hmgetBuffer(keys.snapshot, 'seq', 'stream', 'revision', 'space', 'items', 'factors');
   if (!seq || !stream || !revision || !space || !rawItems || !rawFactors) return bad('neither a version key nor the fields seq, stream, revision, space, items, factors');
+  if (!/^\d+$/.test(seq.toString())) bad(`seq is ${seq.toString()}`);
   const items = decodeItems(rawItems, bad);
   if (rawFactors.length % 4 !== 0 || (items.length > 0 && (rawFactors.length / 4) % items.length !== 0)) bad(`factors hold ${rawFactors.length} bytes for ${items.length} songs`);
   return { seq: Number(seq.toString()), streamId: stream.toString(), revision: revision.toString(), space: space.toString(), items, factors: decodeFactors(rawFactors) };

@@ -11,7 +11,8 @@ import * as assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { CatalogItem } from '../../src/catalog/catalog';
 import { fleetKeys, type FleetKeys } from '../../src/fleet/fleet-keys';
-import { readSnapshot, VERSION_META, type FleetSnapshot } from '../../src/fleet/fleet-snapshot';
+import { encodeItems, readSnapshot, VERSION_META, type FleetSnapshot } from '../../src/fleet/fleet-snapshot';
+import { encodeFactors } from '../../src/fleet/log-entry';
 import { createFleet, PENDING_TTL_S, publishSnapshot, stageSnapshot, writeSnapshot } from '../../src/fleet/fleet-snapshot-write';
 import { openRedis, type FleetRedis } from '../../src/fleet/redis-connection';
 import { parseRedisUrl } from '../../src/fleet/redis-url';
@@ -162,6 +163,18 @@ test('an older or equal snapshot is refused and its staged chunks removed; a hel
   assert.deepEqual(await writeSnapshot(client, keys, 30_000, () => ((taken = true), catalogue(31, 10, 11)), o), { written: false, seq: 30 });
   assert.equal(taken, false, 'the catalogue is not serialised while another replica holds the lock');
   assertSame(await readSnapshot(client, keys), current);
+});
+
+test('a snapshot stored whole before chunking (one hash) is still read, and the first chunked publish replaces it', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const keys = fleetKeys('chunks-legacy');
+  const old = catalogue(7, 500, 12);
+  await client.hset(keys.snapshot, { seq: 7, stream: old.streamId, revision: old.revision, space: old.space, items: encodeItems(old.items), factors: encodeFactors(old.factors) });
+  assertSame(await readSnapshot(client, keys), old);
+  const next = catalogue(8, 700, 13);
+  assert.equal((await writeSnapshot(client, keys, 30_000, () => next, o)).written, true);
+  assert.deepEqual(await client.hmget(keys.snapshot, 'items', 'factors'), [null, null], 'the whole-catalogue fields are gone');
+  assertSame(await readSnapshot(client, keys), next);
 });
 
 test('replicas: snapshots come at least max(every, catalogue / 4) entries apart; a replica joins from 3-song chunks exactly', async (t) => {
