@@ -196,7 +196,9 @@ test('raw PCM that ends inside a sample frame: every whole frame is analysed, th
   const a = finalEvent(whole);
   const b = finalEvent(cut);
   assert.equal(b.windows, a.windows);
-  assert.deepEqual(b.factors, a.factors, 'nothing before the stray bytes is lost');
+  // Equal to float32 rounding: with --fast the engine batches a stream's windows as they come, and ONNX
+  // Runtime's result for one window can differ by an ulp between batch sizes (seen: 1.2e-10 here).
+  assert.ok(maxDiff(b.factors, a.factors) <= 1e-7, `nothing before the stray bytes is lost: max |Δ| ${maxDiff(b.factors, a.factors)}`);
 });
 
 test('earshot stream raw-PCM options: each bad value is a usage error naming the option (exit 2); bad bytes name the problem (exit 1)', async () => {
