@@ -96,7 +96,7 @@ return 0
 
 /**
  * Extends a lock only if it still holds this replica's token: a snapshot writer renews it with each
- * chunk, so a write longer than the lock's expiry (10M songs: about a minute) keeps others from
+ * chunk, so a write longer than the lock's expiry (10M songs: about 1.5 min) keeps others from
  * starting the same work. KEYS: lock. ARGV: token, expiry (ms). Returns 1 when renewed.
  */
 const RENEW_LOCK = `

@@ -15,15 +15,16 @@ import { runScript, type FleetRedis } from './redis-connection';
 
 /**
  * A staged version's expiry, renewed by each chunk written (s). 10 min: far longer than a pause
- * between two chunks of a live writer (ms; a 10M-song write takes about a minute, docs/scale.md), and
+ * between two chunks of a live writer (ms; a 10M-song write takes about 1.5 min, docs/scale.md), and
  * a dead writer's chunks (up to the catalogue's size) are gone 10 min after its last one.
  */
 export const PENDING_TTL_S = 600;
 /**
- * How long a replaced version stays readable after the pointer moves (s). 10M songs at F = 64 read in
- * well under a minute (docs/scale.md); 120 s lets a replica that started reading just before the switch
- * finish, while Redis holds two catalogues' worth for at most 2 min per snapshot. A reader slower than
- * that loses nothing: it starts again from the new pointer.
+ * How long a replaced version stays readable after the pointer moves (s). A replica read 2.5M songs at
+ * F = 64 in 39.5 s on the loaded 2-core VM (docs/scale.md), so 10M take about 3 min: 300 s lets one that
+ * started reading just before the switch finish, while Redis holds the two catalogues for at most 5 min
+ * per snapshot (with the ¼-catalogue interval a 10M-song fleet rarely writes one more often). A reader
+ * slower than that loses nothing: it starts again from the new pointer.
  */
 export const SNAPSHOT_GRACE_S = 300;
 /** Publishing retries when the pointer moved between reading it and the Lua call (another writer won). */
