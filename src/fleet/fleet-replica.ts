@@ -106,6 +106,18 @@ export class FleetReplica {
   private swapping = false;
   private snapshotting: Promise<void> | null = null;
   private caughtUpOnce = false;
+  /** Why this replica's position cannot be trusted (FleetStatus.diverged), else null. */
+  private diverged: string | null = null;
+  /** The fleet's keys are gone from Redis: writes are refused until it exists again (docs/fleet.md). */
+  private gone = false;
+  /** Bumped by every resync: a log batch read from before it (an older position) is dropped, then read again. */
+  private epoch = 0;
+  private readEpoch = 0;
+  /** Applying log batches and resyncs run one at a time, in order (the reader's and the poller's). */
+  private queue: Promise<unknown> = Promise.resolve();
+  private resyncing = false;
+  /** Redis's clock (ms) when this replica joined: earlier entries are catch-up, not propagation. */
+  private readonly joinedAtMs = Date.now();
   private bundleError: string | null = null;
   private dirs: string[] = [];
   private closed = false;
@@ -192,8 +204,11 @@ export class FleetReplica {
   attach(host: FleetHost): void {
     this.host = host;
     this.reader = new LogReader(this.readerRedis, this.keys.log, {
-      position: () => this.applied.streamId,
-      apply: (entries) => this.applyEntries(entries),
+      position: () => {
+        this.readEpoch = this.epoch;
+        return this.applied.streamId;
+      },
+      apply: (entries) => this.serial(() => this.applyEntries(entries)),
       problem: (m) => this.log(`fleet ${this.keys.name}: ${m}`),
     }, (streamId) => {
       this.applied = { seq: this.applied.seq + 1, streamId };
@@ -207,12 +222,15 @@ export class FleetReplica {
   /** The CatalogWriter of a fleet replica: durable in Redis, then applied here, then resolved. */
   write = async (change: CatalogChange): Promise<void> => {
     if (this.closed) throw new EarshotError('ERR_FLEET_UNAVAILABLE', 'the server is leaving the fleet');
+    if (this.gone) throw new EarshotError('ERR_FLEET_UNAVAILABLE', this.diverged as string);
     checkChange(change, (this.host as FleetHost).catalog().dims);
     const id = change.op === 'add' ? change.item.id : change.id;
     let seq: number;
+    let streamId: string;
     try {
       const reply = (await runScript(this.cmd, 'earshotAppendChange', [this.keys.ids, this.keys.log, this.keys.seq, this.keys.space], [change.op, id, change.op === 'add' ? this.space : '', ...changeFields(change, this.space)])) as [string, number];
       seq = Number(reply[1]);
+      streamId = String(reply[0]);
     } catch (err) {
       const m = (err as Error).message ?? '';
       if (m.includes('EARSHOT_DUPLICATE_ID')) throw new DuplicateIdError(id, `id ${JSON.stringify(id)} is already in the fleet's catalogue`);
@@ -221,6 +239,12 @@ export class FleetReplica {
       // Unreachable, timed out, or the connection dropped before the answer: the change may or may not be in the log (a retry of an add then gets 409).
       throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's Redis (${this.target.display}) did not confirm the change: ${m}`, { cause: err });
     }
+    // A number this replica has passed, on an entry newer than the one it applied there: Redis's log went
+    // back (restored from an older copy). Reload Redis's state first; it holds this change or will.
+    await this.serial(async () => {
+      if (seq <= this.applied.seq && streamIdAfter(streamId, this.applied.streamId)) await this.regressed(`Redis numbered a new change ${seq}, this replica had applied up to ${this.applied.seq}`);
+    });
+    if (this.diverged) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the change is entry ${seq} of the fleet log, but this replica cannot apply it: ${this.diverged}`);
     await this.waiters.wait(this.applied.seq, seq, this.options.writeTimeoutS * 1000, `the change is in the fleet log (entry ${seq}) but this replica has not applied it within ${this.options.writeTimeoutS} s; it will appear`);
   };
 
@@ -242,8 +266,9 @@ export class FleetReplica {
     return fleetStatusOf({
       name: this.keys.name,
       applied: this.applied,
-      headSeq: Math.max(this.headSeq, this.applied.seq),
+      headSeq: this.headSeq,
       connected: this.cmd.status === 'ready' && this.readerRedis.status === 'ready',
+      diverged: this.diverged,
       caughtUpOnce: this.caughtUpOnce,
       revision: this.revision,
       snapshotSeq: this.snapshotSeq,
@@ -265,9 +290,21 @@ export class FleetReplica {
     if (this.options.ownCache) fs.rmSync(this.options.cacheDir, { recursive: true, force: true });
   }
 
+  /** Runs `fn` after every batch and resync queued before it (they move `applied`). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private async applyEntries(entries: LogEntry[]): Promise<void> {
+    if (this.readEpoch !== this.epoch) return; // read from where a resync has since moved this replica: read again
     for (const e of entries) {
-      if (e.seq <= this.applied.seq) continue; // already applied (a read sent again after a reconnect)
+      // XREAD returns only entries after the one applied: a seq not above it means the log went back.
+      if (e.seq <= this.applied.seq) {
+        await this.regressed(`entry ${e.streamId} is numbered ${e.seq}, this replica had applied up to ${this.applied.seq}`);
+        return;
+      }
       if (e.seq !== this.applied.seq + 1) {
         // Entries between were trimmed by a snapshot this replica had not reached: start again from it.
         this.log(`fleet ${this.keys.name}: entry ${e.seq} follows ${this.applied.seq}: the entries between were trimmed; loading the snapshot`);
@@ -278,7 +315,8 @@ export class FleetReplica {
       this.applied = { seq: e.seq, streamId: e.streamId };
       this.counters.entriesRead++;
       const ms = Number(e.streamId.split('-')[0]);
-      if (Number.isFinite(ms)) this.propagationSeconds.observe(Math.max(0, Date.now() - ms) / 1000);
+      // Entries written before this replica joined are its catch-up, not the fleet's propagation delay.
+      if (Number.isFinite(ms) && ms >= this.joinedAtMs) this.propagationSeconds.observe(Math.max(0, Date.now() - ms) / 1000);
     }
     this.headSeq = Math.max(this.headSeq, this.applied.seq);
     this.waiters.settle(this.applied.seq);
@@ -330,6 +368,19 @@ export class FleetReplica {
     }
   }
 
+  /**
+   * Redis's log is behind what this replica applied (Redis restarted from an older copy of its data):
+   * the entries past its head are gone for every replica, so this one drops them too and reloads what
+   * Redis holds (snapshot + log), as every replica does, and they converge on Redis's state. Writes
+   * waiting for an entry number are failed: that number may now belong to another change.
+   */
+  private async regressed(why: string): Promise<void> {
+    this.diverged = `the fleet log went back: ${why} (Redis lost entries it had acknowledged: restarted from an older copy of its data?); reloading the fleet's state from Redis`;
+    this.log(`fleet ${this.keys.name}: ${this.diverged}`);
+    this.waiters.failAll(`the fleet's Redis lost log entries this replica had applied (${why}); check whether the change is in the fleet's catalogue and send it again if not`);
+    await this.resync();
+  }
+
   private async resync(): Promise<void> {
     const snap = await readSnapshot(this.cmd, this.keys);
     if (!snap) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `fleet ${this.keys.name} has no snapshot in Redis`);
@@ -337,17 +388,52 @@ export class FleetReplica {
     if (await this.swap(snap.revision, snap.space, { items: snap.items, factors: snap.factors }, `resync from the snapshot at entry ${snap.seq}`)) {
       this.applied = { seq: snap.seq, streamId: snap.streamId };
       this.snapshotSeq = snap.seq;
+      this.headSeq = Math.max(this.headSeq, snap.seq);
+      this.epoch++;
+      this.gone = false;
+      this.diverged = null;
       this.waiters.settle(snap.seq);
     }
   }
 
+  /** GET <fleet>:seq found nothing: the fleet's keys were deleted or Redis lost all its data. */
+  private fleetGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.diverged = `fleet ${this.keys.name} is gone from Redis at ${this.target.display} (its keys were deleted or Redis lost its data): this replica serves its catalogue from memory and refuses changes until the fleet exists again (docs/fleet.md: restart one replica to create it from its --bundle, or restore Redis's data)`;
+    this.log(`fleet ${this.keys.name}: ${this.diverged}`);
+    this.waiters.failAll(this.diverged);
+  }
+
+  /**
+   * The head looked behind this replica (or the fleet was created again): asks again inside the apply
+   * queue, where `applied` holds still, and resyncs if so; one at a time.
+   */
+  private resyncAfterRegression(): void {
+    if (this.resyncing) return;
+    this.resyncing = true;
+    void this.serial(async () => {
+      const head = Number(await this.cmd.get(this.keys.seq));
+      if (this.gone) await this.regressed(`fleet ${this.keys.name} was created again (its log's head is entry ${head})`);
+      else if (head < this.applied.seq) await this.regressed(`the log's head is entry ${head}, this replica had applied up to ${this.applied.seq}`);
+    })
+      .catch((err: Error) => this.log(`fleet ${this.keys.name}: reloading the fleet's state failed (${err.message}); trying again`))
+      .finally(() => (this.resyncing = false));
+  }
+
   private async poll(): Promise<void> {
     if (this.closed || this.cmd.status !== 'ready') return;
+    // What was applied before asking: the reader may apply more before the answer arrives (another connection).
+    const appliedBefore = this.applied.seq;
+    let head: string | null;
     try {
-      this.headSeq = Number((await this.cmd.get(this.keys.seq)) ?? 0);
+      head = await this.cmd.get(this.keys.seq);
     } catch {
       return; // reported as redis: reconnecting
     }
+    if (head === null) return this.fleetGone();
+    this.headSeq = Number(head);
+    if (this.gone || this.headSeq < appliedBefore) return this.resyncAfterRegression();
     if (this.applied.seq >= this.headSeq && this.readerRedis.status === 'ready') this.caughtUpOnce = true;
     const due = Date.now() - this.lastSnapshotAt >= this.options.snapshotEverySeconds * 1000;
     if (due && this.applied.seq > this.snapshotSeq) this.snapshotSoon();
@@ -355,7 +441,7 @@ export class FleetReplica {
 
   /** Writes a snapshot in the background (one at a time; none while a bundle is being swapped in). */
   private snapshotSoon(): void {
-    if (this.snapshotting || this.closed) return;
+    if (this.snapshotting || this.closed || this.diverged) return; // never publish a state Redis no longer holds
     this.lastSnapshotAt = Date.now();
     this.snapshotting = (async () => {
       try {
@@ -377,4 +463,11 @@ export class FleetReplica {
       }
     })();
   }
+}
+
+/** Stream id a ("ms-n") comes after b. */
+function streamIdAfter(a: string, b: string): boolean {
+  const [am, an] = a.split('-').map(Number);
+  const [bm, bn] = b.split('-').map(Number);
+  return am > bm || (am === bm && an > bn);
 }

@@ -14,12 +14,21 @@ export interface FleetStatus {
   applied: string;
   /** Its sequence number (entries since the fleet was created). */
   applied_seq: number;
-  /** Entries in the log that this replica has not applied yet (as of its last look, ≤ 0.5 s ago). */
-  lag_entries: number;
+  /**
+   * Entries in the log that this replica has not applied yet (as of its last look, ≤ 0.5 s ago); null
+   * when unknown: Redis unreachable, or the log behind this replica (`diverged`).
+   */
+  lag_entries: number | null;
   /** Both connections to Redis up ("reconnecting": serving from memory, writes answered 503). */
   redis: 'connected' | 'reconnecting';
-  /** The replica has applied everything the log held at its last look. */
+  /** The replica has applied everything the log held at its last look, and no more (not `diverged`). */
   caught_up: boolean;
+  /**
+   * Why this replica's position cannot be trusted, else null: the log's head went back behind what it
+   * applied (Redis restored from an older copy: it is reloading the fleet's state from Redis) or the
+   * fleet's keys are gone from Redis (writes refused until an operator acts: docs/fleet.md).
+   */
+  diverged: string | null;
   /** It has been caught up at least once since it started (until then /healthz answers 503 "catching_up"). */
   ready: boolean;
   /** The SHA-256 revision of the bundle served (docs/fleet.md). */
@@ -42,20 +51,23 @@ export function fleetStatusOf(s: {
   applied: { seq: number; streamId: string };
   headSeq: number;
   connected: boolean;
+  diverged: string | null;
   caughtUpOnce: boolean;
   revision: string;
   snapshotSeq: number;
   bundleError: string | null;
   counters: { entriesRead: number; applyErrors: number; snapshotsWritten: number; resyncs: number };
 }): FleetStatus {
-  const lag = Math.max(0, s.headSeq - s.applied.seq);
+  // A head behind what was applied is not "no lag": it is a diverged replica (./fleet-replica.ts).
+  const lag = s.connected && !s.diverged && s.headSeq >= s.applied.seq ? s.headSeq - s.applied.seq : null;
   return {
     name: s.name,
     applied: s.applied.streamId,
     applied_seq: s.applied.seq,
     lag_entries: lag,
     redis: s.connected ? 'connected' : 'reconnecting',
-    caught_up: s.connected && lag === 0,
+    caught_up: lag === 0,
+    diverged: s.diverged,
     ready: s.caughtUpOnce,
     bundle_revision: s.revision,
     bundle_error: s.bundleError,

@@ -45,7 +45,7 @@ function fleetMetrics(view: FleetView): string[] {
   const f = view.status();
   return [
     ...scalar('earshot_fleet_applied_seq', 'gauge', 'Sequence number of the last fleet log entry applied here.', f.applied_seq),
-    ...scalar('earshot_fleet_lag_entries', 'gauge', 'Fleet log entries not yet applied here.', f.lag_entries),
+    ...scalar('earshot_fleet_lag_entries', 'gauge', 'Fleet log entries not yet applied here (NaN: unknown, Redis unreachable or the log behind this replica).', f.lag_entries ?? NaN),
     ...scalar('earshot_fleet_caught_up', 'gauge', '1 when every log entry is applied here.', f.caught_up ? 1 : 0),
     ...scalar('earshot_fleet_redis_connected', 'gauge', '1 while both connections to the fleet\'s Redis are up.', f.redis === 'connected' ? 1 : 0),
     ...scalar('earshot_fleet_entries_applied_total', 'counter', 'Fleet log entries applied since start.', f.entries_read),

@@ -1,0 +1,112 @@
+/**
+ * Faults a reviewer found in the fleet (issue 18), each against a real redis-server: Redis restarted
+ * from an older copy of its data (the log's head behind what a replica applied), the fleet's keys wiped,
+ * and the reload routes of one replica. The reference for the catalogue is always what Redis holds: the
+ * log replayed by hand (fleet-harness replayLog) or a replica that joined fresh from it.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import { Redis as RedisClient } from 'ioredis';
+import { EarshotError } from '../../src/errors';
+import type { EarshotServer } from '../../src/server/server';
+import { pollUntil, Redis, startRedis } from '../helpers/fleet';
+import { hostsOrSkip, tempDir, which } from '../helpers/hosts';
+import { catalogueState, randomFactors, replayLog, startFleetServer, waitApplied, type Song } from './fleet-harness';
+
+let redis: Redis | undefined;
+let client: RedisClient;
+let a: EarshotServer;
+const others: EarshotServer[] = [];
+let initial: Song[];
+const backup = tempDir('redis-backup');
+
+before(async () => {
+  if (!which('redis-server')) return;
+  redis = await startRedis();
+  client = new RedisClient(redis.port, '127.0.0.1', { retryStrategy: () => 100 });
+  client.on('error', () => undefined);
+  a = await startFleetServer(redis.url);
+  initial = catalogueState(a);
+});
+
+after(async () => {
+  await Promise.all([a?.close(), ...others.map((s) => s.close())]);
+  client?.disconnect();
+  await redis?.destroy();
+  fs.rmSync(backup, { recursive: true, force: true });
+});
+
+const add = (s: EarshotServer, id: string, seed: number): Promise<void> => s.fleet!.write({ op: 'add', item: { id, artist: 'faults', title: id }, factors: randomFactors(s.engine.factors, seed) });
+
+/** Retries a write while the replica's connection to a restarted Redis comes back (writes fail fast meanwhile). */
+const addOnceUp = (s: EarshotServer, id: string, seed: number): Promise<true> =>
+  pollUntil(async () => {
+    try {
+      await add(s, id, seed);
+      return true;
+    } catch (err) {
+      if (err instanceof EarshotError && /did not confirm/.test(err.message)) return undefined;
+      throw err;
+    }
+  }, `write ${id} accepted`, 20_000, 100);
+
+test('Redis restored from an older copy: the replica drops what Redis lost, applies what it acknowledges, and converges with a new replica', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  await add(a, 'a1', 1);
+  await redis!.stop(); // SHUTDOWN: the AOF holds a1
+  fs.cpSync(redis!.dir, backup, { recursive: true });
+  redis = await new Redis(redis!.port, redis!.dir).start();
+  await addOnceUp(a, 'a2', 2);
+  await add(a, 'a3', 3);
+  assert.equal(a.fleet!.status().applied_seq, 3);
+  await redis!.kill9();
+  fs.rmSync(redis!.dir, { recursive: true, force: true });
+  fs.cpSync(backup, redis!.dir, { recursive: true });
+  redis = await new Redis(redis!.port, redis!.dir).start();
+  assert.equal(await client.get('earshot:seq'), '1', 'Redis went back to entry 1');
+
+  // Acknowledged (resolved) only if this replica then serves it; otherwise a clear 503.
+  let acked = false;
+  try {
+    await addOnceUp(a, 'b2', 4);
+    acked = true;
+  } catch (err) {
+    assert.ok(err instanceof EarshotError && err.code === 'ERR_FLEET_UNAVAILABLE' && /went back/.test(err.message), String(err));
+  }
+  await waitApplied(a, client);
+  const reference = await replayLog(client, initial);
+  assert.deepEqual(reference.songs.map((s) => s.id).filter((id) => /^[ab]\d$/.test(id)), ['a1', 'b2']);
+  assert.deepEqual(catalogueState(a), reference.songs);
+  if (acked) assert.ok(catalogueState(a).some((s) => s.id === 'b2'));
+  const st = await pollUntil(async () => (a.fleet!.status().caught_up ? a.fleet!.status() : undefined), 'A caught up again', 10_000);
+  assert.equal(st.diverged, null);
+  assert.equal(st.lag_entries, 0);
+  assert.ok(st.resyncs >= 1);
+
+  const b = await startFleetServer(redis!.url);
+  others.push(b);
+  await waitApplied(b, client);
+  assert.deepEqual(catalogueState(b), catalogueState(a));
+});
+
+test('the fleet wiped from Redis: writes refused with a clear error and caught_up false, then the replica follows the fleet created again', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  await Promise.all(others.splice(0).map((s) => s.close()));
+  await client.flushall();
+  const st = await pollUntil(async () => (a.fleet!.status().diverged ? a.fleet!.status() : undefined), 'A noticing the fleet is gone', 10_000);
+  assert.equal(st.caught_up, false);
+  assert.equal(st.lag_entries, null);
+  assert.match(st.diverged as string, /gone from Redis/);
+  await assert.rejects(add(a, 'lost', 5), (err: unknown) => err instanceof EarshotError && err.code === 'ERR_FLEET_UNAVAILABLE' && /fleet earshot is gone from Redis/.test(err.message));
+  assert.ok(!catalogueState(a).some((s) => s.id === 'lost'));
+
+  const d = await startFleetServer(redis!.url); // creates the fleet from its bundle
+  others.push(d);
+  await pollUntil(async () => (a.fleet!.status().caught_up ? true : undefined), 'A following the new fleet', 15_000);
+  assert.deepEqual(catalogueState(a), catalogueState(d));
+  await add(a, 'after-wipe', 6);
+  await waitApplied(d, client);
+  assert.deepEqual(catalogueState(d), (await replayLog(client, initial)).songs);
+  assert.deepEqual(catalogueState(a), catalogueState(d));
+});
