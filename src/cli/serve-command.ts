@@ -1,6 +1,6 @@
 /**
  * `earshot serve`: the realtime engine on one port — WebSocket streams at /v1/stream and the HTTP API
- * (docs/protocol.md). SIGHUP reloads the bundle; SIGINT/SIGTERM finalise every stream and exit 0.
+ * (docs/protocol.md). SIGHUP reloads the bundle (a fleet replica: the fleet's revision, here only; it publishes nothing); SIGINT/SIGTERM finalise every stream and exit 0.
  */
 import { EarshotError } from '../errors';
 import { DEFAULT_FLEET_NAME, fleetKeys } from '../fleet/fleet-keys';

@@ -262,6 +262,17 @@ export class FleetReplica {
     return r;
   }
 
+  /**
+   * SIGHUP or POST /v1/admin/reload on a replica: loads the bundle revision the fleet serves again, here
+   * only, with this catalogue (its files re-read from Redis); it publishes nothing.
+   */
+  async reloadServed(): Promise<void> {
+    await this.serial(async () => {
+      const what = `reload of bundle revision ${this.revision.slice(0, 12)} (SIGHUP or POST /v1/admin/reload)`;
+      if (!(await this.swap(this.revision, this.space, (this.host as FleetHost).catalog().snapshot(), what))) throw new EarshotError('ERR_MODEL_FORMAT', `${what} failed: ${this.bundleError}`);
+    });
+  }
+
   status(): FleetStatus {
     return fleetStatusOf({
       name: this.keys.name,

@@ -88,9 +88,13 @@ export async function startServer(options: ServerOptions): Promise<EarshotServer
     }
   }
 
-  /** A fleet replica's reload is a rollout to the whole fleet (its --bundle directory as it is now); it resolves once served here. */
+  /**
+   * A fleet replica: reload(dir) rolls `dir` out to the whole fleet (resolves once served here); reload()
+   * (SIGHUP, POST /v1/admin/reload) reloads the revision the fleet serves, here only: a replica's own
+   * start-up --bundle never overrides `earshot fleet reload`.
+   */
   async function reload(dir?: string): Promise<void> {
-    if (fleet) await fleet.publish(dir ?? options.bundleDir);
+    if (fleet) await (dir === undefined ? fleet.reloadServed() : fleet.publish(dir));
     else await localReload(dir);
   }
   fleet?.attach({ catalog: () => engine.recommender.catalog, reload: (dir) => localReload(dir) });

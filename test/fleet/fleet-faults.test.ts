@@ -110,3 +110,16 @@ test('the fleet wiped from Redis: writes refused with a clear error and caught_u
   assert.deepEqual(catalogueState(d), (await replayLog(client, initial)).songs);
   assert.deepEqual(catalogueState(a), catalogueState(d));
 });
+
+test('POST /v1/admin/reload on one replica reloads the fleet\'s revision there and publishes nothing (its --bundle is not rolled out)', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const before = { seq: await client.get('earshot:seq'), len: await client.xlen('earshot:log'), state: catalogueState(a), revision: a.fleet!.status().bundle_revision };
+  const generation = a.engine.generation;
+  const res = await fetch(`${a.url}/v1/admin/reload`, { method: 'POST' });
+  assert.equal(res.status, 200, await res.text());
+  assert.equal(a.engine.generation, generation + 1, 'reloaded here');
+  assert.equal(await client.get('earshot:seq'), before.seq, 'no log entry');
+  assert.equal(await client.xlen('earshot:log'), before.len);
+  assert.equal(a.fleet!.status().bundle_revision, before.revision);
+  assert.deepEqual(catalogueState(a), before.state);
+});

@@ -28,7 +28,7 @@ before(async () => {
   redis = await startRedis();
   client = new RedisClient(redis.port, '127.0.0.1');
   a = await startFleetServer(redis.url);
-  const other = otherModelBundle(); // b's own --bundle: what its admin route rolls out
+  const other = otherModelBundle(); // b's own --bundle: what its reload(dir) rolls out
   dirs.push(other);
   b = await startFleetServer(redis.url, {}, other);
 });
@@ -81,10 +81,9 @@ test('earshot fleet reload: both replicas load the bundle, keep the catalogue (s
   stream.close();
 });
 
-test('POST /v1/admin/reload on a replica rolls out its --bundle; another model restarts the catalogue from its songs', async (t) => {
+test('a replica\'s reload(dir) rolls the bundle out to the fleet; another model restarts the catalogue from its songs', async (t) => {
   if (!hostsOrSkip(t, 'redis-server')) return;
-  const res = await fetch(`${b.url}/v1/admin/reload`, { method: 'POST' });
-  assert.equal(res.status, 200, await res.clone().text());
+  await b.reload(dirs[0]); // explicit: SIGHUP and POST /v1/admin/reload publish nothing (fleet-faults.test.ts)
   await waitApplied(a, client, 'earshot', 60_000);
   assert.equal(a.fleet!.status().bundle_revision, b.fleet!.status().bundle_revision);
   const own = (await bundleItems(dirs[0])).map((i) => i.id).sort();
