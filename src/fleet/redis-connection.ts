@@ -46,9 +46,27 @@ export async function openRedis(target: RedisTarget, role: 'commands' | 'reader'
     await redis.ping();
   } catch (err) {
     redis.disconnect();
-    throw new EarshotError('ERR_FLEET_UNAVAILABLE', `cannot reach Redis at ${target.display}: ${(socketError ?? (err as Error)).message}`, { cause: err });
+    const m = (socketError ?? (err as Error)).message;
+    if (/NOAUTH|WRONGPASS|invalid password/i.test(m)) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `Redis at ${target.display} needs ${target.password ? 'another' : 'a'} password: redis://:PASS@${target.host}:${target.port}/${target.db} (${m})`, { cause: err });
+    throw new EarshotError('ERR_FLEET_UNAVAILABLE', `cannot reach Redis at ${target.display}: ${m}`, { cause: err });
   }
+  await checkDatabase(redis, target);
   return redis;
+}
+
+/**
+ * ioredis sends SELECT on connect but reports a refused one only to 'error' listeners and then runs on
+ * database 0: another fleet's data. Selecting it again here, where a refusal is an answer, closes that.
+ */
+async function checkDatabase(redis: FleetRedis, target: RedisTarget): Promise<void> {
+  if (target.db === 0) return;
+  try {
+    await redis.select(target.db);
+  } catch (err) {
+    const count = await redis.config('GET', 'databases').then((r) => ` (the server has ${(r as string[])[1]})`, () => '');
+    redis.disconnect();
+    throw new EarshotError('ERR_FLEET_UNAVAILABLE', `Redis at ${target.display}: database ${target.db} does not exist${count}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Runs one of FLEET_SCRIPTS (keys first, as its numberOfKeys says); Buffer arguments go as bytes. */

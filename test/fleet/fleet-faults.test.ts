@@ -11,7 +11,7 @@ import { Redis as RedisClient } from 'ioredis';
 import { EarshotError } from '../../src/errors';
 import type { EarshotServer } from '../../src/server/server';
 import { pollUntil, Redis, startRedis } from '../helpers/fleet';
-import { hostsOrSkip, tempDir, which } from '../helpers/hosts';
+import { freePort, hostsOrSkip, Proc, runEarshot, tempDir, which } from '../helpers/hosts';
 import { catalogueState, randomFactors, replayLog, startFleetServer, waitApplied, type Song } from './fleet-harness';
 
 let redis: Redis | undefined;
@@ -122,4 +122,23 @@ test('POST /v1/admin/reload on one replica reloads the fleet\'s revision there a
   assert.equal(await client.xlen('earshot:log'), before.len);
   assert.equal(a.fleet!.status().bundle_revision, before.revision);
   assert.deepEqual(catalogueState(a), before.state);
+});
+
+test('earshot serve --redis: a database the server lacks and a missing password exit 1 naming the problem', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const db = await runEarshot(['serve', '--port', '0', '--redis', `${redis!.url}/99`]);
+  assert.equal(db.code, 1, db.lines.join('\n'));
+  assert.match(db.lines.join('\n'), /database 99 does not exist \(the server has 16\)/);
+  const port = await freePort();
+  const dir = tempDir('redis-pass');
+  const locked = new Proc('redis-pass', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--requirepass', 'sesame']);
+  try {
+    await locked.waitFor((l) => /Ready to accept connections/.test(l), 'redis ready', 30_000);
+    const noPass = await runEarshot(['serve', '--port', '0', '--redis', `redis://127.0.0.1:${port}`]);
+    assert.equal(noPass.code, 1);
+    assert.match(noPass.lines.join('\n'), /needs a password: redis:\/\/:PASS@127\.0\.0\.1:\d+\/0/);
+  } finally {
+    await locked.stop('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
