@@ -35,6 +35,7 @@ export type EarshotErrorCode =
   | 'ERR_AUDIO_SAMPLE' // a stream's PCM holds a float sample that is NaN, ±Inf or beyond ±16 (full scale 1.0): the frame is dropped
   | 'ERR_STREAM_FINALIZED' // audio for a stream after its finalize and before a reset (the track has ended): ignored
   | 'ERR_TIMEOUT' // an operation ran past its time limit and was stopped
+  | 'ERR_UNKNOWN_ID' // earshot catalog remove/set: an id the engine's catalogue does not hold (HTTP 404 unknown_track; exit 1)
   | 'ERR_FLEET_UNAVAILABLE'; // serve --redis: the fleet's Redis is unreachable, not durable (no AOF), or a write could not be confirmed (HTTP 503 fleet_unavailable)
 
 export class EarshotError extends Error {

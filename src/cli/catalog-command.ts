@@ -154,7 +154,7 @@ async function remove(api: Api, ids: string[], json: boolean): Promise<void> {
     if (json) process.stdout.write(JSON.stringify({ event: 'failed', id, status, message: err.message }) + '\n');
     else process.stderr.write(`earshot catalog remove: ${id}: not in the catalogue\n`);
   }
-  if (missing > 0) throw new EarshotError('ERR_IO', `${missing} of ${ids.length} ids were not in the catalogue`);
+  if (missing > 0) throw new EarshotError('ERR_UNKNOWN_ID', `${missing} of ${ids.length} ids were not in the catalogue`);
 }
 
 /** `catalog set`: PATCH /v1/catalog with the fields given; prints the song as stored. */

@@ -116,9 +116,11 @@ export function errorOf(status: number, text: string): { code: string; message: 
 
 /**
  * A request the engine refused, as the command's error: `<METHOD> <path>: <status> <code>: <message>`;
- * ERR_INVALID_ARGUMENT (exit 2) for a 400, the caller's mistake; ERR_IO (exit 1) otherwise.
+ * ERR_INVALID_ARGUMENT (exit 2) for a 400, the caller's mistake; ERR_UNKNOWN_ID (exit 1) for a 404
+ * unknown_track, an id the catalogue does not hold; ERR_IO (exit 1) otherwise.
  */
 export function refusedError(method: Method, path: string, status: number, text: string): EarshotError {
   const e = errorOf(status, text);
-  return new EarshotError(status === 400 ? 'ERR_INVALID_ARGUMENT' : 'ERR_IO', `${method} ${path}: ${status} ${e.code}: ${e.message}`);
+  const code = status === 400 ? 'ERR_INVALID_ARGUMENT' : status === 404 && e.code === 'unknown_track' ? 'ERR_UNKNOWN_ID' : 'ERR_IO';
+  return new EarshotError(code, `${method} ${path}: ${status} ${e.code}: ${e.message}`);
 }

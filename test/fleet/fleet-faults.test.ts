@@ -142,3 +142,13 @@ test('earshot serve --redis: a database the server lacks and a missing password 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('earshot catalog remove/set of an unknown id exit 1 tagged ERR_UNKNOWN_ID, not ERR_IO', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  for (const args of [['remove', 'nosuch'], ['set', 'nosuch', '--title', 'x']]) {
+    const r = await runEarshot(['catalog', ...args, '--server', a.url]);
+    assert.equal(r.code, 1, r.lines.join('\n'));
+    assert.match(r.lines.join('\n'), /\[ERR_UNKNOWN_ID\]/);
+    assert.doesNotMatch(r.lines.join('\n'), /ERR_IO/);
+  }
+});
