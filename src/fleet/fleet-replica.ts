@@ -23,7 +23,7 @@ import { readSnapshot, SNAPSHOT_CHUNK_SONGS, type FleetSnapshot } from './fleet-
 import { createFleet, writeSnapshot } from './fleet-snapshot-write';
 import { changeFields, type LogEntry, type LogRecord } from './log-entry';
 import { LogReader } from './log-reader';
-import { checkDurability, openRedis, runScript, type FleetRedis } from './redis-connection';
+import { checkDurability, openRedis, redisFailure, runScript, type FleetRedis } from './redis-connection';
 import { parseRedisUrl, type RedisTarget } from './redis-url';
 import { fleetStatusOf, type FleetStatus } from './fleet-status';
 
@@ -144,6 +144,22 @@ export class FleetReplica {
     this.revision = snap.revision;
     this.space = snap.space;
     this.dirs.push(bundleDir);
+    this.logOutages();
+  }
+
+  /** One line when the command connection to Redis goes and one when it is back (how long, where this replica stands). */
+  private logOutages(): void {
+    let lostAt = 0;
+    this.cmd.on('close', () => {
+      if (lostAt || this.closed) return;
+      lostAt = Date.now();
+      this.log(`fleet ${this.keys.name}: lost Redis at ${this.target.display}; serving from memory at log entry ${this.applied.seq}, changes refused until it is back`);
+    });
+    this.cmd.on('ready', () => {
+      if (!lostAt) return;
+      this.log(`fleet ${this.keys.name}: Redis at ${this.target.display} is back after ${((Date.now() - lostAt) / 1000).toFixed(1)} s; applied up to log entry ${this.applied.seq}, reading on`);
+      lostAt = 0;
+    });
   }
 
   /**
@@ -237,7 +253,7 @@ export class FleetReplica {
       if (m.includes('EARSHOT_UNKNOWN_ID')) throw new UnknownIdError(id, `id ${JSON.stringify(id)} is not in the fleet's catalogue`);
       if (m.includes('EARSHOT_MODEL_CHANGED')) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's model changed while song ${JSON.stringify(id)} was analysed; send it again`);
       // Unreachable, timed out, or the connection dropped before the answer: the change may or may not be in the log (a retry of an add then gets 409).
-      throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's Redis (${this.target.display}) did not confirm the change: ${m}`, { cause: err });
+      throw redisFailure(err, this.target.display, `the fleet's Redis (${this.target.display}) did not confirm the change`);
     }
     // A number this replica has passed, on an entry newer than the one it applied there: Redis's log went
     // back (restored from an older copy). Reload Redis's state first; it holds this change or will.
@@ -255,7 +271,7 @@ export class FleetReplica {
       r = await publishBundle(this.cmd, this.keys, dir);
     } catch (err) {
       if (err instanceof EarshotError) throw err;
-      throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's Redis (${this.target.display}) did not take the rollout: ${(err as Error).message}`, { cause: err });
+      throw redisFailure(err, this.target.display, `the fleet's Redis (${this.target.display}) did not take the rollout`);
     }
     await this.waiters.wait(this.applied.seq, r.seq, ROLLOUT_WAIT_MS, `the rollout is in the fleet log (entry ${r.seq}) but this replica has not loaded it within ${ROLLOUT_WAIT_MS / 1000} s`);
     if (this.bundleError && this.revision !== r.revision) throw new EarshotError('ERR_MODEL_FORMAT', `bundle revision ${r.revision.slice(0, 12)} failed to load here: ${this.bundleError}`);

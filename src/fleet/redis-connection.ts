@@ -69,6 +69,18 @@ async function checkDatabase(redis: FleetRedis, target: RedisTarget): Promise<vo
   }
 }
 
+/**
+ * A command that failed on the way to Redis as the caller's error. ioredis refuses a command it never
+ * sent (no offline queue, retries spent) with its own internals ("Stream isn't writeable…", "Reached
+ * the max retries per request limit"): that is "unreachable", and nothing was done. Any other failure
+ * (a timeout, the connection lost before the answer) leaves it unknown whether Redis did it: `unsure`.
+ */
+export function redisFailure(err: unknown, display: string, unsure: string): EarshotError {
+  const m = (err as Error).message ?? String(err);
+  if (/Stream isn't writeable|max retries per request/i.test(m)) return new EarshotError('ERR_FLEET_UNAVAILABLE', `Redis at ${display} is unreachable: nothing was changed; send it again once it is back`, { cause: err });
+  return new EarshotError('ERR_FLEET_UNAVAILABLE', `${unsure}: ${m}`, { cause: err });
+}
+
 /** Runs one of FLEET_SCRIPTS (keys first, as its numberOfKeys says); Buffer arguments go as bytes. */
 export function runScript(redis: FleetRedis, name: FleetScript, keys: string[], args: (string | number | Buffer)[]): Promise<unknown> {
   const fn = (redis as unknown as Record<FleetScript, (...a: (string | number | Buffer)[]) => Promise<unknown>>)[name];

@@ -19,6 +19,8 @@ let client: RedisClient;
 let a: EarshotServer;
 const others: EarshotServer[] = [];
 let initial: Song[];
+/** A's log lines (the server's and its fleet replica's). */
+const lines: string[] = [];
 const backup = tempDir('redis-backup');
 
 before(async () => {
@@ -26,7 +28,7 @@ before(async () => {
   redis = await startRedis();
   client = new RedisClient(redis.port, '127.0.0.1', { retryStrategy: () => 100 });
   client.on('error', () => undefined);
-  a = await startFleetServer(redis.url);
+  a = await startFleetServer(redis.url, {}, undefined, (l) => lines.push(l));
   initial = catalogueState(a);
 });
 
@@ -46,7 +48,7 @@ const addOnceUp = (s: EarshotServer, id: string, seed: number): Promise<true> =>
       await add(s, id, seed);
       return true;
     } catch (err) {
-      if (err instanceof EarshotError && /did not confirm/.test(err.message)) return undefined;
+      if (err instanceof EarshotError && /did not confirm|is unreachable/.test(err.message)) return undefined;
       throw err;
     }
   }, `write ${id} accepted`, 20_000, 100);
@@ -61,6 +63,12 @@ test('Redis restored from an older copy: the replica drops what Redis lost, appl
   await add(a, 'a3', 3);
   assert.equal(a.fleet!.status().applied_seq, 3);
   await redis!.kill9();
+  // Once the replica knows Redis is gone, a write says so in words, not in ioredis's.
+  const down = await pollUntil(() => add(a, 'never', 9).then(() => assert.fail('a write acknowledged with Redis down'), (err: Error) => (/is unreachable/.test(err.message) ? err : undefined)), 'a write refused as unreachable', 5000);
+  assert.match(down.message, /^Redis at redis:\/\/127\.0\.0\.1:\d+\/0 is unreachable: nothing was changed/);
+  assert.equal((down as EarshotError).code, 'ERR_FLEET_UNAVAILABLE');
+  assert.equal(a.fleet!.status().lag_entries, null, 'lag unknown while cut off, not 0');
+  assert.equal(a.fleet!.status().caught_up, false);
   fs.rmSync(redis!.dir, { recursive: true, force: true });
   fs.cpSync(backup, redis!.dir, { recursive: true });
   redis = await new Redis(redis!.port, redis!.dir).start();
@@ -75,6 +83,8 @@ test('Redis restored from an older copy: the replica drops what Redis lost, appl
     assert.ok(err instanceof EarshotError && err.code === 'ERR_FLEET_UNAVAILABLE' && /went back/.test(err.message), String(err));
   }
   await waitApplied(a, client);
+  assert.ok(lines.some((l) => /lost Redis at .*serving from memory at log entry 3/.test(l)), 'the outage is logged');
+  assert.ok(lines.some((l) => /Redis at .* is back after \d+\.\d s; applied up to log entry/.test(l)), 'the reconnection is logged');
   const reference = await replayLog(client, initial);
   assert.deepEqual(reference.songs.map((s) => s.id).filter((id) => /^[ab]\d$/.test(id)), ['a1', 'b2']);
   assert.deepEqual(catalogueState(a), reference.songs);

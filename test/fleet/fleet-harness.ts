@@ -22,8 +22,9 @@ export interface Song {
 }
 
 /** One replica in this process: few threads (2-core CI machines), catalogue changes only through the fleet. */
-export async function startFleetServer(redisUrl: string, fleet: Partial<FleetOptions> = {}, bundleDir = DEFAULT_BUNDLE): Promise<EarshotServer> {
+export async function startFleetServer(redisUrl: string, fleet: Partial<FleetOptions> = {}, bundleDir = DEFAULT_BUNDLE, log?: (line: string) => void): Promise<EarshotServer> {
   return startServer({
+    log,
     bundleDir,
     port: 0,
     inferenceThread: 'main',
