@@ -9,6 +9,7 @@
  * count, window and mel front end — what makes two models' factors comparable (as a user catalogue
  * records it: src/model/user-catalog.ts); songs' factors are only meaningful under their identity.
  */
+import { markOwner } from './bundle-cache';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -83,7 +84,9 @@ export async function materialiseBundle(redis: FleetRedis, keys: FleetKeys, revi
   const entry = await redis.hgetall(keys.bundle(revision));
   const name = entry.name;
   if (!name || !/^[^/\\\0]+$/.test(name) || name === '.' || name === '..') throw new EarshotError('ERR_MODEL_FORMAT', `fleet bundle ${revision} is missing from Redis (key ${keys.bundle(revision)}) or has no valid name`);
-  const dir = path.join(fs.mkdtempSync(path.join(cacheDir, `${revision.slice(0, 12)}-`)), name);
+  const revisionDir = fs.mkdtempSync(path.join(cacheDir, `${revision.slice(0, 12)}-`));
+  markOwner(revisionDir);
+  const dir = path.join(revisionDir, name);
   fs.mkdirSync(dir);
   for (const [field, sha] of Object.entries(entry)) {
     if (!field.startsWith('file:')) continue;

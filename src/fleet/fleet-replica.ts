@@ -16,6 +16,7 @@ import { patchItem } from '../catalog/song-table';
 import { Histogram, LATENCY_BUCKETS_S } from '../engine/engine-stats';
 import { EarshotError } from '../errors';
 import { AppliedWaiters } from './applied-waiters';
+import { pruneCache } from './bundle-cache';
 import { materialiseBundle, readLocalBundle, uploadBundle } from './fleet-bundle';
 import { DEFAULT_FLEET_NAME, fleetKeys, type FleetKeys } from './fleet-keys';
 import { publishBundle, type Rollout } from './fleet-rollout';
@@ -195,6 +196,8 @@ export class FleetReplica {
         ownCache = true;
       }
       fs.mkdirSync(cacheDir, { recursive: true });
+      const pruned = ownCache ? [] : pruneCache(cacheDir);
+      if (pruned.length > 0) log(`fleet ${keys.name}: removed ${pruned.length} bundle copies left in ${cacheDir} by replicas that are gone (${pruned.join(', ')})`);
       const dir = await materialiseBundle(cmd, keys, snap.revision, cacheDir, { items: snap.items, factors: snap.factors });
       reader = await openRedis(target, 'reader', `earshot:${keys.name}:${process.pid}:log`);
       log(`joined fleet ${keys.name} at ${target.display}: snapshot at entry ${snap.seq} (${snap.items.length} songs), log head ${head}, bundle revision ${snap.revision.slice(0, 12)}`);

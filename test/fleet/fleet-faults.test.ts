@@ -5,7 +5,9 @@
  * log replayed by hand (fleet-harness replayLog) or a replica that joined fresh from it.
  */
 import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis as RedisClient } from 'ioredis';
 import { EarshotError } from '../../src/errors';
@@ -161,4 +163,33 @@ test('earshot catalog remove/set of an unknown id exit 1 tagged ERR_UNKNOWN_ID, 
     assert.match(r.lines.join('\n'), /\[ERR_UNKNOWN_ID\]/);
     assert.doesNotMatch(r.lines.join('\n'), /ERR_IO/);
   }
+});
+
+test('--fleet-cache: at start a replica removes the bundle copies of replicas that are gone but the newest, never a live one\'s', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const cache = tempDir('fleet-cache');
+  const live = spawn('sleep', ['60']);
+  t.after(() => {
+    live.kill('SIGKILL');
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+  const dead = spawnSync('true').pid as number; // exited: its pid names no process (until reused)
+  const leave = (name: string, pid: number | null, ageS: number): void => {
+    fs.mkdirSync(path.join(cache, name, 'bundle'), { recursive: true });
+    if (pid !== null) fs.writeFileSync(path.join(cache, name, 'owner.pid'), String(pid));
+    const at = new Date(Date.now() - ageS * 1000);
+    fs.utimesSync(path.join(cache, name), at, at);
+  };
+  leave('aaaaaaaaaaaa-old001', dead, 300);
+  leave('aaaaaaaaaaaa-old002', null, 200);
+  leave('bbbbbbbbbbbb-new003', dead, 100);
+  leave('cccccccccccc-live04', live.pid as number, 400);
+  fs.mkdirSync(path.join(cache, 'not-a-revision'));
+  const s = await startFleetServer(redis!.url, { cacheDir: cache });
+  others.push(s);
+  const kept = fs.readdirSync(cache).sort();
+  const own = kept.filter((d) => !['bbbbbbbbbbbb-new003', 'cccccccccccc-live04', 'not-a-revision'].includes(d));
+  assert.deepEqual(kept.filter((d) => !own.includes(d)), ['bbbbbbbbbbbb-new003', 'cccccccccccc-live04', 'not-a-revision']);
+  assert.equal(own.length, 1, `its own revision directory: ${own.join(', ')}`);
+  assert.equal(fs.readFileSync(path.join(cache, own[0], 'owner.pid'), 'utf8'), String(process.pid));
 });
