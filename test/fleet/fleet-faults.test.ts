@@ -193,3 +193,17 @@ test('--fleet-cache: at start a replica removes the bundle copies of replicas th
   assert.equal(own.length, 1, `its own revision directory: ${own.join(', ')}`);
   assert.equal(fs.readFileSync(path.join(cache, own[0], 'owner.pid'), 'utf8'), String(process.pid));
 });
+
+test('earshot_fleet_propagation_seconds counts the entries written after a replica joined, not its catch-up', async (t) => {
+  if (!hostsOrSkip(t, 'redis-server')) return;
+  const before = Number(await client.get('earshot:seq'));
+  assert.ok(before >= 1, 'the log holds entries the new replica reads as catch-up');
+  const s = await startFleetServer(redis!.url);
+  others.push(s);
+  await waitApplied(s, client);
+  assert.ok(s.fleet!.status().entries_read >= 1);
+  assert.equal(s.fleet!.propagationSeconds.count, 0);
+  await add(a, 'after-join', 7);
+  await waitApplied(s, client);
+  assert.equal(s.fleet!.propagationSeconds.count, 1);
+});
