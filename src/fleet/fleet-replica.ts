@@ -260,9 +260,12 @@ export class FleetReplica {
     }
     // A number this replica has passed, on an entry newer than the one it applied there: Redis's log went
     // back (restored from an older copy). Reload Redis's state first; it holds this change or will.
-    await this.serial(async () => {
-      if (seq <= this.applied.seq && streamIdAfter(streamId, this.applied.streamId)) await this.regressed(`Redis numbered a new change ${seq}, this replica had applied up to ${this.applied.seq}`);
-    });
+    const behind = (): boolean => seq <= this.applied.seq && streamIdAfter(streamId, this.applied.streamId);
+    if (behind()) {
+      await this.serial(async () => {
+        if (behind()) await this.regressed(`Redis numbered a new change ${seq}, this replica had applied up to ${this.applied.seq}`);
+      });
+    }
     if (this.diverged) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the change is entry ${seq} of the fleet log, but this replica cannot apply it: ${this.diverged}`);
     await this.waiters.wait(this.applied.seq, seq, this.options.writeTimeoutS * 1000, `the change is in the fleet log (entry ${seq}) but this replica has not applied it within ${this.options.writeTimeoutS} s; it will appear`);
   };
