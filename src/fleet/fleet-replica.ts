@@ -180,7 +180,7 @@ export class FleetReplica {
     let cacheDir = o.cacheDir ?? '';
     try {
       await checkDurability(cmd, target.display, log);
-      // A 10M-song snapshot is 1,250 chunks, about a minute: say how far the read is, a tenth at a time.
+      // A 10M-song snapshot is 1,250 chunks, about 3 min to read (docs/scale.md): say how far the read is, a tenth at a time.
       const progress = (done: number, chunks: number) => void (chunks >= 100 && done % Math.ceil(chunks / 10) === 0 && log(`fleet ${keys.name}: reading the snapshot, ${done} of ${chunks} chunks`));
       let snap = await readSnapshot(cmd, keys, { onChunk: progress });
       if (!snap) {
