@@ -50,7 +50,7 @@ export const SERVE_USAGE = `usage: earshot serve [options]
   --redis <url>           join a fleet: redis://host[:port][/db]; the catalogue and the model are shared
                           through Redis (needs appendonly yes; docs/fleet.md), not with --catalog
   --fleet <name>          the fleet's key prefix in Redis (default ${DEFAULT_FLEET_NAME})
-  --fleet-snapshot-entries <n>  write a fleet snapshot after this many log entries (default ${FLEET_DEFAULTS.snapshotEveryEntries})
+  --fleet-snapshot-entries <n>  write a fleet snapshot once at least this many log entries follow the last one, and at least as many as a quarter of the catalogue (default ${FLEET_DEFAULTS.snapshotEveryEntries})
   --fleet-snapshot-seconds <s>  …or this long after the last one (default ${FLEET_DEFAULTS.snapshotEverySeconds})
   --fleet-cache <dir>     where fleet bundle revisions are written to load them (default: a temp dir)
   --json                  log as JSON lines (the first: {"type":"listening","url":...})`;
