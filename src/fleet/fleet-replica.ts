@@ -6,61 +6,28 @@
  * /healthz and /metrics. docs/fleet.md describes the whole design and what is guaranteed.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Catalog } from '../catalog/catalog';
-import { DuplicateIdError, UnknownIdError } from '../catalog/catalog';
 import { applyCatalogChanges, type CatalogChange } from '../catalog/catalog-change';
-import { checkItemFields } from '../catalog/item-fields';
-import { patchItem } from '../catalog/song-table';
 import { Histogram, LATENCY_BUCKETS_S } from '../engine/engine-stats';
 import { EarshotError } from '../errors';
 import { AppliedWaiters } from './applied-waiters';
-import { pruneCache } from './bundle-cache';
-import { materialiseBundle, readLocalBundle, uploadBundle } from './fleet-bundle';
-import { DEFAULT_FLEET_NAME, fleetKeys, type FleetKeys } from './fleet-keys';
+import { materialiseBundle } from './fleet-bundle';
+import { joinFleet, type JoinedFleet } from './fleet-join';
+import type { FleetKeys } from './fleet-keys';
+import { SNAPSHOT_CATALOGUE_FRACTION, type FleetOptions, type ResolvedFleetOptions } from './fleet-options';
 import { publishBundle, type Rollout } from './fleet-rollout';
-import { readSnapshot, SNAPSHOT_CHUNK_SONGS, type FleetSnapshot } from './fleet-snapshot';
-import { createFleet, writeSnapshot } from './fleet-snapshot-write';
-import { changeFields, type LogEntry, type LogRecord } from './log-entry';
-import { LogReader } from './log-reader';
-import { checkDurability, openRedis, redisFailure, runScript, type FleetRedis } from './redis-connection';
-import { parseRedisUrl, type RedisTarget } from './redis-url';
+import { readSnapshot, type FleetSnapshot } from './fleet-snapshot';
+import { writeSnapshot } from './fleet-snapshot-write';
 import { fleetStatusOf, type FleetStatus } from './fleet-status';
+import { appendChange, checkChange, streamIdAfter } from './log-append';
+import type { LogEntry, LogRecord } from './log-entry';
+import { LogReader } from './log-reader';
+import { redisFailure, type FleetRedis } from './redis-connection';
+import type { RedisTarget } from './redis-url';
 
-export interface FleetOptions {
-  /** redis://host[:port][/db] (./redis-url.ts). */
-  redis: string;
-  /** Key prefix (default `earshot`): fleets sharing one Redis database keep apart by name. */
-  name?: string;
-  /**
-   * A snapshot is written once this many entries follow the last one, or a quarter of the catalogue's
-   * size if that is more (SNAPSHOT_CATALOGUE_FRACTION). Default 10,000: a starting replica then reads
-   * at most ~10,000 entries (≈ 0.1-0.3 s to apply) on a catalogue of up to 40,000 songs.
-   */
-  snapshotEveryEntries?: number;
-  /** Songs per snapshot chunk (default SNAPSHOT_CHUNK_SONGS, ./fleet-snapshot.ts; the tests use a few). */
-  snapshotChunkSongs?: number;
-  /**
-   * …or when this many seconds passed since the last one and any entry followed it. Default 300: a
-   * quiet fleet still trims its log within five minutes of its last change.
-   */
-  snapshotEverySeconds?: number;
-  /** Where replicas write bundle revisions to load them. Default: a new directory in the OS temp dir, removed at close. */
-  cacheDir?: string;
-  /** How long a write waits for this replica to apply its own entry before it answers 503 (s). Default 10. */
-  writeTimeoutS?: number;
-}
-
-export const FLEET_DEFAULTS = { snapshotEveryEntries: 10_000, snapshotEverySeconds: 300, writeTimeoutS: 10 } as const;
-
-/**
- * Entries between snapshots are at least this fraction of the catalogue: a snapshot serialises the
- * whole catalogue (N songs), so writing one every N/4 entries costs O(1) per entry amortised (≈ 4 song
- * serialisations each) however large N grows — a 10M-song import from empty writes 23 snapshots, not 1,000 —
- * while a starting replica reads at most N/4 entries after the snapshot, under the N songs it reads anyway.
- */
-export const SNAPSHOT_CATALOGUE_FRACTION = 1 / 4;
+// The settings live in ./fleet-options.ts; the server and the CLI import them from here.
+export { FLEET_DEFAULTS, SNAPSHOT_CATALOGUE_FRACTION, type FleetOptions } from './fleet-options';
 
 /** A rollout may load a model for seconds on a busy machine: the admin route waits this long for its own replica (ms). */
 const ROLLOUT_WAIT_MS = 120_000;
@@ -74,23 +41,6 @@ export interface FleetHost {
   catalog: () => Catalog;
   /** Loads a bundle directory without dropping streams (the server's reload). */
   reload: (dir: string) => Promise<void>;
-}
-
-/**
- * Refuses (ERR_INVALID_ARGUMENT) a change that every replica would fail to apply — a field the catalogue
- * rules refuse, factors of another length or not finite — before it enters the log for good.
- */
-function checkChange(change: CatalogChange, dims: number): void {
-  if (change.op === 'add') {
-    checkItemFields(change.item);
-    const f = change.factors;
-    if (!(f instanceof Float32Array) || f.length !== dims) throw new EarshotError('ERR_INVALID_ARGUMENT', `song ${change.item.id} has ${f?.length} factors; the catalogue has ${dims}`);
-    for (let i = 0; i < f.length; i++) if (!Number.isFinite(f[i])) throw new EarshotError('ERR_INVALID_ARGUMENT', `song ${change.item.id}: factor ${i} is ${f[i]}`);
-  } else if (change.op === 'meta') {
-    patchItem({ id: change.id, artist: '', title: 'x' }, change.patch); // the patch's own values, by the rules an update applies
-  } else if (change.op !== 'remove') {
-    throw new EarshotError('ERR_INVALID_ARGUMENT', `op must be add, remove or meta, got ${String((change as { op: unknown }).op)}`);
-  }
 }
 
 export class FleetReplica {
@@ -126,25 +76,29 @@ export class FleetReplica {
   /** XADD (Redis time in the entry id) → applied here: the fleet's propagation delay as this replica sees it. */
   readonly propagationSeconds = new Histogram(LATENCY_BUCKETS_S);
 
-  private constructor(
-    readonly keys: FleetKeys,
-    readonly target: RedisTarget,
-    private readonly cmd: FleetRedis,
-    private readonly readerRedis: FleetRedis,
-    private readonly options: Required<Omit<FleetOptions, 'cacheDir' | 'name'>> & { cacheDir: string; ownCache: boolean },
-    snap: FleetSnapshot,
-    head: number,
-    /** The bundle directory (in the cache) to open the engine with: the snapshot's revision and songs. */
-    readonly bundleDir: string,
-    private readonly log: (line: string) => void,
-  ) {
+  readonly keys: FleetKeys;
+  readonly target: RedisTarget;
+  /** The bundle directory (in the cache) to open the engine with: the snapshot's revision and songs. */
+  readonly bundleDir: string;
+  private readonly cmd: FleetRedis;
+  private readonly readerRedis: FleetRedis;
+  private readonly options: ResolvedFleetOptions;
+
+  private constructor(j: JoinedFleet, private readonly log: (line: string) => void) {
+    this.keys = j.keys;
+    this.target = j.target;
+    this.bundleDir = j.bundleDir;
+    this.cmd = j.cmd;
+    this.readerRedis = j.reader;
+    this.options = j.options;
+    const snap = j.snap;
     this.applied = { seq: snap.seq, streamId: snap.streamId };
     this.snapshotSeq = snap.seq;
-    this.headSeq = head;
-    this.caughtUpOnce = snap.seq >= head; // nothing after the snapshot: ready at once
+    this.headSeq = j.head;
+    this.caughtUpOnce = snap.seq >= j.head; // nothing after the snapshot: ready at once
     this.revision = snap.revision;
     this.space = snap.space;
-    this.dirs.push(bundleDir);
+    this.dirs.push(j.bundleDir);
     this.logOutages();
   }
 
@@ -170,53 +124,7 @@ export class FleetReplica {
    * whatever `bundleDir` holds.
    */
   static async join(o: FleetOptions, bundleDir: string, log: (line: string) => void): Promise<FleetReplica> {
-    const target = parseRedisUrl(o.redis);
-    const keys = fleetKeys(o.name ?? DEFAULT_FLEET_NAME);
-    const every = o.snapshotEveryEntries ?? FLEET_DEFAULTS.snapshotEveryEntries;
-    if (!Number.isInteger(every) || every < 1) throw new EarshotError('ERR_INVALID_ARGUMENT', `snapshotEveryEntries must be an integer >= 1, got ${every}`);
-    const cmd = await openRedis(target, 'commands', `earshot:${keys.name}:${process.pid}`);
-    let reader: FleetRedis | null = null;
-    let ownCache = false;
-    let cacheDir = o.cacheDir ?? '';
-    try {
-      await checkDurability(cmd, target.display, log);
-      // A 10M-song snapshot is 1,250 chunks, about 3 min to read (docs/scale.md): say how far the read is, a tenth at a time.
-      const progress = (done: number, chunks: number) => void (chunks >= 100 && done % Math.ceil(chunks / 10) === 0 && log(`fleet ${keys.name}: reading the snapshot, ${done} of ${chunks} chunks`));
-      let snap = await readSnapshot(cmd, keys, { onChunk: progress });
-      if (!snap) {
-        const local = readLocalBundle(bundleDir);
-        await uploadBundle(cmd, keys, local);
-        const first = { seq: 0, streamId: '0-0', revision: local.revision, space: local.space, items: local.items, factors: local.itemFactors };
-        if (await createFleet(cmd, keys, first, { chunkSongs: o.snapshotChunkSongs })) log(`created fleet ${keys.name} in ${target.display} from bundle ${bundleDir} (${local.items.length} songs, revision ${local.revision.slice(0, 12)})`);
-        snap = (await readSnapshot(cmd, keys)) as FleetSnapshot;
-      }
-      const head = Number((await cmd.get(keys.seq)) ?? 0);
-      if (!o.cacheDir) {
-        cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), `earshot-fleet-${keys.name}-`));
-        ownCache = true;
-      }
-      fs.mkdirSync(cacheDir, { recursive: true });
-      const pruned = ownCache ? [] : pruneCache(cacheDir);
-      if (pruned.length > 0) log(`fleet ${keys.name}: removed ${pruned.length} bundle copies left in ${cacheDir} by replicas that are gone (${pruned.join(', ')})`);
-      const dir = await materialiseBundle(cmd, keys, snap.revision, cacheDir, { items: snap.items, factors: snap.factors });
-      reader = await openRedis(target, 'reader', `earshot:${keys.name}:${process.pid}:log`);
-      log(`joined fleet ${keys.name} at ${target.display}: snapshot at entry ${snap.seq} (${snap.items.length} songs), log head ${head}, bundle revision ${snap.revision.slice(0, 12)}`);
-      const options = {
-        snapshotEveryEntries: every,
-        snapshotEverySeconds: o.snapshotEverySeconds ?? FLEET_DEFAULTS.snapshotEverySeconds,
-        snapshotChunkSongs: o.snapshotChunkSongs ?? SNAPSHOT_CHUNK_SONGS,
-        writeTimeoutS: o.writeTimeoutS ?? FLEET_DEFAULTS.writeTimeoutS,
-        redis: o.redis,
-        cacheDir,
-        ownCache,
-      };
-      return new FleetReplica(keys, target, cmd, reader, options, snap, head, dir, log);
-    } catch (err) {
-      cmd.disconnect();
-      reader?.disconnect();
-      if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
-      throw err;
-    }
+    return new FleetReplica(await joinFleet(o, bundleDir, log), log);
   }
 
   /** Starts applying the log to the engine opened on `bundleDir`. */
@@ -243,21 +151,7 @@ export class FleetReplica {
     if (this.closed) throw new EarshotError('ERR_FLEET_UNAVAILABLE', 'the server is leaving the fleet');
     if (this.gone) throw new EarshotError('ERR_FLEET_UNAVAILABLE', this.diverged as string);
     checkChange(change, (this.host as FleetHost).catalog().dims);
-    const id = change.op === 'add' ? change.item.id : change.id;
-    let seq: number;
-    let streamId: string;
-    try {
-      const reply = (await runScript(this.cmd, 'earshotAppendChange', [this.keys.ids, this.keys.log, this.keys.seq, this.keys.space], [change.op, id, change.op === 'add' ? this.space : '', ...changeFields(change, this.space)])) as [string, number];
-      seq = Number(reply[1]);
-      streamId = String(reply[0]);
-    } catch (err) {
-      const m = (err as Error).message ?? '';
-      if (m.includes('EARSHOT_DUPLICATE_ID')) throw new DuplicateIdError(id, `id ${JSON.stringify(id)} is already in the fleet's catalogue`);
-      if (m.includes('EARSHOT_UNKNOWN_ID')) throw new UnknownIdError(id, `id ${JSON.stringify(id)} is not in the fleet's catalogue`);
-      if (m.includes('EARSHOT_MODEL_CHANGED')) throw new EarshotError('ERR_FLEET_UNAVAILABLE', `the fleet's model changed while song ${JSON.stringify(id)} was analysed; send it again`);
-      // Unreachable, timed out, or the connection dropped before the answer: the change may or may not be in the log (a retry of an add then gets 409).
-      throw redisFailure(err, this.target.display, `the fleet's Redis (${this.target.display}) did not confirm the change`);
-    }
+    const { seq, streamId } = await appendChange(this.cmd, this.keys, this.target, this.space, change);
     // A number this replica has passed, on an entry newer than the one it applied there: Redis's log went
     // back (restored from an older copy). Reload Redis's state first; it holds this change or will.
     const behind = (): boolean => seq <= this.applied.seq && streamIdAfter(streamId, this.applied.streamId);
@@ -498,9 +392,3 @@ export class FleetReplica {
   }
 }
 
-/** Stream id a ("ms-n") comes after b. */
-function streamIdAfter(a: string, b: string): boolean {
-  const [am, an] = a.split('-').map(Number);
-  const [bm, bn] = b.split('-').map(Number);
-  return am > bm || (am === bm && an > bn);
-}
