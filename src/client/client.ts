@@ -5,19 +5,17 @@
  *
  * Life cycle: connect() resolves on the server's `begin`, or rejects (no retry: a wrong URL or token
  * should fail at once). After that, an abnormal close (anything but 1000/4400/4401/4415) reconnects
- * with backoff and, on the new `begin`, replays the stream's state: the merged configure (with the
- * history), the last reset's track, the latest audio (one window's worth, ./replay-buffer.ts, so the new
- * stream — on another replica behind a load balancer, deploy/ — answers at once) and any finalize still
- * unanswered, so no `final` is lost to a drop. Audio sent while disconnected is not sent and is counted
- * (bytesDropped), but it is kept for that replay: live audio cannot wait, and file streamers wait in
- * drain(), which holds until the stream is open again.
+ * with backoff and, on the new `begin`, puts the stream's state back (./stream-restore.ts) and sends any
+ * finalize still unanswered again, so no `final` is lost to a drop. Audio given while disconnected is not
+ * sent (bytesDropped) but kept for that replay; file streamers wait in drain() until the stream is open.
  */
 import { CLOSE } from '../protocol/close-codes';
 import type { BeginEvent, ServerEvent, WindowEvent } from '../protocol/events';
-import { parseClientMessage, type ClientMessage, type ConfigureMessage } from '../protocol/messages';
+import { parseClientMessage, type ClientMessage } from '../protocol/messages';
 import { BYTES_PER_SAMPLE } from '../protocol/pcm';
 import { backoffDelayMs, resolveReconnect, type ResolvedReconnect } from './backoff';
-import { checkReplayS, ReplayBuffer, replayBytes } from './replay-buffer';
+import { checkReplayS } from './replay-buffer';
+import { StreamRestore, type ConfigureFields } from './stream-restore';
 import { TypedEmitter } from './emitter';
 import { EarshotClientError, type ClientEvents, type CloseInfo, type StreamError } from './events';
 import { toWireBytes } from './pcm';
@@ -39,10 +37,7 @@ export interface ClientStats {
 
 /** How often drain() looks at bufferedAmount: WebSocket has no drain event in browsers. */
 const DRAIN_POLL_MS = 4;
-/** A close handshake the server never answers is abandoned after this (ms). */
-const CLOSE_TIMEOUT_MS = 5000;
-
-type ConfigureFields = Omit<ConfigureMessage, 'type'>;
+const CLOSE_TIMEOUT_MS = 5000; // ms: a close handshake the server never answers is abandoned after this
 
 export class EarshotClient extends TypedEmitter<ClientEvents> {
   /** The stream URL (without the token, unless auth is `query`). */
@@ -59,14 +54,9 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
   private everOpened = false;
   private attempt = 0;
   private lastError: StreamError | undefined;
-  /** What a reconnect replays: every configure merged, and the last reset. */
-  private restoreConfigure: ConfigureFields | null = null;
-  private restoreReset: { track?: string } | null = null;
+  /** What a reconnect puts back: configure, reset, the latest audio (./stream-restore.ts). */
+  private readonly restore: StreamRestore;
   private pendingFinals: { resolve: (w: WindowEvent) => void; reject: (e: Error) => void }[] = [];
-  /** The latest audio of the current track, replayed after a reconnect; sized at the first `begin`. */
-  private replay: ReplayBuffer | null = null;
-  /** finalize() was called since the last reset: the track has ended (audio after it needs a reset). */
-  private trackFinalized = false;
   private connectWaiter: { resolve: (b: BeginEvent) => void; reject: (e: Error) => void } | null = null;
   private closeWaiters: (() => void)[] = [];
   private keepaliveTimer: ReturnType<typeof setInterval> | null = null;
@@ -84,6 +74,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     checkReplayS(options.replayS);
     const encoding = options.encoding ?? CLIENT_DEFAULTS.encoding;
     this.frameBytes = BYTES_PER_SAMPLE[encoding] * (options.channels ?? CLIENT_DEFAULTS.channels);
+    this.restore = new StreamRestore(options.replayS, this.frameBytes);
   }
 
   get state(): ClientState {
@@ -114,8 +105,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
    */
   sendPcm(pcm: Float32Array | Int16Array | ArrayBuffer | Uint8Array): boolean {
     const bytes = toWireBytes(pcm, this.opts.encoding ?? CLIENT_DEFAULTS.encoding);
-    // Kept even when it cannot be sent: after a reconnect the new stream starts from the newest audio.
-    this.replay?.push(bytes);
+    this.restore.audio(bytes);
     const ws = this.socket;
     if (this._state !== 'open' || !ws || ws.readyState !== WS_OPEN) {
       this.stats.bytesDropped += bytes.byteLength;
@@ -150,16 +140,14 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
   /** Changes hop / k / tags / factors / playable / mean / mean_s / segment / history; remembered (merged) and replayed after a reconnect. */
   configure(fields: ConfigureFields): void {
     const msg = checked({ type: 'configure', ...fields });
-    this.restoreConfigure = { ...this.restoreConfigure, ...definedFields(fields) };
+    this.restore.configured(fields);
     this.sendJson(msg);
   }
 
   /** Starts a new track: clears the running mean; `track` (a catalogue id) is excluded from suggestions. */
   reset(track?: string): void {
     const msg = checked(track === undefined ? { type: 'reset' } : { type: 'reset', track });
-    this.restoreReset = track === undefined ? {} : { track };
-    this.replay?.clear();
-    this.trackFinalized = false;
+    this.restore.resetTo(track);
     this.sendJson(msg);
   }
 
@@ -173,7 +161,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
   finalize(): Promise<WindowEvent> {
     if (this._state !== 'open' && this._state !== 'reconnecting') return Promise.reject(new EarshotClientError('not_open', `finalize(): the stream is ${this._state}`));
     const p = new Promise<WindowEvent>((resolve, reject) => this.pendingFinals.push({ resolve, reject }));
-    this.trackFinalized = true;
+    this.restore.finalized();
     this.sendJson({ type: 'finalize' });
     return p;
   }
@@ -287,7 +275,7 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
 
   private onBegin(ev: BeginEvent): void {
     const reconnected = this.everOpened;
-    this.replay ??= new ReplayBuffer(replayBytes(this.opts.replayS, ev, this.frameBytes), this.frameBytes);
+    this.restore.opened(ev);
     this._begin = ev;
     this._state = 'open';
     this.everOpened = true;
@@ -296,8 +284,6 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     if (reconnected) {
       this.stats.reconnects++;
       // The server's new stream starts from defaults: put back what the listener had set.
-      if (this.restoreConfigure) this.sendJson({ type: 'configure', ...this.restoreConfigure });
-      if (this.restoreReset) this.sendJson({ type: 'reset', ...this.restoreReset });
       this.replayTrack();
     }
     const keepaliveMs = this.opts.keepaliveMs ?? CLIENT_DEFAULTS.keepaliveMs;
@@ -307,21 +293,17 @@ export class EarshotClient extends TypedEmitter<ClientEvents> {
     this.emit('begin', ev);
   }
 
-  /**
-   * After a reconnect: the current track's latest audio (unless the track was finalized and answered:
-   * then it has ended), then one finalize per final still owed, in the order they were asked for.
-   */
+  /** After a reconnect: configure and reset, the track's latest audio, then the finalizes still owed. */
   private replayTrack(): void {
     const ws = this.socket;
-    if (!ws || !this.replay) return;
-    if (!this.trackFinalized || this.pendingFinals.length > 0) {
-      const audio = this.replay.contents();
-      if (audio.byteLength > 0) {
-        this.sendFrames(ws, audio);
-        this.stats.bytesReplayed += audio.byteLength;
-      }
+    if (!ws) return;
+    const plan = this.restore.plan(this.pendingFinals.length);
+    for (const msg of plan.before) this.sendJson(msg);
+    if (plan.audio) {
+      this.sendFrames(ws, plan.audio);
+      this.stats.bytesReplayed += plan.audio.byteLength;
     }
-    for (let i = 0; i < this.pendingFinals.length; i++) this.sendJson({ type: 'finalize' });
+    for (let i = 0; i < plan.finalizes; i++) this.sendJson({ type: 'finalize' });
   }
 
   private onSocketClose(ws: WebSocketLike | null, code: number, reason: string, transportError: string | undefined, timedOut = false): void {
@@ -415,8 +397,4 @@ export async function connectStream(url: string, options: StreamOptions): Promis
 function checked<T extends ClientMessage>(msg: T): T {
   parseClientMessage(JSON.stringify(msg));
   return msg;
-}
-
-function definedFields<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
