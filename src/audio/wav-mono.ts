@@ -11,9 +11,8 @@
  */
 import { downmixInto } from './downmix';
 import type { SampleEncoding } from './wav-format';
-import { bytesPerSample, decodeSamples, throwNotFinite } from './wav-samples';
+import { LITTLE_ENDIAN, bytesPerSample, decodeSamples, throwNotFinite } from './wav-samples';
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** (a + b) / 2 of two s16 samples scaled by 2^-15: (a + b) * 2^-16, exact in float32 (17-bit integer). */
 const S16_PAIR_SCALE = 0.5 / 32768;
 /** Frames decoded at a time on the general path (scratch of at most this × channels floats). */

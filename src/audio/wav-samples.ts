@@ -10,7 +10,7 @@ import type { SampleEncoding } from './wav-format';
 const BYTES: Record<SampleEncoding, number> = { u8: 1, s16: 2, s24: 3, s32: 4, f32: 4, f64: 8 };
 
 /** Typed-array views read the host's byte order; WAV is little-endian (x64 and arm64 hosts are too). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const S16_SCALE = 1 / 32768;
 
 export function bytesPerSample(encoding: SampleEncoding): number {

@@ -16,7 +16,6 @@ import { describe, intArg, invalid } from '../native/args';
 import { checkItemFields } from './item-fields';
 import { uriKey } from './uri-key';
 
-/** Catalog.add's error for an id that is already there (ERR_INVALID_ARGUMENT; the server answers 409). */
 /** The fields a metadata change may set (the id never changes; `uri: null` removes the uri). */
 export interface CatalogItemPatch {
   artist?: string;
@@ -24,6 +23,7 @@ export interface CatalogItemPatch {
   uri?: string | null;
 }
 
+/** Catalog.add's error for an id that is already there (ERR_INVALID_ARGUMENT; the server answers 409). */
 export class DuplicateIdError extends EarshotError {
   constructor(
     readonly id: string,

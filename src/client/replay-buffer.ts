@@ -41,10 +41,6 @@ export class ReplayBuffer {
   get capacityBytes(): number {
     return this.ring.length;
   }
-  get heldBytes(): number {
-    return this.held;
-  }
-
   /** Appends bytes as sent on the wire; the oldest are overwritten once the ring is full. */
   push(bytes: Uint8Array): void {
     const cap = this.ring.length;

@@ -107,7 +107,7 @@ export class Engine {
     if (thread) return { run: thread.run, release: thread.release };
     if (!bundle.stream) return { run: bundle.model.predictWindows };
     const trunk = new StreamTrunk(bundle.stream, bundle.model.predictWindows, bundle.manifest.windowFrames);
-    return { run: trunk.run, release: (id) => trunk.release(id) };
+    return { run: trunk.run, release: trunk.release };
   }
 
   static async open(options: EngineOptions): Promise<Engine> {

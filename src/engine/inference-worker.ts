@@ -39,7 +39,7 @@ async function start(): Promise<{ outputs: number; run: WindowRunner; release: (
   try {
     const pair = await loadStreamModel(stream.dir, stream.entry, { bands: model.bands, outputs: model.outputs }, options);
     const trunk = new StreamTrunk(pair, model.predictWindows, stream.windowFrames);
-    return { outputs: model.outputs, run: trunk.run, release: (id) => trunk.release(id), close: async () => {
+    return { outputs: model.outputs, run: trunk.run, release: trunk.release, close: async () => {
       await pair.close();
       await model.close();
     } };

@@ -5,6 +5,7 @@
  */
 import { EarshotError } from '../errors';
 import { BYTES_PER_SAMPLE, type PcmEncoding } from '../protocol/pcm';
+import { LITTLE_ENDIAN } from '../audio/wav-samples';
 
 /**
  * |x| above this in pcm_f32le is not audio (nominal full scale is 1.0; +24 dBFS leaves room for hot
@@ -12,7 +13,6 @@ import { BYTES_PER_SAMPLE, type PcmEncoding } from '../protocol/pcm';
  */
 export const MAX_F32_MAGNITUDE = 16;
 
-const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function badSample(index: number, x: number): EarshotError {
   return new EarshotError('ERR_AUDIO_SAMPLE', `pcm_f32le sample ${index} of this frame is ${x}; samples must be finite and within ±${MAX_F32_MAGNITUDE} (full scale 1.0); the frame was dropped`);

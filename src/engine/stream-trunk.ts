@@ -66,10 +66,10 @@ export class StreamTrunk {
   }
 
   /** Forgets a stream's state (reset, close): its next window restarts the trunk. */
-  release(stream: number): void {
+  release = (stream: number): void => {
     this.streams.delete(stream);
     if (this.running) this.releasedWhileRunning.add(stream);
-  }
+  };
 
   /** A WindowRunner: `keys` tell which stream and frame each window is; without them every window runs whole. */
   readonly run: WindowRunner = async (mel, batch, frames, keys) => {

@@ -124,7 +124,7 @@ async function readVersion(redis: FleetRedis, key: string, o: ReadOptions): Prom
     if (part.length !== count) bad(`chunk ${k} holds ${part.length} songs, expected ${count}`);
     if ((rawFactors as Buffer).length !== count * dims * 4) bad(`chunk ${k}: factors hold ${(rawFactors as Buffer).length} bytes for ${count} songs x ${dims}`);
     parts[k] = part;
-    factors.set(decodeFactors(rawFactors as Buffer), k * chunkSongs * dims);
+    decodeFactors(rawFactors as Buffer, factors, k * chunkSongs * dims);
     await o.onChunk?.(++done, chunks);
   });
   const items: CatalogItem[] = [];
