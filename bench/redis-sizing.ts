@@ -14,7 +14,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
@@ -26,19 +25,9 @@ import { changeFields } from '../src/fleet/log-entry';
 import { openRedis } from '../src/fleet/redis-connection';
 import { parseRedisUrl } from '../src/fleet/redis-url';
 import { mulberry32 } from '../trainer/eval/prng';
+import { freePort } from '../test/helpers/hosts';
 
 const FLEET = 'earshot';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function cli(port: number, ...args: string[]): string {
   return execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();

@@ -22,7 +22,7 @@ import { EarshotError } from '../../src/errors';
 import { checkNetParameters, framesAfterConv, validateNetConfig, type NetConfig, type NetParameter } from '../cnn/net-config';
 import { checkMeta, convLayerNodes, denseNodes, encodeModel, globalPoolNodes, initializer, node, tensorInfo } from './onnx-net';
 
-export const META_STREAM_GEOMETRY = 'earshot.stream_geometry';
+const META_STREAM_GEOMETRY = 'earshot.stream_geometry';
 
 /** Where the pair applies and what its state holds (recorded in the bundle's manifest `stream` entry). */
 export interface StreamGeometry {

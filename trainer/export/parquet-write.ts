@@ -15,7 +15,7 @@ export type SchemaElement = WriterOptions['schema'][number];
 export type ColumnSource = Parameters<InstanceType<ParquetWriterModule['ParquetWriter']>['write']>[0]['columnData'][number];
 
 /** Rows per row group of the id maps and factor files (a group's strings or factor arrays are JS values). */
-export const ID_MAP_GROUP_ROWS = 1 << 16;
+const ID_MAP_GROUP_ROWS = 1 << 16;
 
 export interface ParquetFileSummary {
   rows: number;

@@ -17,7 +17,7 @@ import { flatSchema, requiredColumn, writeParquetGroups, type ColumnSource, type
 
 export const DEFAULT_PLAYS_GROUP_ROWS = 1 << 20;
 
-export const PLAYS_SCHEMA = flatSchema([requiredColumn('user', 'INT32'), requiredColumn('item', 'INT32'), requiredColumn('plays', 'FLOAT'), requiredColumn('confidence_weight', 'FLOAT')]);
+const PLAYS_SCHEMA = flatSchema([requiredColumn('user', 'INT32'), requiredColumn('item', 'INT32'), requiredColumn('plays', 'FLOAT'), requiredColumn('confidence_weight', 'FLOAT')]);
 
 export interface PlaysParquetOptions {
   /** eps of c = 1 + alpha log(1 + r / eps), > 0. */
@@ -29,7 +29,7 @@ export interface PlaysParquetOptions {
 }
 
 /** log(1 + r / eps) as float32, the value Spark multiplies by alpha. */
-export function confidenceWeight(r: number, eps: number): number {
+function confidenceWeight(r: number, eps: number): number {
   return Math.fround(Math.log1p(r / eps));
 }
 

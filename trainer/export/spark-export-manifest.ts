@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EarshotError } from '../../src/errors';
 
-export const EXPORT_MANIFEST = 'export.json';
+const EXPORT_MANIFEST = 'export.json';
 export const PLAYS_FILE = 'plays.parquet';
 export const USERS_FILE = 'users.parquet';
 export const ITEMS_FILE = 'items.parquet';

@@ -16,7 +16,7 @@ import { IndexCoverage, someIndices } from './index-coverage';
 import { writeParquetGroups, type ColumnSource, type SchemaElement } from './parquet-write';
 
 /** Spark's own schema for a factor DataFrame (`id: int` not null, `features: array<float>` without null elements). */
-export const SPARK_FACTORS_SCHEMA: SchemaElement[] = [
+const SPARK_FACTORS_SCHEMA: SchemaElement[] = [
   { name: 'spark_schema', num_children: 2 },
   { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
   { name: 'features', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
@@ -54,7 +54,7 @@ export async function readIdMap(file: string, indexName: string, idName: string)
 }
 
 /** The part files of a Spark output folder (part-*.parquet, sorted); _SUCCESS, .crc and _metadata files are not data. */
-export function sparkParts(dir: string): string[] {
+function sparkParts(dir: string): string[] {
   const st = fs.statSync(dir, { throwIfNoEntry: false });
   if (!st?.isDirectory()) throw parquetError(`${dir} ${st ? 'is not a folder' : 'does not exist'} (expected a Spark output folder of part-*.parquet files)`);
   const parts = fs.readdirSync(dir).filter((f) => /^part-.*\.parquet$/.test(f)).sort();
@@ -125,7 +125,7 @@ export async function readSparkFactors(dir: string, map: IdMap, what: string, on
  * Rows per row group of a factor file: each row is a JS array while its group is encoded (hyparquet-
  * writer walks nested lists value by value), so groups stay small: 16,384 x rank 50 = 3.3 MB of floats.
  */
-export const FACTOR_GROUP_ROWS = 1 << 14;
+const FACTOR_GROUP_ROWS = 1 << 14;
 
 /**
  * Writes rows x rank factors as Spark would save them: `dir`/part-00000.snappy.parquet (id = the row
